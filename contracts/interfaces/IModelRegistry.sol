@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Model} from "../types/ModelTypes.sol";
+
+/// @title IModelRegistry
+/// @notice modelId = keccak256(abi.encode(onnxSha256, keccak256(bytes(spec)))).
+interface IModelRegistry {
+    event ModelRegistered(
+        bytes32 indexed modelId, address indexed owner, bytes32 onnxSha256, string uri, string spec, uint16 royaltyBps
+    );
+
+    /// @notice Register a model; royaltyBps <= 2000; the same id twice reverts.
+    function registerModel(bytes32 onnxSha256, string calldata uri, string calldata spec, uint16 royaltyBps)
+        external
+        returns (bytes32 modelId);
+    /// @notice The model, or reverts `ModelRegistryUnknownModel(modelId)`.
+    function getModel(bytes32 modelId) external view returns (Model memory);
+    function exists(bytes32 modelId) external view returns (bool);
+    function modelIdOf(bytes32 onnxSha256, string calldata spec) external pure returns (bytes32);
+}

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title INodeStaking
+/// @notice Node registration, stake, unbonding, per-commitment bonds and slashing (PROTOCOL.md §1, §9).
+/// @dev Role bits: 1 = COMPUTE, 2 = VALIDATOR. A node's stake includes the bonds locked by its open
+///      commitments; unbonding amounts are not stake but stay slashable until withdrawn.
+interface INodeStaking {
+    event Staked(address indexed node, uint256 amount, uint8 roles, string metadataURI);
+    event UnstakeRequested(address indexed node, uint256 amount, uint64 releaseTime);
+    event Unbonded(address indexed node, uint256 amount);
+    event Slashed(address indexed node, uint256 amount, address indexed to);
+    event BondLocked(address indexed node, uint256 amount);
+    event BondReleased(address indexed node, uint256 amount);
+    event NodeStatusChanged(address indexed node, uint8 roles, bool active, uint64 since);
+    event TaskManagerSet(address indexed taskManager);
+    event MinStakeSet(uint256 minStake);
+    event UnbondingPeriodSet(uint256 unbondingPeriod);
+
+    /// @notice Register or top up (amount may be 0 to change roles/metadata only); sets roles.
+    function stake(uint256 amount, uint8 roles, string calldata metadataURI) external;
+    /// @notice Move unlocked stake to unbonding; every request restarts the release time of the whole unbonding amount.
+    function requestUnstake(uint256 amount) external;
+    /// @notice Withdraw the unbonding amount once its release time is reached.
+    function withdrawUnbonded() external;
+
+    function stakeOf(address node) external view returns (uint256);
+    function lockedOf(address node) external view returns (uint256);
+    function rolesOf(address node) external view returns (uint8);
+    function metadataOf(address node) external view returns (string memory);
+    /// @notice Active and holds every role bit in `roles` (0: active at all).
+    function isActive(address node, uint8 roles) external view returns (bool);
+    /// @notice When the node last became active; 0 when inactive.
+    function activeSince(address node) external view returns (uint64);
+    /// @notice When the node first held `role` in its current active run; 0 when it lacks the role or is inactive.
+    function roleSince(address node, uint8 role) external view returns (uint64);
+    /// @notice Whether `node` could take a place of `role` in a task created at `createdAt`, judged as of time `at`
+    ///         from the records of its last active run: it became active before `createdAt`, took the role before
+    ///         `createdAt`, and neither its run nor its role had ended at `at` (an end recorded later than `at` is ignored).
+    ///         A node that stopped and started again after `at` has lost that record and returns false.
+    function eligibleAt(address node, uint8 role, uint64 createdAt, uint64 at) external view returns (bool);
+    function unbondingOf(address node) external view returns (uint256 amount, uint64 releaseTime);
+    function minStake() external view returns (uint256);
+    function unbondingPeriod() external view returns (uint256);
+    function activeNodeCount() external view returns (uint256);
+    function activeComputeCount() external view returns (uint256);
+    function activeValidatorCount() external view returns (uint256);
+    function token() external view returns (address);
+    function taskManager() external view returns (address);
+
+    /// @notice Owner, once.
+    function setTaskManager(address taskManager) external;
+    function setMinStake(uint256 minStake) external;
+    function setUnbondingPeriod(uint256 unbondingPeriod) external;
+
+    /// @notice TaskManager only: lock `amount` of the node's unlocked stake as a commitment bond.
+    function lockBond(address node, uint256 amount) external;
+    /// @notice TaskManager only: unlock `amount` of the node's locked bonds.
+    function releaseBond(address node, uint256 amount) external;
+    /// @notice TaskManager only: take `bond` from the node's locked bonds (and its stake), then `bps` of
+    ///         (stake − locked + unbonding) from the unlocked stake first and then from unbonding; transfer the
+    ///         total to `to`. A slash is a stake change (activity is re-evaluated). Never takes more than the node has.
+    function slash(address node, uint256 bond, uint256 bps, address to) external returns (uint256 slashed);
+}

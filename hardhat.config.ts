@@ -1,0 +1,60 @@
+import { createRequire } from "node:module";
+import { configVariable, defineConfig } from "hardhat/config";
+import hardhatToolboxViem from "@nomicfoundation/hardhat-toolbox-viem";
+
+// The compiler download fails offline: every profile uses solcjs from the npm `solc` package.
+// Hardhat does not check `version` against that file, so read it from solc's package.json.
+const require = createRequire(import.meta.url);
+const solcPath: string = require.resolve("solc/soljson.js");
+const solcVersion: string = (require("solc/package.json") as { version: string }).version;
+
+const optimizer = { enabled: true, runs: 200 };
+
+const compiler = (evmVersion?: string) => ({
+  version: solcVersion,
+  path: solcPath,
+  settings: { optimizer, viaIR: false, ...(evmVersion ? { evmVersion } : {}) },
+});
+
+// A chain reached through RPC_URL / DEPLOYER_PRIVATE_KEY from `.env` (see .env.example).
+const hasTestnet = Boolean(process.env.RPC_URL);
+
+export default defineConfig({
+  plugins: [hardhatToolboxViem],
+  solidity: {
+    profiles: {
+      default: compiler(),
+      production: compiler(),
+      // ganache (the second EVM client) stops at shanghai: no mcopy / transient storage.
+      shanghai: compiler("shanghai"),
+    },
+    remappings: ["forge-std/=node_modules/@layerzerolabs/toolbox-foundry/lib/forge-std/"],
+  },
+  paths: {
+    ignition: "deploy",
+  },
+  test: {
+    solidity: {
+      fuzz: { runs: Number(process.env.FUZZ_RUNS ?? 256) },
+      invariant: {
+        runs: Number(process.env.INVARIANT_RUNS ?? 256),
+        depth: Number(process.env.INVARIANT_DEPTH ?? 50),
+        failOnRevert: false,
+      },
+    },
+  },
+  networks: {
+    hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
+    localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    ...(hasTestnet
+      ? {
+          testnet: {
+            type: "http" as const,
+            chainType: "generic" as const,
+            url: configVariable("RPC_URL"),
+            accounts: [configVariable("DEPLOYER_PRIVATE_KEY")],
+          },
+        }
+      : {}),
+  },
+});
