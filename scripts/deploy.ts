@@ -1,0 +1,90 @@
+/**
+ * `npm run deploy -- --network <name>`: deploys OmniToken, NodeStaking, ModelRegistry and
+ * TaskManager (with its linked libraries) through the Ignition module deploy/modules/OmniTensor.ts
+ * and writes deployments/<chainId>.json (PROTOCOL.md §10).
+ *
+ * Environment: TREASURY (optional; default: the deployer) receives the whole OMNIT supply.
+ * Parameters per network may be given in deploy/parameters/<network>.json (Ignition format).
+ */
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { network } from "hardhat";
+import { getAddress, isAddress, type Address } from "viem";
+import OmniTensorModule from "../deploy/modules/OmniTensor.ts";
+import { deploymentPath, type Deployment } from "../workers/src/chain/deployment.ts";
+
+const LOCAL_CHAINS = new Set([31337, 1337]);
+
+async function firstReceiptBlock(journal: string): Promise<number | undefined> {
+  if (!existsSync(journal)) return undefined;
+  let min: number | undefined;
+  for (const line of (await readFile(journal, "utf8")).split("\n")) {
+    if (!line.includes('"TRANSACTION_CONFIRM"')) continue;
+    const bn = Number((JSON.parse(line) as { receipt?: { blockNumber?: number } }).receipt?.blockNumber);
+    if (Number.isFinite(bn)) min = min === undefined ? bn : Math.min(min, bn);
+  }
+  return min;
+}
+
+function pick(result: Record<string, { address: Address }>, re: RegExp, name: string): Address {
+  const key = Object.keys(result).find((k) => re.test(k));
+  if (!key) throw new Error(`the Ignition module returns no ${name} (keys: ${Object.keys(result).join(", ")})`);
+  return getAddress(result[key].address);
+}
+
+async function main(): Promise<void> {
+  const conn = await network.connect();
+  const publicClient = await conn.viem.getPublicClient();
+  const [deployer] = await conn.viem.getWalletClients();
+  if (!deployer) throw new Error("no deployer account: set DEPLOYER_PRIVATE_KEY in .env (see .env.example)");
+  const chainId = await publicClient.getChainId();
+  const balance = await publicClient.getBalance({ address: deployer.account.address });
+  if (balance === 0n)
+    throw new Error(`the deployer ${deployer.account.address} has no native coin on chain ${chainId}: fund it first`);
+
+  const treasury = process.env.TREASURY?.trim() || deployer.account.address;
+  if (!isAddress(treasury)) throw new Error(`TREASURY is not an address: "${treasury}"`);
+
+  const ignitionDir = join("deploy", "deployments", `chain-${chainId}`);
+  // A restarted local chain keeps Ignition's journal but not the contracts: start over.
+  if (LOCAL_CHAINS.has(chainId) && existsSync(ignitionDir)) {
+    const prev = join(ignitionDir, "deployed_addresses.json");
+    const addrs = existsSync(prev) ? (Object.values(JSON.parse(await readFile(prev, "utf8"))) as Address[]) : [];
+    const code = addrs.length ? await publicClient.getCode({ address: addrs[0] }) : undefined;
+    if (!code || code === "0x") await rm(ignitionDir, { recursive: true, force: true });
+  }
+
+  const paramsFile = join("deploy", "parameters", `${conn.networkName}.json`);
+  const fileParams = existsSync(paramsFile) ? JSON.parse(await readFile(paramsFile, "utf8")) : {};
+  const parameters = { ...fileParams, OmniTensor: { ...(fileParams.OmniTensor ?? {}), treasury } };
+
+  const before = await publicClient.getBlockNumber();
+  console.error(`Deploying OmniTensor to chain ${chainId} (${conn.networkName}) from ${deployer.account.address}`);
+  const result = (await conn.ignition.deploy(OmniTensorModule, { parameters, displayUi: true })) as unknown as Record<
+    string,
+    { address: Address }
+  >;
+
+  const startBlock = (await firstReceiptBlock(join(ignitionDir, "journal.jsonl"))) ?? Number(before) + 1;
+  const deployment: Deployment = {
+    chainId,
+    startBlock,
+    contracts: {
+      OmniToken: pick(result, /token/i, "OmniToken"),
+      NodeStaking: pick(result, /staking/i, "NodeStaking"),
+      ModelRegistry: pick(result, /registry/i, "ModelRegistry"),
+      TaskManager: pick(result, /task/i, "TaskManager"),
+    },
+  };
+  const out = deploymentPath(chainId);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, JSON.stringify(deployment, null, 2) + "\n");
+  console.log(`Wrote ${out}`);
+  console.log(JSON.stringify(deployment, null, 2));
+}
+
+main().catch((err: unknown) => {
+  console.error(`deploy failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// `npm test`: runs every Solidity and TypeScript test through `hardhat test`, streams its report,
+// then prints one closing line `N passed, N failed` (so a run that executed no test is visible).
+import { spawn } from "node:child_process";
+
+const args = ["hardhat", "test", ...process.argv.slice(2)];
+const child = spawn("npx", args, { stdio: ["inherit", "pipe", "pipe"], env: process.env });
+
+let out = "";
+const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, "");
+child.stdout.on("data", (d) => {
+  process.stdout.write(d);
+  out += strip(d.toString());
+});
+child.stderr.on("data", (d) => {
+  process.stderr.write(d);
+  out += strip(d.toString());
+});
+
+child.on("close", (code, signal) => {
+  // Hardhat prints one block per runner ("N passing", "N failing", "N skipped"), then a total line
+  // "N passing (x solidity, y nodejs)". Sum the per-runner blocks; fall back to the totals.
+  const sum = (re) => [...out.matchAll(re)].map((m) => Number(m[1]));
+  const totalPassing = sum(/^\s*(\d+) passing \(/gm);
+  const totalFailing = sum(/^\s*(\d+) failing \(/gm);
+  let passed;
+  let failed;
+  if (totalPassing.length > 0) {
+    passed = totalPassing.at(-1);
+    failed = totalFailing.length > 0 ? totalFailing.at(-1) : sum(/^\s*(\d+) failing\s*$/gm).reduce((a, b) => a + b, 0);
+  } else {
+    passed = sum(/^\s*(\d+) passing\b/gm).reduce((a, b) => a + b, 0);
+    failed = sum(/^\s*(\d+) failing\b/gm).reduce((a, b) => a + b, 0);
+  }
+  const skipped = sum(/^\s*(\d+) skipped\b/gm).reduce((a, b) => a + b, 0);
+  const exit = code ?? (signal ? 1 : 0);
+  if (exit !== 0 && failed === 0) failed = 1; // the runner itself failed (compile error, crash)
+  console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+  process.exit(exit !== 0 ? exit : failed > 0 ? 1 : 0);
+});
