@@ -1,0 +1,201 @@
+/**
+ * Task input decoding (PROTOCOL.md §7), pure: bytes → typed tensors, or the reason the input is
+ * INVALID_INPUT. Every check runs before the model does, so the verdict never depends on how a
+ * runtime happens to behave.
+ *
+ * Input: UTF-8 JSON `{"inputs":{"<name>":{"type":…,"dims":[…],"data":[…]}}}` with exactly the
+ * spec's input names, each with exactly the keys type, dims and data; `data` is a flat array in
+ * row-major order whose length is the product of `dims` (1 for a scalar, dims []).
+ *
+ * Values, by type:
+ * - float32: a JSON number, parsed to the nearest float64 then to the nearest float32
+ *   (`Math.fround`); must stay finite.
+ * - float16: a JSON number rounded (ties to even) from its float64 value to float16; |x| must
+ *   round to at most 65504.
+ * - int64: a JSON number that is an integer within ±(2^53 − 1), or a decimal string
+ *   (`-?(0|[1-9][0-9]*)`, not "-0") within int64.
+ * - int32, uint8: a JSON number that is an integer within the type.
+ * - bool: `true` or `false`.
+ * A JSON number is "an integer" when its float64 value is (so `1.0` and `1e2` are integers).
+ * A spec `range` [min, max] is inclusive and compared with the value after conversion.
+ */
+import { StrictJsonError, isJsonObject, parseStrictJsonBytes } from "./json-strict.ts";
+import { fromFloat16Bits, toFloat16Bits } from "./float16.ts";
+import { INPUT_INT_BOUNDS, type InputSpec, type InputType, type ModelSpec } from "./spec.ts";
+
+export type TensorData = Float32Array | Uint16Array | BigInt64Array | Int32Array | Uint8Array;
+
+/** One decoded input. float16 data holds the half-precision bit patterns; bool data holds 0/1. */
+export interface DecodedTensor {
+  name: string;
+  type: InputType;
+  dims: number[];
+  data: TensorData;
+}
+
+export type DecodeResult =
+  | { ok: true; tensors: DecodedTensor[]; symbols: Record<string, number> }
+  | { ok: false; reason: string };
+
+const DECIMAL_INT = /^-?(0|[1-9][0-9]*)$/;
+const MAX_ELEMENTS = 2 ** 31 - 1;
+
+class Invalid extends Error {}
+
+function fail(reason: string): never {
+  throw new Invalid(reason);
+}
+
+function decodeData(spec: InputSpec, data: unknown[], path: string): TensorData {
+  const n = data.length;
+  const range = spec.range;
+  switch (spec.type) {
+    case "float32":
+    case "float16": {
+      const lo = range ? Number(range.min) : -Infinity;
+      const hi = range ? Number(range.max) : Infinity;
+      const out = spec.type === "float32" ? new Float32Array(n) : new Uint16Array(n);
+      const f32 = spec.type === "float32";
+      for (let i = 0; i < n; i++) {
+        const v = data[i];
+        if (typeof v !== "number") fail(`${path}[${i}]: must be a number`);
+        let x: number;
+        if (f32) {
+          x = Math.fround(v);
+          if (!Number.isFinite(x)) fail(`${path}[${i}]: ${v} is outside float32`);
+          out[i] = x;
+        } else {
+          const bits = toFloat16Bits(v);
+          if ((bits & 0x7c00) === 0x7c00) fail(`${path}[${i}]: ${v} is outside float16`);
+          out[i] = bits;
+          x = fromFloat16Bits(bits);
+        }
+        if (x < lo || x > hi) fail(`${path}[${i}]: ${v} is outside the range [${range!.min}, ${range!.max}]`);
+      }
+      return out;
+    }
+    case "int64": {
+      const out = new BigInt64Array(n);
+      const [tmin, tmax] = INPUT_INT_BOUNDS.int64;
+      const lo = range ? BigInt(range.min) : tmin;
+      const hi = range ? BigInt(range.max) : tmax;
+      for (let i = 0; i < n; i++) {
+        const v = data[i];
+        let b: bigint;
+        if (typeof v === "number") {
+          if (!Number.isSafeInteger(v)) fail(`${path}[${i}]: ${v} is not an integer within ±(2^53 − 1)`);
+          b = BigInt(v);
+        } else if (typeof v === "string") {
+          if (!DECIMAL_INT.test(v) || v === "-0") fail(`${path}[${i}]: "${v.slice(0, 40)}" is not a decimal integer`);
+          b = BigInt(v);
+          if (b < tmin || b > tmax) fail(`${path}[${i}]: ${v} is outside int64`);
+        } else fail(`${path}[${i}]: must be an integer or a decimal string`);
+        if (b < lo || b > hi) fail(`${path}[${i}]: ${v} is outside the range [${lo}, ${hi}]`);
+        out[i] = b;
+      }
+      return out;
+    }
+    case "int32":
+    case "uint8": {
+      const [tmin, tmax] = INPUT_INT_BOUNDS[spec.type];
+      const lo = Math.max(Number(tmin), range ? Number(range.min) : -Infinity);
+      const hi = Math.min(Number(tmax), range ? Number(range.max) : Infinity);
+      const out = spec.type === "int32" ? new Int32Array(n) : new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = data[i];
+        if (typeof v !== "number" || !Number.isInteger(v)) fail(`${path}[${i}]: must be an integer`);
+        if (v < Number(tmin) || v > Number(tmax)) fail(`${path}[${i}]: ${v} is outside ${spec.type}`);
+        if (v < lo || v > hi) fail(`${path}[${i}]: ${v} is outside the range [${range!.min}, ${range!.max}]`);
+        out[i] = v;
+      }
+      return out;
+    }
+    case "bool": {
+      const out = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = data[i];
+        if (typeof v !== "boolean") fail(`${path}[${i}]: must be true or false`);
+        out[i] = v ? 1 : 0;
+      }
+      return out;
+    }
+  }
+}
+
+/** Decodes a parsed input object against the spec (no size check: see {@link decodeInput}). */
+export function decodeInputValue(value: unknown, spec: ModelSpec): DecodeResult {
+  try {
+    if (!isJsonObject(value)) fail("input: must be a JSON object");
+    for (const key of Object.keys(value)) if (key !== "inputs") fail(`${key}: unknown field`);
+    const inputs = value.inputs;
+    if (!isJsonObject(inputs)) fail("inputs: must be an object keyed by input name");
+    for (const name of Object.keys(inputs))
+      if (!spec.inputs.some((s) => s.name === name)) fail(`inputs.${name}: the model has no input of that name`);
+    const symbols: Record<string, number> = Object.create(null) as Record<string, number>;
+    const tensors: DecodedTensor[] = [];
+    for (const s of spec.inputs) {
+      const path = `inputs.${s.name}`;
+      if (!Object.hasOwn(inputs, s.name)) fail(`${path}: missing`);
+      const t = inputs[s.name];
+      if (!isJsonObject(t)) fail(`${path}: must be an object with type, dims and data`);
+      for (const key of Object.keys(t))
+        if (key !== "type" && key !== "dims" && key !== "data") fail(`${path}.${key}: unknown field`);
+      if (t.type !== s.type) fail(`${path}.type: must be "${s.type}"`);
+      const dims = t.dims;
+      if (!Array.isArray(dims)) fail(`${path}.dims: must be an array`);
+      if (dims.length !== s.dims.length) fail(`${path}.dims: must have ${s.dims.length} entries`);
+      let count = 1;
+      dims.forEach((d: unknown, i: number) => {
+        if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 1)
+          fail(`${path}.dims[${i}]: must be a positive integer`);
+        const want = s.dims[i];
+        if (typeof want === "number") {
+          if (d !== want) fail(`${path}.dims[${i}]: must be ${want}`);
+        } else if (want in symbols) {
+          if (symbols[want] !== d) fail(`${path}.dims[${i}]: "${want}" is ${symbols[want]} elsewhere, not ${d}`);
+        } else symbols[want] = d;
+        count *= d;
+      });
+      if (count > MAX_ELEMENTS) fail(`${path}.dims: too many elements`);
+      const data = t.data;
+      if (!Array.isArray(data)) fail(`${path}.data: must be a flat array`);
+      if (data.length !== count) fail(`${path}.data: has ${data.length} values, dims need ${count}`);
+      tensors.push({ name: s.name, type: s.type, dims: dims as number[], data: decodeData(s, data, `${path}.data`) });
+    }
+    return { ok: true, tensors, symbols };
+  } catch (err) {
+    if (err instanceof Invalid) return { ok: false, reason: err.message };
+    throw err;
+  }
+}
+
+/**
+ * Decodes task input bytes against the spec: size limit (`maxInputBytes`), strict UTF-8, strict
+ * JSON (duplicate keys rejected), then names, types, dims and values.
+ */
+export function decodeInput(bytes: Uint8Array, spec: ModelSpec): DecodeResult {
+  if (bytes.length > spec.maxInputBytes)
+    return { ok: false, reason: `input is ${bytes.length} bytes, maxInputBytes is ${spec.maxInputBytes}` };
+  let value: unknown;
+  try {
+    value = parseStrictJsonBytes(bytes);
+  } catch (err) {
+    if (err instanceof StrictJsonError) return { ok: false, reason: `input: ${err.message}` };
+    throw err;
+  }
+  return decodeInputValue(value, spec);
+}
+
+/** Encodes tensors as task input JSON (the inverse of {@link decodeInput}; int64 beyond 2^53 as strings). */
+export function encodeInput(
+  tensors: readonly { name: string; type: InputType; dims: readonly number[]; data: ArrayLike<number | bigint | boolean> }[],
+): string {
+  const inputs: Record<string, unknown> = {};
+  for (const t of tensors) {
+    const data = Array.from(t.data as ArrayLike<number | bigint | boolean>, (v) =>
+      typeof v === "bigint" ? (v >= -(2n ** 53n - 1n) && v <= 2n ** 53n - 1n ? Number(v) : v.toString()) : v,
+    );
+    inputs[t.name] = { type: t.type, dims: [...t.dims], data };
+  }
+  return JSON.stringify({ inputs });
+}
