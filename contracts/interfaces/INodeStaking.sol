@@ -40,6 +40,10 @@ interface INodeStaking {
     ///         A node that stopped and started again after `at` has lost that record and returns false.
     function eligibleAt(address node, uint8 role, uint64 createdAt, uint64 at) external view returns (bool);
     function unbondingOf(address node) external view returns (uint256 amount, uint64 releaseTime);
+    /// @notice Stake not locked by open commitments: `stakeOf(node) - lockedOf(node)`.
+    function unlockedOf(address node) external view returns (uint256);
+    /// @notice The `minStake` in force at the node's last stake change: the threshold its activity is judged by.
+    function stakeThresholdOf(address node) external view returns (uint256);
     function minStake() external view returns (uint256);
     function unbondingPeriod() external view returns (uint256);
     function activeNodeCount() external view returns (uint256);
