@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Test} from "forge-std/Test.sol";
+import {ModelRegistry} from "../../contracts/registry/ModelRegistry.sol";
+import {IModelRegistry} from "../../contracts/interfaces/IModelRegistry.sol";
+import {Model} from "../../contracts/types/ModelTypes.sol";
+
+contract ModelRegistryTest is Test {
+    ModelRegistry internal registry;
+    address internal alice = makeAddr("alice");
+    address internal bob = makeAddr("bob");
+
+    // A literal: a `sha256(...)` constant would call the precompile at each use and consume vm.expectRevert.
+    bytes32 internal constant SHA = 0x9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08;
+    string internal constant URI = "ipfs://bafy-model";
+    string internal constant SPEC =
+        '{"inputs":[{"name":"x","type":"float32","dims":[1,4]}],"outputs":[{"name":"y","rule":{"op":"argmax"}}]}';
+
+    function setUp() public {
+        registry = new ModelRegistry();
+    }
+
+    function _register(address who, bytes32 sha, string memory spec, uint16 royalty) internal returns (bytes32) {
+        vm.prank(who);
+        return registry.registerModel(sha, URI, spec, royalty);
+    }
+
+    function test_registerModel_storesModelOwnedByCaller() public {
+        bytes32 id = _register(alice, SHA, SPEC, 250);
+        assertEq(id, keccak256(abi.encode(SHA, keccak256(bytes(SPEC)))), "modelId formula");
+        assertEq(id, registry.modelIdOf(SHA, SPEC));
+        assertTrue(registry.exists(id));
+        Model memory m = registry.getModel(id);
+        assertEq(m.onnxSha256, SHA);
+        assertEq(m.owner, alice);
+        assertEq(m.royaltyBps, 250);
+        assertEq(m.uri, URI);
+        assertEq(m.spec, SPEC);
+    }
+
+    function test_registerModel_emitsModelRegistered() public {
+        bytes32 id = registry.modelIdOf(SHA, SPEC);
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit IModelRegistry.ModelRegistered(id, alice, SHA, URI, SPEC, 2000);
+        _register(alice, SHA, SPEC, 2000);
+    }
+
+    function test_registerModel_sameFileOtherSpecIsAnotherModel() public {
+        bytes32 a = _register(alice, SHA, SPEC, 0);
+        bytes32 b = _register(bob, SHA, '{"other":true}', 0);
+        assertTrue(a != b);
+        assertEq(registry.getModel(b).owner, bob);
+        assertEq(registry.getModel(a).owner, alice);
+    }
+
+    function test_registerModel_revertsOnSameIdTwice() public {
+        bytes32 id = _register(alice, SHA, SPEC, 100);
+        vm.expectRevert(abi.encodeWithSelector(ModelRegistry.ModelRegistryAlreadyRegistered.selector, id));
+        _register(bob, SHA, SPEC, 0);
+        assertEq(registry.getModel(id).owner, alice, "the first owner keeps it");
+    }
+
+    function test_registerModel_revertsOnRoyaltyTooHigh() public {
+        vm.expectRevert(abi.encodeWithSelector(ModelRegistry.ModelRegistryRoyaltyTooHigh.selector, uint16(2001)));
+        _register(alice, SHA, SPEC, 2001);
+        vm.expectRevert(
+            abi.encodeWithSelector(ModelRegistry.ModelRegistryRoyaltyTooHigh.selector, type(uint16).max)
+        );
+        _register(alice, SHA, SPEC, type(uint16).max);
+    }
+
+    function test_registerModel_revertsOnZeroHash() public {
+        vm.expectRevert(ModelRegistry.ModelRegistryZeroHash.selector);
+        _register(alice, bytes32(0), SPEC, 0);
+    }
+
+    function test_registerModel_revertsOnEmptySpec() public {
+        vm.expectRevert(ModelRegistry.ModelRegistryEmptySpec.selector);
+        _register(alice, SHA, "", 0);
+    }
+
+    function test_getModel_revertsOnUnknownModel() public {
+        bytes32 id = registry.modelIdOf(SHA, SPEC);
+        assertFalse(registry.exists(id));
+        vm.expectRevert(abi.encodeWithSelector(ModelRegistry.ModelRegistryUnknownModel.selector, id));
+        registry.getModel(id);
+    }
+
+    function testFuzz_registerModel_idMatchesFormula(bytes32 sha, string calldata spec, uint16 royalty) public {
+        vm.assume(sha != bytes32(0) && bytes(spec).length > 0);
+        royalty = uint16(bound(royalty, 0, 2000));
+        vm.prank(alice);
+        bytes32 id = registry.registerModel(sha, URI, spec, royalty);
+        assertEq(id, keccak256(abi.encode(sha, keccak256(bytes(spec)))));
+        Model memory m = registry.getModel(id);
+        assertEq(m.royaltyBps, royalty);
+        assertEq(m.spec, spec);
+    }
+}
