@@ -70,7 +70,7 @@ const models: { id: string; graph: GraphDef; spec: object; input: object }[] = [
       execution: { ...profile, margin: 1e-6, maxBatch: 8 },
       maxInputBytes: 65536,
     },
-    input: { inputs: { x: { type: "float32", dims: [2, 4], data: [1, 2, 3, 4, -1.5, 0.5, 2.25, -3] } } },
+    input: { inputs: { x: { type: "float32", dims: [2, 4], data: [0.731, -1.274, 2.118, 0.459, -0.62, 1.385, 0.047, -2.903] } } },
   },
   {
     id: "nan-log",
