@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {
+    Task, TaskRequest, SignedCommit, TaskStatus, TaskState, Params, Commitment, HashTally
+} from "../types/TaskTypes.sol";
+import {ITaskManager} from "../interfaces/ITaskManager.sol";
+import {INodeStaking} from "../interfaces/INodeStaking.sol";
+import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
+import {IInferenceConsumer} from "../interfaces/IInferenceConsumer.sol";
+import {TaskLifecycle} from "./TaskLifecycle.sol";
+import {TaskCommits} from "./TaskCommits.sol";
+import {TaskSettlement} from "./TaskSettlement.sol";
+
+/// @title TaskManager
+/// @notice The OmniTensor task contract (PROTOCOL.md §4–§6, §9): escrow, sortition, sealed commitments, reveals,
+///         the consensus rule, liquidation, the verification pool, pull payments and consumer callbacks.
+/// @dev A thin entry contract: the lifecycle steps live in three linked external libraries over one storage
+///      struct (`TaskLifecycle`, `TaskCommits`, `TaskSettlement`) so that every contract fits EIP-170. Token
+///      transfers, signatures, the callback and the parameters stay here. Deviations: see ITaskManager.
+contract TaskManager is ITaskManager, Ownable2Step, ReentrancyGuard, EIP712 {
+    using SafeERC20 for IERC20;
+
+    // ------------------------------------------------------------------ constants
+    /// @notice EIP-712 type of a signed commitment.
+    bytes32 public constant COMMIT_TYPEHASH =
+        keccak256("Commit(uint256 taskId,bytes32 commitment,bytes32 sealedOutputHash,uint256 deadline)");
+    /// @notice EIP-712 type of the off-chain salt message (§7).
+    bytes32 public constant SALT_TYPEHASH = keccak256("Salt(uint256 taskId)");
+    /// @dev Gas kept back when checking that the callback gets its whole limit: the CALL itself and the code after it.
+    uint256 private constant CALLBACK_RESERVE = 20_000;
+    /// @dev At most this many bytes of a failing consumer's revert data are copied (no return bomb).
+    uint256 private constant MAX_REASON = 256;
+
+    // ------------------------------------------------------------------ storage
+    IERC20 private immutable _token;
+    INodeStaking private immutable _staking;
+    IModelRegistry private immutable _registry;
+    address private immutable _treasury;
+    TaskState private _s;
+
+    // ------------------------------------------------------------------ constructor
+    /// @param token_ OMNIT; @param staking_ NodeStaking; @param registry_ ModelRegistry;
+    /// @param treasury_ the protocol treasury (informational); @param initialOwner the first owner (admin, later a timelock)
+    constructor(address token_, address staking_, address registry_, address treasury_, address initialOwner)
+        Ownable(initialOwner)
+        EIP712("OmniTensor TaskManager", "1")
+    {
+        if (token_ == address(0)) revert TaskManagerZeroAddress("token");
+        if (staking_ == address(0)) revert TaskManagerZeroAddress("staking");
+        if (registry_ == address(0)) revert TaskManagerZeroAddress("registry");
+        if (treasury_ == address(0)) revert TaskManagerZeroAddress("treasury");
+        _token = IERC20(token_);
+        _staking = INodeStaking(staking_);
+        _registry = IModelRegistry(registry_);
+        _treasury = treasury_;
+        _s.params = Params({
+            seatWindow: 5 hours,
+            verifyWindow: 10 hours,
+            disputeWindow: 11 hours,
+            commitWindow: 20 hours,
+            revealWindow: 4 hours,
+            seatStep: 30 minutes,
+            jurySize: 51,
+            seatFactor: 4,
+            expectedVerifiers: 3,
+            bondMultiplier: 100,
+            slashBps: 10_000,
+            noRevealSlashBps: 1_000,
+            liquidatorBountyBps: 500,
+            verifierFeeBps: 2_000,
+            maxRedundancy: 10,
+            maxCallbackGas: 2_000_000,
+            minCommitBond: 100 ether,
+            minReward: 1 ether
+        });
+    }
+
+    // ------------------------------------------------------------------ external: lifecycle
+
+    /// @inheritdoc ITaskManager
+    /// @dev Anyone. Pulls `req.reward` with transferFrom. Emits TaskCreated. Reverts TaskManagerInvalidRequest(field).
+    function createTask(TaskRequest calldata req) external nonReentrant returns (uint256 taskId) {
+        return _create(req);
+    }
+
+    /// @inheritdoc ITaskManager
+    /// @dev The permit is tried and its failure ignored; transferFrom then needs the allowance, however it was set.
+    function createTaskWithPermit(TaskRequest calldata req, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
+        external
+        nonReentrant
+        returns (uint256 taskId)
+    {
+        try IERC20Permit(address(_token)).permit(msg.sender, address(this), req.reward, deadline, v, r, s) {}
+            catch {}
+        return _create(req);
+    }
+
+    /// @inheritdoc ITaskManager
+    /// @dev Requester only; transfers the escrow back at once. Emits TaskCancelled.
+    function cancel(uint256 taskId) external nonReentrant {
+        (address requester, uint256 refund) = TaskLifecycle.cancel(_s, taskId);
+        _token.safeTransfer(requester, refund);
+    }
+
+    /// @inheritdoc ITaskManager
+    /// @dev msg.sender is the node. Locks the task's bond in NodeStaking. Emits Committed (and SeatLost/BondReleased
+    ///      when it displaces a seat holder, SeedFixed when it stores a seed).
+    function commit(uint256 taskId, bytes32 commitment, bytes calldata sealedOutput) external {
+        TaskCommits.commit(_s, _staking, taskId, msg.sender, commitment, sealedOutput);
+    }
+
+    /// @inheritdoc ITaskManager
+    /// @dev Anyone relays; the EIP-712 signer must be `c.node` and `block.timestamp <= c.deadline`
+    ///      (TaskManagerInvalidSigner, TaskManagerSignatureExpired). The signature covers keccak256(sealedOutput).
+    function commitWithSig(SignedCommit calldata c) external {
+        _checkSignature(c);
+        TaskCommits.commit(_s, _staking, c.taskId, c.node, c.commitment, c.sealedOutput);
+    }
+
+    /// @inheritdoc ITaskManager
+    /// @dev An entry whose node already holds a commitment in the task is a silent no-op; any other failing entry
+    ///      emits CommitSkipped(taskId, node, revert data). Each entry runs as a self-call of commitWithSig.
+    function commitBatch(SignedCommit[] calldata cs) external {
+        uint256 len = cs.length;
+        for (uint256 i = 0; i < len; ++i) {
+            SignedCommit calldata c = cs[i];
+            if (_s.commits[c.taskId][c.node].commitment != bytes32(0)) continue;
+            try this.commitWithSig(c) {}
+            catch (bytes memory reason) {
+                emit CommitSkipped(c.taskId, c.node, reason);
+            }
+        }
+    }
+
+    /// @inheritdoc ITaskManager
+    /// @dev Anyone, once, in [seatDeadline, verifyDeadline), after a seat commit. Emits VerifiersDrawn.
+    function drawVerifiers(uint256 taskId) external {
+        TaskLifecycle.drawVerifiers(_s, taskId);
+    }
+
+    /// @inheritdoc ITaskManager
+    /// @dev Requester or disputer; pulls a bond equal to the reward. Emits TaskDisputed (and VerifiersDrawn).
+    function dispute(uint256 taskId) external nonReentrant {
+        uint256 bond = TaskLifecycle.dispute(_s, taskId);
+        _token.safeTransferFrom(msg.sender, address(this), bond);
+    }
+
+    /// @inheritdoc ITaskManager
+    /// @dev Anyone, in [createdAt + commitWindow, revealDeadline). Emits Revealed.
+    function reveal(uint256 taskId, address node, bytes32 outputHash, bytes32 salt) external {
+        TaskCommits.reveal(_s, taskId, node, outputHash, salt);
+    }
+
+    /// @inheritdoc ITaskManager
+    /// @dev Anyone, once, at or after revealDeadline. Every payout becomes a credit. Emits TaskFinalized or
+    ///      TaskUnresolved.
+    function finalize(uint256 taskId) external nonReentrant {
+        TaskSettlement.finalize(_s, taskId);
+    }
+
+    /// @inheritdoc ITaskManager
+    /// @dev Anyone but `node`, once per (task, node), after finalize. NodeStaking.slash sends the amount here.
+    ///      Emits Liquidated.
+    function liquidate(uint256 taskId, address node) external nonReentrant {
+        TaskSettlement.liquidate(_s, _staking, taskId, node);
+    }
+
+    /// @inheritdoc ITaskManager
+    /// @dev The node itself, after finalize; repeatable. Emits Claimed (and BondReleased the first time).
+    function claim(uint256 taskId) external nonReentrant {
+        TaskSettlement.claim(_s, _staking, taskId, msg.sender);
+    }
+
+    /// @inheritdoc ITaskManager
+    /// @dev Anyone, after finalize, once the bond is not at risk. Emits BondReleased.
+    function release(uint256 taskId, address node) external nonReentrant {
+        TaskSettlement.release(_s, _staking, taskId, node);
+    }
+
+    /// @inheritdoc ITaskManager
+    /// @dev Pull payment of msg.sender's whole credit. Emits Withdrawn. Reverts TaskManagerNothingToWithdraw.
+    function withdraw() external nonReentrant {
+        uint256 amount = _s.credits[msg.sender];
+        if (amount == 0) revert TaskManagerNothingToWithdraw(msg.sender);
+        _s.credits[msg.sender] = 0;
+        emit Withdrawn(msg.sender, amount);
+        _token.safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc ITaskManager
+    /// @dev Anyone, once, on a Finalized task, with keccak256(output) == acceptedOutputHash. Marks the task
+    ///      delivered and emits ResultDelivered, then calls the callback with exactly callbackGasLimit gas
+    ///      (reverting with TaskManagerInsufficientGas unless the 63/64 rule leaves it that much). A callback with
+    ///      no code, or one that fails, emits CallbackFailed with at most 256 bytes of its revert data.
+    function deliver(uint256 taskId, bytes calldata output) external nonReentrant {
+        Task storage t = _s.tasks[taskId];
+        if (t.status != TaskStatus.Finalized) revert TaskManagerNotFinalized(taskId);
+        if (t.delivered) revert TaskManagerAlreadyDelivered(taskId);
+        bytes32 h = keccak256(output);
+        if (h != t.acceptedOutputHash) revert TaskManagerWrongOutput(taskId, h);
+        t.delivered = true;
+        emit ResultDelivered(taskId, output);
+
+        address callback = t.callback;
+        if (callback == address(0)) return;
+        if (callback.code.length == 0) {
+            emit CallbackFailed(taskId, "");
+            return;
+        }
+        bytes memory data = abi.encodeCall(IInferenceConsumer.onInferenceResult, (taskId, output));
+        (bool ok, bytes memory reason) = _callWithExactGas(callback, t.callbackGasLimit, data);
+        if (!ok) emit CallbackFailed(taskId, reason);
+    }
+
+    /// @inheritdoc ITaskManager
+    /// @dev Anyone; pulls `amount` with transferFrom. Emits PoolFunded.
+    function fundPool(uint256 amount) external nonReentrant {
+        _s.pool += amount;
+        emit PoolFunded(msg.sender, amount);
+        _token.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @inheritdoc ITaskManager
+    /// @dev Owner only; for verification work (known-answer tasks). Emits PoolSpent. Reverts TaskManagerPoolInsufficient.
+    function spendPool(address to, uint256 amount) external onlyOwner {
+        uint256 pool = _s.pool;
+        if (amount > pool) revert TaskManagerPoolInsufficient(amount, pool);
+        if (to == address(0)) revert TaskManagerZeroAddress("to");
+        _s.pool = pool - amount;
+        _s.credits[to] += amount;
+        emit PoolSpent(to, amount);
+    }
+
+    // ------------------------------------------------------------------ external: parameters (owner)
+
+    /// @notice Seat window (≥ 1 h, < verifyWindow). Owner only. Emits ParameterSet.
+    function setSeatWindow(uint256 value) external onlyOwner {
+        Params storage p = _s.params;
+        _check("seatWindow", value, 1 hours, uint256(p.verifyWindow) - 1);
+        p.seatWindow = uint64(value);
+        emit ParameterSet("seatWindow", value);
+    }
+
+    /// @notice Verify window (> seatWindow, < disputeWindow). Owner only. Emits ParameterSet.
+    function setVerifyWindow(uint256 value) external onlyOwner {
+        Params storage p = _s.params;
+        _check("verifyWindow", value, uint256(p.seatWindow) + 1, uint256(p.disputeWindow) - 1);
+        p.verifyWindow = uint64(value);
+        emit ParameterSet("verifyWindow", value);
+    }
+
+    /// @notice Dispute window (> verifyWindow, < commitWindow). Owner only. Emits ParameterSet.
+    function setDisputeWindow(uint256 value) external onlyOwner {
+        Params storage p = _s.params;
+        _check("disputeWindow", value, uint256(p.verifyWindow) + 1, uint256(p.commitWindow) - 1);
+        p.disputeWindow = uint64(value);
+        emit ParameterSet("disputeWindow", value);
+    }
+
+    /// @notice Commit window (> disputeWindow; commitWindow + revealWindow + 1 day ≤ NodeStaking.unbondingPeriod).
+    ///         Owner only. Emits ParameterSet.
+    function setCommitWindow(uint256 value) external onlyOwner {
+        Params storage p = _s.params;
+        _check("commitWindow", value, uint256(p.disputeWindow) + 1, _subOrZero(_maxTaskSpan(), p.revealWindow));
+        p.commitWindow = uint64(value);
+        emit ParameterSet("commitWindow", value);
+    }
+
+    /// @notice Jury size (11..255). Owner only. Emits ParameterSet.
+    function setJurySize(uint256 value) external onlyOwner {
+        _check("jurySize", value, 11, 255);
+        _s.params.jurySize = uint32(value);
+        emit ParameterSet("jurySize", value);
+    }
+
+    /// @notice Reveal window (≥ 1 h; commitWindow + revealWindow + 1 day ≤ NodeStaking.unbondingPeriod).
+    ///         Owner only. Emits ParameterSet.
+    function setRevealWindow(uint256 value) external onlyOwner {
+        Params storage p = _s.params;
+        _check("revealWindow", value, 1 hours, _subOrZero(_maxTaskSpan(), p.commitWindow));
+        p.revealWindow = uint64(value);
+        emit ParameterSet("revealWindow", value);
+    }
+
+    /// @notice Seat step (≥ 1 min). Owner only. Emits ParameterSet.
+    function setSeatStep(uint256 value) external onlyOwner {
+        _check("seatStep", value, 1 minutes, type(uint64).max);
+        _s.params.seatStep = uint64(value);
+        emit ParameterSet("seatStep", value);
+    }
+
+    /// @notice Seat factor (1..64). Owner only. Emits ParameterSet.
+    function setSeatFactor(uint256 value) external onlyOwner {
+        _check("seatFactor", value, 1, 64);
+        _s.params.seatFactor = uint32(value);
+        emit ParameterSet("seatFactor", value);
+    }
+
+    /// @notice Expected sampled verifiers (1..64). Owner only. Emits ParameterSet.
+    function setExpectedVerifiers(uint256 value) external onlyOwner {
+        _check("expectedVerifiers", value, 1, 64);
+        _s.params.expectedVerifiers = uint32(value);
+        emit ParameterSet("expectedVerifiers", value);
+    }
+
+    /// @notice Minimum commitment bond (≤ 2^128 − 1). Owner only. Emits ParameterSet.
+    function setMinCommitBond(uint256 value) external onlyOwner {
+        _check("minCommitBond", value, 0, type(uint128).max);
+        _s.params.minCommitBond = uint128(value);
+        emit ParameterSet("minCommitBond", value);
+    }
+
+    /// @notice Bond multiplier (1..1,000). Owner only. Emits ParameterSet.
+    function setBondMultiplier(uint256 value) external onlyOwner {
+        _check("bondMultiplier", value, 1, 1_000);
+        _s.params.bondMultiplier = uint32(value);
+        emit ParameterSet("bondMultiplier", value);
+    }
+
+    /// @notice Slash bps (≤ 10,000). Owner only. Emits ParameterSet.
+    function setSlashBps(uint256 value) external onlyOwner {
+        _check("slashBps", value, 0, 10_000);
+        _s.params.slashBps = uint16(value);
+        emit ParameterSet("slashBps", value);
+    }
+
+    /// @notice No-reveal slash bps (≤ 10,000). Owner only. Emits ParameterSet.
+    function setNoRevealSlashBps(uint256 value) external onlyOwner {
+        _check("noRevealSlashBps", value, 0, 10_000);
+        _s.params.noRevealSlashBps = uint16(value);
+        emit ParameterSet("noRevealSlashBps", value);
+    }
+
+    /// @notice Liquidator bounty bps (≤ 2,000). Owner only. Emits ParameterSet.
+    function setLiquidatorBountyBps(uint256 value) external onlyOwner {
+        _check("liquidatorBountyBps", value, 0, 2_000);
+        _s.params.liquidatorBountyBps = uint16(value);
+        emit ParameterSet("liquidatorBountyBps", value);
+    }
+
+    /// @notice Verifier fee bps (≤ 5,000). Owner only. Emits ParameterSet.
+    function setVerifierFeeBps(uint256 value) external onlyOwner {
+        _check("verifierFeeBps", value, 0, 5_000);
+        _s.params.verifierFeeBps = uint16(value);
+        emit ParameterSet("verifierFeeBps", value);
+    }
+
+    /// @notice Maximum redundancy (1..10). Owner only. Emits ParameterSet.
+    function setMaxRedundancy(uint256 value) external onlyOwner {
+        _check("maxRedundancy", value, 1, 10);
+        _s.params.maxRedundancy = uint8(value);
+        emit ParameterSet("maxRedundancy", value);
+    }
+
+    /// @notice Maximum callback gas (≤ 10,000,000). Owner only. Emits ParameterSet.
+    function setMaxCallbackGas(uint256 value) external onlyOwner {
+        _check("maxCallbackGas", value, 0, 10_000_000);
+        _s.params.maxCallbackGas = uint32(value);
+        emit ParameterSet("maxCallbackGas", value);
+    }
+
+    /// @notice Minimum reward (> 0, ≤ 2^128 − 1). Owner only. Emits ParameterSet.
+    function setMinReward(uint256 value) external onlyOwner {
+        _check("minReward", value, 1, type(uint128).max);
+        _s.params.minReward = uint128(value);
+        emit ParameterSet("minReward", value);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc ITaskManager
+    function getTask(uint256 taskId) external view returns (Task memory t) {
+        t = _s.tasks[taskId];
+        t.status = statusOf(taskId);
+    }
+
+    /// @inheritdoc ITaskManager
+    function statusOf(uint256 taskId) public view returns (TaskStatus) {
+        Task storage t = _s.tasks[taskId];
+        TaskStatus st = t.status;
+        if (st != TaskStatus.Seating) return st;
+        if (block.timestamp < t.seatDeadline) return TaskStatus.Seating;
+        if (block.timestamp < t.commitDeadline) return TaskStatus.Verifying;
+        if (block.timestamp < t.revealDeadline) return TaskStatus.Revealing;
+        return TaskStatus.AwaitingFinalize;
+    }
+
+    /// @inheritdoc ITaskManager
+    function creditOf(address account) external view returns (uint256) {
+        return _s.credits[account];
+    }
+
+    /// @inheritdoc ITaskManager
+    function verificationPool() external view returns (uint256) {
+        return _s.pool;
+    }
+
+    /// @inheritdoc ITaskManager
+    function isEligible(uint256 taskId, address node) external view returns (bool seat, bool verifier, bool juror) {
+        return TaskCommits.isEligible(_s, _staking, taskId, node);
+    }
+
+    /// @inheritdoc ITaskManager
+    /// @dev uint256(keccak256(abi.encode(seatSeed, node, uint8(1)))) % C for a COMPUTE node that passes the clocks
+    ///      of §4.1 (whatever the time); type(uint256).max for others, for unknown tasks and before the seed is known.
+    function rankOf(uint256 taskId, address node) external view returns (uint256) {
+        return TaskCommits.rankOf(_s, _staking, taskId, node);
+    }
+
+    /// @inheritdoc ITaskManager
+    function commitmentOf(uint256 taskId, address node) external view returns (Commitment memory) {
+        return _s.commits[taskId][node];
+    }
+
+    /// @inheritdoc ITaskManager
+    function tallyOf(uint256 taskId, bytes32 outputHash) external view returns (HashTally memory) {
+        return _s.tallies[taskId][outputHash];
+    }
+
+    /// @inheritdoc ITaskManager
+    function isLiquidatable(uint256 taskId, address node) external view returns (bool) {
+        return TaskSettlement.isLiquidatable(_s, _staking, taskId, node);
+    }
+
+    /// @inheritdoc ITaskManager
+    function taskCount() external view returns (uint256) {
+        return _s.taskCount;
+    }
+
+    /// @inheritdoc ITaskManager
+    function commitDigest(uint256 taskId, bytes32 commitment, bytes32 sealedOutputHash, uint256 deadline)
+        public
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(keccak256(abi.encode(COMMIT_TYPEHASH, taskId, commitment, sealedOutputHash, deadline)));
+    }
+
+    /// @inheritdoc ITaskManager
+    function saltDigest(uint256 taskId) external view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(SALT_TYPEHASH, taskId)));
+    }
+
+    /// @inheritdoc ITaskManager
+    function treasury() external view returns (address) {
+        return _treasury;
+    }
+
+    /// @inheritdoc ITaskManager
+    function token() external view returns (address) {
+        return address(_token);
+    }
+
+    /// @inheritdoc ITaskManager
+    function staking() external view returns (address) {
+        return address(_staking);
+    }
+
+    /// @inheritdoc ITaskManager
+    function registry() external view returns (address) {
+        return address(_registry);
+    }
+
+    /// @inheritdoc ITaskManager
+    function seatWindow() external view returns (uint256) {
+        return _s.params.seatWindow;
+    }
+
+    /// @inheritdoc ITaskManager
+    function verifyWindow() external view returns (uint256) {
+        return _s.params.verifyWindow;
+    }
+
+    /// @inheritdoc ITaskManager
+    function disputeWindow() external view returns (uint256) {
+        return _s.params.disputeWindow;
+    }
+
+    /// @inheritdoc ITaskManager
+    function commitWindow() external view returns (uint256) {
+        return _s.params.commitWindow;
+    }
+
+    /// @inheritdoc ITaskManager
+    function jurySize() external view returns (uint256) {
+        return _s.params.jurySize;
+    }
+
+    /// @inheritdoc ITaskManager
+    function revealWindow() external view returns (uint256) {
+        return _s.params.revealWindow;
+    }
+
+    /// @inheritdoc ITaskManager
+    function seatStep() external view returns (uint256) {
+        return _s.params.seatStep;
+    }
+
+    /// @inheritdoc ITaskManager
+    function seatFactor() external view returns (uint256) {
+        return _s.params.seatFactor;
+    }
+
+    /// @inheritdoc ITaskManager
+    function expectedVerifiers() external view returns (uint256) {
+        return _s.params.expectedVerifiers;
+    }
+
+    /// @inheritdoc ITaskManager
+    function minCommitBond() external view returns (uint256) {
+        return _s.params.minCommitBond;
+    }
+
+    /// @inheritdoc ITaskManager
+    function bondMultiplier() external view returns (uint256) {
+        return _s.params.bondMultiplier;
+    }
+
+    /// @inheritdoc ITaskManager
+    function slashBps() external view returns (uint256) {
+        return _s.params.slashBps;
+    }
+
+    /// @inheritdoc ITaskManager
+    function noRevealSlashBps() external view returns (uint256) {
+        return _s.params.noRevealSlashBps;
+    }
+
+    /// @inheritdoc ITaskManager
+    function liquidatorBountyBps() external view returns (uint256) {
+        return _s.params.liquidatorBountyBps;
+    }
+
+    /// @inheritdoc ITaskManager
+    function verifierFeeBps() external view returns (uint256) {
+        return _s.params.verifierFeeBps;
+    }
+
+    /// @inheritdoc ITaskManager
+    function maxRedundancy() external view returns (uint256) {
+        return _s.params.maxRedundancy;
+    }
+
+    /// @inheritdoc ITaskManager
+    function maxCallbackGas() external view returns (uint256) {
+        return _s.params.maxCallbackGas;
+    }
+
+    /// @inheritdoc ITaskManager
+    function minReward() external view returns (uint256) {
+        return _s.params.minReward;
+    }
+
+    // ------------------------------------------------------------------ internal
+
+    /// @dev Open the task (TaskLifecycle) and pull its reward.
+    function _create(TaskRequest calldata req) private returns (uint256 taskId) {
+        taskId = TaskLifecycle.create(_s, _registry, _staking, req);
+        _token.safeTransferFrom(msg.sender, address(this), req.reward);
+    }
+
+    /// @dev Reverts TaskManagerSignatureExpired or TaskManagerInvalidSigner.
+    function _checkSignature(SignedCommit calldata c) private view {
+        if (block.timestamp > c.deadline) revert TaskManagerSignatureExpired(c.deadline);
+        bytes32 digest = commitDigest(c.taskId, c.commitment, keccak256(c.sealedOutput), c.deadline);
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, c.signature);
+        if (err != ECDSA.RecoverError.NoError || signer != c.node) revert TaskManagerInvalidSigner(c.node, signer);
+    }
+
+    /// @dev Call `to` with exactly `gasLimit` gas, copying at most MAX_REASON bytes of its return data.
+    function _callWithExactGas(address to, uint256 gasLimit, bytes memory data)
+        private
+        returns (bool ok, bytes memory reason)
+    {
+        uint256 available = gasleft();
+        // The callee gets min(gasLimit, 63/64 of what is left at the CALL): require that to be the whole limit.
+        if (available < CALLBACK_RESERVE || ((available - CALLBACK_RESERVE) * 63) / 64 < gasLimit) {
+            revert TaskManagerInsufficientGas(gasLimit + CALLBACK_RESERVE, available);
+        }
+        uint256 maxReason = MAX_REASON;
+        assembly ("memory-safe") {
+            ok := call(gasLimit, to, 0, add(data, 0x20), mload(data), 0, 0)
+            let size := returndatasize()
+            if gt(size, maxReason) { size := maxReason }
+            reason := mload(0x40)
+            mstore(reason, size)
+            returndatacopy(add(reason, 0x20), 0, size)
+            mstore(0x40, add(add(reason, 0x20), and(add(size, 31), not(31))))
+        }
+    }
+
+    /// @dev The longest task the staking's unbonding period allows: unbondingPeriod − 1 day (commit + reveal window).
+    function _maxTaskSpan() private view returns (uint256) {
+        uint256 period = _staking.unbondingPeriod();
+        return period > 1 days ? period - 1 days : 0;
+    }
+
+    /// @dev a − b, or 0 when b > a.
+    function _subOrZero(uint256 a, uint256 b) private pure returns (uint256) {
+        return a > b ? a - b : 0;
+    }
+
+    /// @dev Reverts TaskManagerParameterOutOfBounds(name, value) unless lo ≤ value ≤ hi.
+    function _check(string memory name, uint256 value, uint256 lo, uint256 hi) private pure {
+        if (value < lo || value > hi) revert TaskManagerParameterOutOfBounds(name, value);
+    }
+}

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {
+    Task,
+    TaskState,
+    TaskStatus,
+    Commitment,
+    HashTally,
+    KIND_VERIFIERS,
+    KIND_JURY,
+    PLACE_SEAT,
+    PAY_NONE,
+    PAY_LEADER,
+    PAY_ANY
+} from "../types/TaskTypes.sol";
+import {INodeStaking} from "../interfaces/INodeStaking.sol";
+import {ITaskManager} from "../interfaces/ITaskManager.sol";
+import {Consensus} from "../libraries/Consensus.sol";
+import {Payouts} from "../libraries/Payouts.sol";
+import {TaskDraws} from "../libraries/TaskDraws.sol";
+
+/// @title TaskSettlement
+/// @notice External library (linked into TaskManager): finalize (the §5 rule in O(1) and the §6 money as
+///         credits), claim, release and liquidate (PROTOCOL.md §4.8–§4.10, §5, §6).
+library TaskSettlement {
+    /// @notice Apply the consensus rule and credit the task's money (anyone, at or after revealDeadline).
+    /// @dev Emits TaskFinalized or TaskUnresolved. Reverts TaskManagerTooEarly(taskId, revealDeadline) and
+    ///      TaskDraws.openTask's errors. Loops only over the seat holders (≤ maxRedundancy ≤ 10).
+    function finalize(TaskState storage s, uint256 taskId) external {
+        Task storage t = TaskDraws.openTask(s, taskId);
+        if (block.timestamp < t.revealDeadline) revert ITaskManager.TaskManagerTooEarly(taskId, t.revealDeadline);
+        bool disputed = t.disputed;
+        uint256 n = t.n;
+        uint256 m = t.m;
+        bool tied = t.tied;
+        uint256 activeOfVote;
+        if (disputed) {
+            activeOfVote = Consensus.voteSize(
+                t.seatHolders.length, t.committedVerifiers, t.jurySize, t.validatorCount, _validatorsCalled(s, t, taskId)
+            );
+        }
+        if (Consensus.accepts(disputed, n, m, tied, activeOfVote)) {
+            t.status = TaskStatus.Finalized;
+            t.acceptedOutputHash = t.leader;
+            _settleFinalized(s, t, taskId);
+            emit ITaskManager.TaskFinalized(taskId, t.leader, n, m);
+        } else {
+            t.status = TaskStatus.Unresolved;
+            _settleUnresolved(s, t, taskId);
+            emit ITaskManager.TaskUnresolved(taskId, t.leader, n, m, tied);
+        }
+    }
+
+    /// @notice Credit `node`'s share in a settled task and release its bond; repeatable (later liquidations add to
+    ///         a winner's share). Emits Claimed (amount 0 on a repeat with nothing new) and, the first time,
+    ///         BondReleased. Reverts TaskManagerNotSettled, TaskManagerNothingToClaim (no share in the task).
+    /// @return amount what was credited now
+    function claim(TaskState storage s, INodeStaking staking, uint256 taskId, address node)
+        external
+        returns (uint256 amount)
+    {
+        Task storage t = TaskDraws.settledTask(s, taskId);
+        Commitment storage c = s.commits[taskId][node];
+        if (!_isPaid(t, c)) revert ITaskManager.TaskManagerNothingToClaim(taskId, node);
+        if (!c.claimed) {
+            c.claimed = true;
+            amount = c.place == PLACE_SEAT ? t.workerShare : t.verifierPay + t.bondShare;
+        }
+        if (t.status == TaskStatus.Finalized) {
+            uint256 acc = t.perWinner;
+            amount += acc - c.claimedPerWinner;
+            c.claimedPerWinner = acc;
+        }
+        s.credits[node] += amount;
+        emit ITaskManager.Claimed(taskId, node, amount);
+        if (!c.bondReleased) {
+            c.bondReleased = true;
+            uint256 bond = c.bond;
+            staking.releaseBond(node, bond);
+            emit ITaskManager.BondReleased(taskId, node, bond);
+        }
+    }
+
+    /// @notice Release `node`'s bond in a settled task once it is not at risk (anyone). Emits BondReleased.
+    /// @dev Reverts TaskManagerNotSettled, TaskManagerNoCommitment, TaskManagerCommitmentVoided,
+    ///      TaskManagerBondReleased, TaskManagerBondAtRisk.
+    function release(TaskState storage s, INodeStaking staking, uint256 taskId, address node) external {
+        Task storage t = TaskDraws.settledTask(s, taskId);
+        Commitment storage c = s.commits[taskId][node];
+        if (c.commitment == bytes32(0)) revert ITaskManager.TaskManagerNoCommitment(taskId, node);
+        if (c.voided) revert ITaskManager.TaskManagerCommitmentVoided(taskId, node);
+        if (c.bondReleased) revert ITaskManager.TaskManagerBondReleased(taskId, node);
+        if (_atRisk(s, t, c, taskId, node)) revert ITaskManager.TaskManagerBondAtRisk(taskId, node);
+        c.bondReleased = true;
+        uint256 bond = c.bond;
+        staking.releaseBond(node, bond);
+        emit ITaskManager.BondReleased(taskId, node, bond);
+    }
+
+    /// @notice Slash a silent or wrong node, or an absent juror, once per (task, node), never by the node itself.
+    ///         slashed = its bond in the task + bps of (stake − locked + unbonding). Finalized: the bounty (if due to
+    ///         the caller) is credited, the rest split among the n nodes that revealed R; Unresolved: all to the pool.
+    /// @dev Emits Liquidated. Reverts TaskManagerNotSettled, TaskManagerSelfLiquidation,
+    ///      TaskManagerAlreadyLiquidated, TaskManagerNotLiquidatable, TaskManagerJurorExcused.
+    function liquidate(TaskState storage s, INodeStaking staking, uint256 taskId, address node) external {
+        Task storage t = TaskDraws.settledTask(s, taskId);
+        if (msg.sender == node) revert ITaskManager.TaskManagerSelfLiquidation(taskId, node);
+        if (s.liquidated[taskId][node]) revert ITaskManager.TaskManagerAlreadyLiquidated(taskId, node);
+        (uint256 bond, uint256 bps, bool wrongHash) = _liability(s, t, staking, taskId, node);
+        s.liquidated[taskId][node] = true;
+
+        uint256 slashed = staking.slash(node, bond, bps, address(this));
+
+        if (t.status == TaskStatus.Finalized) {
+            uint256 rest = slashed;
+            if (_bountyDue(s, t, taskId, wrongHash)) {
+                uint256 bounty = Payouts.bpsOf(slashed, t.liquidatorBountyBps);
+                s.credits[msg.sender] += bounty;
+                rest -= bounty;
+            }
+            // n ≥ 1 in a Finalized task.
+            (t.perWinner, t.slashRemainder) = Payouts.accrue(t.perWinner, t.slashRemainder, rest, t.n);
+        } else {
+            s.pool += slashed;
+        }
+        emit ITaskManager.Liquidated(taskId, node, slashed, msg.sender);
+    }
+
+    /// @notice Whether `liquidate(taskId, node)` would succeed now for a caller other than `node`.
+    function isLiquidatable(TaskState storage s, INodeStaking staking, uint256 taskId, address node)
+        external
+        view
+        returns (bool)
+    {
+        Task storage t = s.tasks[taskId];
+        if (t.status != TaskStatus.Finalized && t.status != TaskStatus.Unresolved) return false;
+        if (s.liquidated[taskId][node]) return false;
+        Commitment storage c = s.commits[taskId][node];
+        if (c.commitment != bytes32(0)) return !c.voided && _atRisk(s, t, c, taskId, node);
+        if (!t.disputed) return false;
+        (bytes32 vSeed, bool vKnown) = TaskDraws.peek(t, taskId, KIND_VERIFIERS);
+        (bytes32 jSeed, bool jKnown) = TaskDraws.peek(t, taskId, KIND_JURY);
+        if (!vKnown || !jKnown || !TaskDraws.isJuror(t, staking, vSeed, jSeed, node)) return false;
+        return staking.unlockedOf(node) >= t.minCommitBond;
+    }
+
+    // ------------------------------------------------------------------ internal
+
+    /// @dev What a liquidation of `node` takes: (bond, bps, whether it revealed a wrong hash); reverts when nothing.
+    function _liability(TaskState storage s, Task storage t, INodeStaking staking, uint256 taskId, address node)
+        private
+        returns (uint256 bond, uint256 bps, bool wrongHash)
+    {
+        Commitment storage c = s.commits[taskId][node];
+        bool finalized = t.status == TaskStatus.Finalized;
+        if (c.commitment != bytes32(0)) {
+            if (c.voided || !_atRisk(s, t, c, taskId, node)) revert ITaskManager.TaskManagerNotLiquidatable(taskId, node);
+            wrongHash = c.revealed;
+            bps = finalized ? t.slashBps : t.noRevealSlashBps;
+            bond = c.bond;
+            c.bondReleased = true; // the bond is taken by the slash below
+            return (bond, bps, wrongHash);
+        }
+        if (!t.disputed) revert ITaskManager.TaskManagerNotLiquidatable(taskId, node);
+        bytes32 vSeed = TaskDraws.require_(t, taskId, KIND_VERIFIERS);
+        bytes32 jSeed = TaskDraws.require_(t, taskId, KIND_JURY);
+        if (!TaskDraws.isJuror(t, staking, vSeed, jSeed, node)) {
+            revert ITaskManager.TaskManagerNotLiquidatable(taskId, node);
+        }
+        if (staking.unlockedOf(node) < t.minCommitBond) revert ITaskManager.TaskManagerJurorExcused(taskId, node);
+        return (0, t.noRevealSlashBps, false);
+    }
+
+    /// @dev A live commitment's bond is at risk while it can still be liquidated: never revealed, or revealed a hash
+    ///      other than R in a Finalized disputed task; and not liquidated yet.
+    function _atRisk(TaskState storage s, Task storage t, Commitment storage c, uint256 taskId, address node)
+        private
+        view
+        returns (bool)
+    {
+        if (s.liquidated[taskId][node]) return false;
+        if (!c.revealed) return true;
+        return t.status == TaskStatus.Finalized && t.disputed && c.outputHash != t.acceptedOutputHash;
+    }
+
+    /// @dev The bounty goes to a caller that revealed R, or to the requester/disputer against a wrong reveal.
+    function _bountyDue(TaskState storage s, Task storage t, uint256 taskId, bool wrongHash)
+        private
+        view
+        returns (bool)
+    {
+        Commitment storage mine = s.commits[taskId][msg.sender];
+        if (mine.revealed && !mine.voided && mine.outputHash == t.acceptedOutputHash) return true;
+        return wrongHash && (msg.sender == t.requester || (t.disputer != address(0) && msg.sender == t.disputer));
+    }
+
+    /// @dev Whether `c` is a live, revealed commitment whose hash the settlement pays.
+    function _isPaid(Task storage t, Commitment storage c) private view returns (bool) {
+        if (c.commitment == bytes32(0) || c.voided || !c.revealed) return false;
+        uint8 mode = t.payMode;
+        return mode == PAY_ANY || (mode == PAY_LEADER && c.outputHash == t.leader);
+    }
+
+    /// @dev p of §5: live seat holders that held the VALIDATOR role when they committed + committed sampled verifiers.
+    function _validatorsCalled(TaskState storage s, Task storage t, uint256 taskId) private view returns (uint256 p) {
+        address[] storage seats = t.seatHolders;
+        uint256 len = seats.length;
+        for (uint256 i = 0; i < len; ++i) {
+            if (s.commits[taskId][seats[i]].validatorRole) ++p;
+        }
+        p += t.committedVerifiers;
+    }
+
+    /// @dev §6 Finalized: royalty to the model owner, w to each worker that revealed R (claimed later), the other
+    ///      seats' shares and the division remainder to the requester, min(w, fee / v) to each verifier and juror
+    ///      that revealed R, the rest of the fee to the pool; the dispute bond forfeited iff groundless.
+    function _settleFinalized(TaskState storage s, Task storage t, uint256 taskId) private {
+        (uint256 royalty, uint256 fee, uint256 w, uint256 rem) =
+            Payouts.split(t.reward, t.royaltyBps, t.verifierFeeBps, t.redundancy);
+        HashTally storage r = s.tallies[taskId][t.leader];
+        uint256 v = r.verifierVotes;
+        uint256 pay = Payouts.verifierPay(w, fee, v);
+        t.payMode = PAY_LEADER;
+        t.verifierPay = pay;
+        s.credits[t.modelOwner] += royalty;
+        s.pool += fee - pay * v;
+        s.credits[t.requester] += (t.redundancy - r.seatVotes) * w + rem;
+        if (t.disputed) {
+            uint256 bond = t.disputeBond;
+            if (t.m == 0 && t.revealedCount == t.liveCommitments && v > 0) {
+                t.bondShare = bond / v;
+                s.pool += bond % v;
+            } else {
+                s.credits[t.disputeBondPayer] += bond;
+            }
+        }
+    }
+
+    /// @dev §6 Unresolved: undisputed with a reveal pays the work; disputed with an untied leader pays the leader's
+    ///      workers, verifiers and jurors and refunds the rest; otherwise everything is refunded.
+    function _settleUnresolved(TaskState storage s, Task storage t, uint256 taskId) private {
+        uint256 reward = t.reward;
+        (uint256 royalty, uint256 fee, uint256 w, uint256 rem) =
+            Payouts.split(reward, t.royaltyBps, t.verifierFeeBps, t.redundancy);
+        if (!t.disputed && t.revealedCount != 0) {
+            uint256 v = t.revealedVerifiers;
+            uint256 pay = Payouts.verifierPay(w, fee, v);
+            t.payMode = PAY_ANY;
+            t.verifierPay = pay;
+            s.credits[t.modelOwner] += royalty;
+            s.pool += fee - pay * v;
+            s.credits[t.requester] += (t.redundancy - t.revealedSeats) * w + rem;
+            return;
+        }
+        if (t.disputed) s.credits[t.disputeBondPayer] += t.disputeBond;
+        if (t.disputed && t.n != 0 && !t.tied) {
+            HashTally storage lead = s.tallies[taskId][t.leader];
+            uint256 v = lead.verifierVotes;
+            uint256 pay = Payouts.verifierPay(w, fee, v);
+            t.payMode = PAY_LEADER;
+            t.verifierPay = pay;
+            s.pool += fee - pay * v;
+            s.credits[t.requester] += reward - fee - w * lead.seatVotes;
+            return;
+        }
+        t.payMode = PAY_NONE;
+        s.credits[t.requester] += reward;
+    }
+}

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+// Types shared by TaskManager, its libraries, bots and outside tests (PROTOCOL.md §4, §9).
+
+/// @notice A task's status. Seating, Verifying, Revealing and AwaitingFinalize are derived from time
+///         (`statusOf`); storage holds `Seating` for every open task.
+enum TaskStatus {
+    None,
+    Seating,
+    Verifying,
+    Revealing,
+    AwaitingFinalize,
+    Finalized,
+    Unresolved,
+    Cancelled
+}
+
+/// @notice What `createTask` takes (PROTOCOL.md §4.1).
+struct TaskRequest {
+    bytes32 modelId;
+    bytes input;
+    string inputURI;
+    bytes32 inputHash;
+    uint256 reward;
+    uint8 redundancy;
+    bytes32 resultKey;
+    address callback;
+    uint32 callbackGasLimit;
+    address disputer;
+}
+
+/// @notice An EIP-712 signed commitment (`Commit(uint256 taskId,bytes32 commitment,bytes32 sealedOutputHash,uint256 deadline)`).
+struct SignedCommit {
+    uint256 taskId;
+    address node;
+    bytes32 commitment;
+    bytes sealedOutput;
+    uint256 deadline;
+    bytes signature;
+}
+
+/// @notice One task (`getTask`). Amounts in OMNIT wei, times in seconds, counts of nodes.
+struct Task {
+    // --- who and what
+    address requester;
+    address disputer;
+    bytes32 modelId;
+    bytes32 inputHash;
+    bytes32 resultKey;
+    address callback;
+    uint32 callbackGasLimit;
+    uint8 redundancy;
+    TaskStatus status;
+    bool delivered;
+    uint256 reward;
+    // --- clock
+    uint64 createdAt;
+    uint64 seatDeadline;
+    uint64 verifyDeadline;
+    uint64 disputeDeadline;
+    uint64 commitDeadline;
+    uint64 revealDeadline;
+    // --- parameters copied at creation (a later change never applies to this task)
+    uint64 seatStep;
+    uint32 seatFactor;
+    uint32 expectedVerifiers;
+    uint32 jurySize;
+    uint16 verifierFeeBps;
+    uint16 royaltyBps;
+    uint16 slashBps;
+    uint16 noRevealSlashBps;
+    uint16 liquidatorBountyBps;
+    address modelOwner;
+    uint256 minCommitBond;
+    uint256 bond;
+    uint256 workerShare;
+    // --- snapshots and seeds (a seed is zero until stored; its block is the block of the call that asked for it)
+    uint64 computeCount;
+    uint64 validatorCount;
+    uint64 seatSeedBlock;
+    uint64 verifierSeedBlock;
+    uint64 jurySeedBlock;
+    bytes32 seatSeed;
+    bytes32 verifierSeed;
+    bytes32 jurySeed;
+    // --- dispute
+    bool disputed;
+    uint64 disputedAt;
+    address disputeBondPayer;
+    uint256 disputeBond;
+    // --- commitments (live ones; voided seats are removed from `seatHolders`)
+    address[] seatHolders;
+    uint32 committedVerifiers;
+    uint32 committedJurors;
+    uint32 liveCommitments;
+    uint32 revealedCount;
+    uint32 revealedSeats;
+    uint32 revealedVerifiers;
+    // --- tally (PROTOCOL.md §5): the leading hash, its votes n, the other reveals m, whether the lead is tied
+    bytes32 leader;
+    uint32 n;
+    uint32 m;
+    bool tied;
+    bytes32 acceptedOutputHash;
+    // --- settlement (set at finalize)
+    uint8 payMode;
+    uint256 verifierPay;
+    uint256 bondShare;
+    uint256 perWinner;
+    uint256 slashRemainder;
+}
+
+/// @notice One node's commitment in one task.
+struct Commitment {
+    bytes32 commitment;
+    bytes32 outputHash;
+    uint128 bond;
+    uint8 place;
+    bool voided;
+    bool revealed;
+    bool validatorRole;
+    bool claimed;
+    bool bondReleased;
+    uint256 claimedPerWinner;
+}
+
+/// @notice Reveals of one hash in one task: all of them, those by sampled verifiers and jurors, those by seats.
+struct HashTally {
+    uint32 votes;
+    uint32 verifierVotes;
+    uint32 seatVotes;
+}
+
+/// @notice The TaskManager's parameters (PROTOCOL.md §3), packed.
+struct Params {
+    uint64 seatWindow;
+    uint64 verifyWindow;
+    uint64 disputeWindow;
+    uint64 commitWindow;
+    uint64 revealWindow;
+    uint64 seatStep;
+    uint32 jurySize;
+    uint32 seatFactor;
+    uint32 expectedVerifiers;
+    uint32 bondMultiplier;
+    uint16 slashBps;
+    uint16 noRevealSlashBps;
+    uint16 liquidatorBountyBps;
+    uint16 verifierFeeBps;
+    uint8 maxRedundancy;
+    uint32 maxCallbackGas;
+    uint128 minCommitBond;
+    uint128 minReward;
+}
+
+/// @notice All TaskManager storage that its libraries act on.
+struct TaskState {
+    uint256 taskCount;
+    uint256 pool;
+    Params params;
+    mapping(uint256 taskId => Task) tasks;
+    mapping(uint256 taskId => mapping(address node => Commitment)) commits;
+    mapping(uint256 taskId => mapping(bytes32 outputHash => HashTally)) tallies;
+    mapping(uint256 taskId => mapping(address node => bool)) liquidated;
+    mapping(address account => uint256) credits;
+}
+
+/// @dev Role bits of NodeStaking.
+uint8 constant ROLE_COMPUTE = 1;
+uint8 constant ROLE_VALIDATOR = 2;
+/// @dev Seed kinds and places (PROTOCOL.md §4.1, §9).
+uint8 constant KIND_SEATS = 1;
+uint8 constant KIND_VERIFIERS = 2;
+uint8 constant KIND_JURY = 3;
+uint8 constant PLACE_SEAT = 1;
+uint8 constant PLACE_VERIFIER = 2;
+uint8 constant PLACE_JUROR = 3;
+/// @dev Settlement modes: nobody paid for a hash, the holders of `leader` paid, every revealed node paid.
+uint8 constant PAY_NONE = 0;
+uint8 constant PAY_LEADER = 1;
+uint8 constant PAY_ANY = 2;
+uint256 constant BPS = 10_000;
