@@ -223,6 +223,7 @@ export function renderSolidity(v: ProtocolVectors): string {
   L.push("pragma solidity ^0.8.24;");
   L.push("");
   L.push('import {Test} from "forge-std/Test.sol";');
+  L.push('import {TaskManager} from "../../contracts/tasks/TaskManager.sol";');
   L.push("");
   L.push("contract ProtocolVectorsTest is Test {");
   L.push("    bytes32 internal constant DOMAIN_TYPEHASH =");
@@ -321,6 +322,43 @@ export function renderSolidity(v: ProtocolVectors): string {
     L.push(`            ${lit(c.signature)}`);
     L.push("        );");
   }
+  L.push("    }");
+  L.push("");
+  L.push(
+    "    /// A real TaskManager, its code placed at the vectors' verifying contract (EIP712 rebuilds the",
+  );
+  L.push("    /// domain for address(this), so the digests are those of a TaskManager deployed there).");
+  L.push("    function _taskManagerAtVectorAddress() internal returns (TaskManager) {");
+  L.push(
+    "        TaskManager tm = new TaskManager(address(1), address(2), address(3), address(4), address(this));",
+  );
+  L.push("        vm.etch(VERIFYING_CONTRACT, address(tm).code);");
+  L.push("        vm.chainId(CHAIN_ID);");
+  L.push("        return TaskManager(VERIFYING_CONTRACT);");
+  L.push("    }");
+  L.push("");
+  L.push("    function test_taskManager_eip712DomainMatchesVectors() public {");
+  L.push("        TaskManager tm = _taskManagerAtVectorAddress();");
+  L.push(
+    "        (, string memory name, string memory version, uint256 chainId, address verifyingContract,,) = tm.eip712Domain();",
+  );
+  L.push(`        assertEq(name, "${v.domain.name}");`);
+  L.push(`        assertEq(version, "${v.domain.version}");`);
+  L.push("        assertEq(chainId, CHAIN_ID);");
+  L.push("        assertEq(verifyingContract, VERIFYING_CONTRACT);");
+  L.push("    }");
+  L.push("");
+  L.push("    function test_taskManager_saltDigestMatchesVectors() public {");
+  L.push("        TaskManager tm = _taskManagerAtVectorAddress();");
+  for (const s of v.salts) L.push(`        assertEq(tm.saltDigest(${s.taskId}), ${s.digest});`);
+  L.push("    }");
+  L.push("");
+  L.push("    function test_taskManager_commitDigestMatchesVectors() public {");
+  L.push("        TaskManager tm = _taskManagerAtVectorAddress();");
+  for (const c of v.commits)
+    L.push(
+      `        assertEq(tm.commitDigest(${c.taskId}, ${c.commitment}, ${c.sealedOutputHash}, ${c.deadline}), ${c.digest});`,
+    );
   L.push("    }");
   L.push("");
   L.push("    /// The sealed vectors' commitments, recomputed from their plaintext's output hash and salt.");

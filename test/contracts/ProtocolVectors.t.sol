@@ -4,6 +4,7 @@
 pragma solidity ^0.8.24;
 
 import {Test} from "forge-std/Test.sol";
+import {TaskManager} from "../../contracts/tasks/TaskManager.sol";
 
 contract ProtocolVectorsTest is Test {
     bytes32 internal constant DOMAIN_TYPEHASH =
@@ -130,6 +131,43 @@ contract ProtocolVectorsTest is Test {
             0x10cdf553d19506130d8e26b135f43bc779e14c9c94cf8f28e3c30324d3dcce4f,
             hex"a4011cf39d191f66192fa67a104831a970ee329a8e2bf8b56d1775f238e81c4c5983903f16b3905edf0d969932ab8d3723dbc3326c0c86956ac154e2e317fa831c"
         );
+    }
+
+    /// A real TaskManager, its code placed at the vectors' verifying contract (EIP712 rebuilds the
+    /// domain for address(this), so the digests are those of a TaskManager deployed there).
+    function _taskManagerAtVectorAddress() internal returns (TaskManager) {
+        TaskManager tm = new TaskManager(address(1), address(2), address(3), address(4), address(this));
+        vm.etch(VERIFYING_CONTRACT, address(tm).code);
+        vm.chainId(CHAIN_ID);
+        return TaskManager(VERIFYING_CONTRACT);
+    }
+
+    function test_taskManager_eip712DomainMatchesVectors() public {
+        TaskManager tm = _taskManagerAtVectorAddress();
+        (, string memory name, string memory version, uint256 chainId, address verifyingContract,,) = tm.eip712Domain();
+        assertEq(name, "OmniTensor TaskManager");
+        assertEq(version, "1");
+        assertEq(chainId, CHAIN_ID);
+        assertEq(verifyingContract, VERIFYING_CONTRACT);
+    }
+
+    function test_taskManager_saltDigestMatchesVectors() public {
+        TaskManager tm = _taskManagerAtVectorAddress();
+        assertEq(tm.saltDigest(1), 0x51aeb0249b51f4a74b5d94982c67556addda34b5e5a9c365bbaf7bb45155f767);
+        assertEq(tm.saltDigest(7), 0x8c6b75d0e926d91c611c4cd403e69da9fffd03388c7e653fdf41cb16f2e0c3b8);
+        assertEq(tm.saltDigest(115792089237316195423570985008687907853269984665640564039457584007913129639935), 0x47bc8c1f1695a2eaab0d6036dcf059fd04ee0733065eb4dbe6c76ebe6c2f9816);
+        assertEq(tm.saltDigest(1), 0x51aeb0249b51f4a74b5d94982c67556addda34b5e5a9c365bbaf7bb45155f767);
+        assertEq(tm.saltDigest(7), 0x8c6b75d0e926d91c611c4cd403e69da9fffd03388c7e653fdf41cb16f2e0c3b8);
+        assertEq(tm.saltDigest(115792089237316195423570985008687907853269984665640564039457584007913129639935), 0x47bc8c1f1695a2eaab0d6036dcf059fd04ee0733065eb4dbe6c76ebe6c2f9816);
+    }
+
+    function test_taskManager_commitDigestMatchesVectors() public {
+        TaskManager tm = _taskManagerAtVectorAddress();
+        assertEq(tm.commitDigest(1, 0xfe6db35489d7b53ade153d1ad264426c8fa17d07aeca099bae741672c1445e07, 0x4dac568f560fe077252d2120f69d5b9da7b2465d55d93243c1b2b208b481b2cd, 1900000000), 0x0b602f414aa4e1b0aec376ab3f3f379c7f7ccdcdd8902d1ce49acf176f15efc9);
+        assertEq(tm.commitDigest(2, 0x49e348c18d6232a45306460cf4c514ffbfa048f9becfbffd3728231904c01c2a, 0xbdac3442c8b99949b0f377cf1d6c1a5347791fe55cf0f44a03420e2076f2babc, 1900000001), 0x9c75d7b5f7cc67297c0129f648d3ec70194931a8f5f4b4d952bc438d5c1f9f4f);
+        assertEq(tm.commitDigest(3, 0xd8ecdbb0148574f5da771cfe10f04d6b87ecd77a0ba0decaa926f6facccbf3f3, 0x4847c463246f907eeebc158d045dd4431ada9aa77d9be6e11cd5d73b2916adf1, 1900000002), 0xc031d97eff7173d331242635b5233bb52dd109477a6aabd181c4547219be3d65);
+        assertEq(tm.commitDigest(4, 0x89362750662c53e41d74dbd340e210b1b4f1f27fb2ac2de0ee1d7ca679a9d240, 0x56201513318673226a97ca0d50afadfbaecc0c9cea7d9792dcd2c423b28eec81, 1900000003), 0x91d57e9707bdba44ba942357b0db90bdf60ac551f42718420e7a286c79b1bc55);
+        assertEq(tm.commitDigest(115792089237316195423570985008687907853269984665640564039457584007913129639935, 0x56a014b8375b423fbdfa963207230df146c148213bbb45ec9a7b60a589e7c59b, 0x1354c534d4015718cf34d335c7e5602df4b7a9abd933be067ff34fd74b64d1ae, 1900000004), 0x10cdf553d19506130d8e26b135f43bc779e14c9c94cf8f28e3c30324d3dcce4f);
     }
 
     /// The sealed vectors' commitments, recomputed from their plaintext's output hash and salt.
