@@ -36,7 +36,6 @@ export function findDuplicateKey(text: string): { key: string; position: number 
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       let j = i + 1;
-      let escaped = false;
       for (;;) {
         j = text.indexOf('"', j);
         if (j < 0) return null; // unreachable for valid JSON
@@ -46,14 +45,13 @@ export function findDuplicateKey(text: string): { key: string; position: number 
           backslashes++;
           k--;
         }
-        if (backslashes > 0) escaped = true;
         if (backslashes % 2 === 0) break;
         j++;
       }
       const top = stack.length > 0 ? stack[stack.length - 1] : null;
       if (expectingKey && top !== null) {
         const raw = text.slice(i, j + 1);
-        const key = escaped ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+        const key = raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
         if (top.has(key)) return { key, position: i };
         top.add(key);
         expectingKey = false;
