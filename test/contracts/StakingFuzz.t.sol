@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {NodeStaking} from "../../contracts/staking/NodeStaking.sol";
+import {StakingBase} from "./StakingBase.t.sol";
+
+/// @notice Fuzz tests of NodeStaking's arithmetic: stake, unstake, lock and slash amounts.
+contract StakingFuzzTest is StakingBase {
+    /// @dev Sets up a node with `staked` staked, then `unbonding` requested and `locked` locked.
+    function _setUpNode(uint256 staked, uint256 unbonding, uint256 locked)
+        internal
+        returns (uint256 s, uint256 u, uint256 l)
+    {
+        s = bound(staked, 1, FUNDS);
+        u = bound(unbonding, 0, s);
+        l = bound(locked, 0, s - u);
+        _stake(alice, s, COMPUTE);
+        if (u != 0) _unstake(alice, u);
+        if (l != 0) _lock(alice, l);
+        s -= u;
+    }
+
+    function testFuzz_stake_accountsExactly(uint256 first, uint256 second, uint8 roles) public {
+        first = bound(first, 1, FUNDS / 2);
+        second = bound(second, 0, FUNDS / 2);
+        roles = uint8(bound(roles, 1, 3));
+        _stake(alice, first, roles);
+        _stake(alice, second, roles);
+        assertEq(staking.stakeOf(alice), first + second);
+        assertEq(token.balanceOf(address(staking)), first + second);
+        assertEq(token.balanceOf(alice), FUNDS - first - second);
+        assertEq(staking.isActive(alice, roles), first + second >= MIN);
+        uint256 active = first + second >= MIN ? 1 : 0;
+        _assertCounts(active, (roles & COMPUTE) != 0 ? active : 0, (roles & VALIDATOR) != 0 ? active : 0);
+    }
+
+    function testFuzz_requestUnstake_conservesAndBoundsByUnlocked(
+        uint256 staked,
+        uint256 locked,
+        uint256 amount
+    ) public {
+        uint256 s = bound(staked, 1, FUNDS);
+        uint256 l = bound(locked, 0, s);
+        amount = bound(amount, 1, FUNDS);
+        _stake(alice, s, VALIDATOR);
+        if (l != 0) _lock(alice, l);
+        if (amount > s - l) {
+            vm.expectRevert(
+                abi.encodeWithSelector(NodeStaking.NodeStakingInsufficientUnlocked.selector, amount, s - l)
+            );
+            _unstake(alice, amount);
+            return;
+        }
+        _unstake(alice, amount);
+        (uint256 unbonding, uint64 releaseTime) = staking.unbondingOf(alice);
+        assertEq(staking.stakeOf(alice) + unbonding, s, "stake + unbonding is conserved");
+        assertEq(unbonding, amount);
+        assertEq(releaseTime, block.timestamp + 7 days);
+        assertEq(staking.lockedOf(alice), l);
+        assertLe(staking.lockedOf(alice), staking.stakeOf(alice));
+        assertEq(staking.isActive(alice, 0), s - amount >= MIN);
+    }
+
+    function testFuzz_lockBond_roundTrip(uint256 staked, uint256 a, uint256 b) public {
+        uint256 s = bound(staked, 1, FUNDS);
+        a = bound(a, 0, s);
+        b = bound(b, 0, s - a);
+        _stake(alice, s, COMPUTE);
+        _lock(alice, a);
+        _lock(alice, b);
+        assertEq(staking.lockedOf(alice), a + b);
+        assertEq(staking.unlockedOf(alice), s - a - b);
+        _release(alice, b);
+        _release(alice, a);
+        assertEq(staking.lockedOf(alice), 0);
+        assertEq(staking.stakeOf(alice), s);
+    }
+
+    function testFuzz_slash_neverExceedsHoldingsAndConserves(
+        uint256 staked,
+        uint256 unbonding,
+        uint256 locked,
+        uint256 bond,
+        uint256 bps
+    ) public {
+        (uint256 s, uint256 u, uint256 l) = _setUpNode(staked, unbonding, locked);
+        bond = bound(bond, 0, 2 * FUNDS);
+        bps = bound(bps, 0, 10_000);
+        uint256 held = token.balanceOf(address(staking));
+
+        uint256 slashed = _slash(alice, bond, bps);
+
+        (uint256 u2,) = staking.unbondingOf(alice);
+        uint256 s2 = staking.stakeOf(alice);
+        uint256 l2 = staking.lockedOf(alice);
+        // Expected, straight from PROTOCOL.md §4.10.
+        uint256 fromBond = bond < l ? bond : l;
+        uint256 rest = ((s - l) + u) * bps / 10_000;
+        assertEq(slashed, fromBond + rest, "slashed = bond + bps of (stake - locked + unbonding)");
+        assertLe(slashed, s + u, "never more than the node has");
+        assertEq(s2 + u2 + slashed, s + u, "conservation");
+        assertEq(l2, l - fromBond, "only the bond leaves the locked amount");
+        assertLe(l2, s2, "locked <= stake");
+        uint256 fromStake = rest < s - l ? rest : s - l;
+        assertEq(s2, s - fromBond - fromStake, "unlocked stake is taken before unbonding");
+        assertEq(u2, u - (rest - fromStake));
+        assertEq(token.balanceOf(sink), slashed);
+        assertEq(token.balanceOf(address(staking)), held - slashed);
+        assertEq(staking.isActive(alice, 0), s2 >= MIN, "a slash re-evaluates activity");
+    }
+
+    function testFuzz_slash_fullBpsLeavesOnlyOtherBonds(uint256 staked, uint256 unbonding, uint256 locked, uint256 bond)
+        public
+    {
+        (uint256 s, uint256 u, uint256 l) = _setUpNode(staked, unbonding, locked);
+        bond = bound(bond, 0, l);
+        uint256 slashed = _slash(alice, bond, 10_000);
+        assertEq(slashed, s + u - (l - bond));
+        assertEq(staking.stakeOf(alice), l - bond);
+        assertEq(staking.lockedOf(alice), l - bond);
+        (uint256 u2,) = staking.unbondingOf(alice);
+        assertEq(u2, 0);
+    }
+
+    function testFuzz_activity_judgedAgainstMinStakeOfLastChange(uint256 staked, uint256 newMin, uint256 topUp)
+        public
+    {
+        staked = bound(staked, 1, FUNDS / 2);
+        newMin = bound(newMin, 1, FUNDS);
+        topUp = bound(topUp, 0, FUNDS / 2);
+        _stake(alice, staked, BOTH);
+        bool before = staked >= MIN;
+        vm.prank(owner);
+        staking.setMinStake(newMin);
+        assertEq(staking.isActive(alice, 0), before, "a new minimum waits for the next stake change");
+        _stake(alice, topUp, BOTH); // a stake change, even with topUp = 0
+        bool afterChange = staked + topUp >= newMin;
+        assertEq(staking.isActive(alice, BOTH), afterChange);
+        assertEq(staking.stakeThresholdOf(alice), newMin);
+        uint256 active = afterChange ? 1 : 0;
+        _assertCounts(active, active, active);
+    }
+}
