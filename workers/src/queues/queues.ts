@@ -1,0 +1,159 @@
+/**
+ * The worker's BullMQ queues and workers. One queue per step; jobs are deduplicated by jobId
+ * (`task-<id>-<step>`); jobs due at a chain time are delayed and promoted as soon as the chain's
+ * clock reaches them (so they work on real chains and under time travel alike); retries with
+ * exponential backoff; UnrecoverableError for what a retry cannot fix; close() is graceful
+ * (in-flight jobs finish) and idempotent. Connections are given as options, never shared
+ * clients, so closing the queues releases every socket.
+ */
+import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
+import type { Logger } from "pino";
+import { STEPS, jobIdOf, type Step, type TaskJobData } from "./types.ts";
+import { WorkerError } from "../chain/errors.ts";
+import { taskLogger, type Common } from "../common.ts";
+
+/** Thrown by a handler to run the same job again once the chain reaches `dueAt` (seconds). */
+export class RescheduleError extends Error {
+  constructor(
+    readonly dueAt: bigint,
+    readonly why: string,
+  ) {
+    super(`rescheduled to chain time ${dueAt}: ${why}`);
+    this.name = "RescheduleError";
+  }
+}
+
+export type Handler = (data: TaskJobData, ctx: { log: Logger; job: Job<TaskJobData>; attempt: number }) => Promise<void>;
+
+export interface QueueSetOptions {
+  connection: ConnectionOptions;
+  /** Redis key prefix of the queues (BullMQ `prefix`). */
+  prefix: string;
+  /** Current chain time (seconds) as last seen; undefined before the first poll. */
+  chainNow: () => bigint | undefined;
+  attempts?: number;
+  backoffMs?: number;
+}
+
+export class QueueSet {
+  readonly queues: Record<Step, Queue<TaskJobData>>;
+  private workers: Worker<TaskJobData>[] = [];
+  private closing?: Promise<void>;
+
+  constructor(private readonly opts: QueueSetOptions) {
+    const q = {} as Record<Step, Queue<TaskJobData>>;
+    for (const step of STEPS)
+      q[step] = new Queue<TaskJobData>(step, {
+        connection: opts.connection,
+        prefix: opts.prefix,
+        defaultJobOptions: {
+          attempts: opts.attempts ?? 10,
+          backoff: { type: "exponential", delay: opts.backoffMs ?? 1000 },
+          removeOnComplete: { count: 5000 },
+          removeOnFail: { count: 5000 },
+        },
+      });
+    this.queues = q;
+  }
+
+  /** Wall-clock delay of a job due at chain time `dueAt`. */
+  private delayOf(dueAt?: bigint): number {
+    if (dueAt === undefined) return 0;
+    const now = this.opts.chainNow();
+    if (now === undefined) return 1000;
+    return dueAt > now ? Number(dueAt - now) * 1000 : 0;
+  }
+
+  /**
+   * Adds a job (a no-op when a job with the same id exists: dedupe). `suffix` makes per-node
+   * ids (liquidate). Returns whether a new job was created.
+   */
+  async add(step: Step, data: TaskJobData, opts: { dueAt?: bigint; suffix?: string } = {}): Promise<boolean> {
+    const suffix = opts.suffix ?? (data.commitAction === "draw" ? "draw" : data.action);
+    const jobId = jobIdOf(data.taskId, step, suffix);
+    const queue = this.queues[step];
+    const existing = await queue.getJob(jobId);
+    if (existing) return false;
+    await queue.add(step, { ...data, ...(opts.dueAt !== undefined ? { dueAt: opts.dueAt.toString() } : {}) }, {
+      jobId,
+      delay: this.delayOf(opts.dueAt),
+    });
+    return true;
+  }
+
+  /** Removes a job by id if it is waiting or delayed (e.g. a seat lost). */
+  async cancel(step: Step, jobId: string): Promise<void> {
+    const job = await this.queues[step].getJob(jobId);
+    if (job && ((await job.isDelayed()) || (await job.isWaiting()))) await job.remove().catch(() => undefined);
+  }
+
+  /** Promotes every delayed job whose chain due time has come (call on each new head). */
+  async promoteDue(chainNow: bigint): Promise<number> {
+    let n = 0;
+    for (const step of STEPS) {
+      const delayed = await this.queues[step].getDelayed(0, 999);
+      for (const job of delayed) {
+        const due = job.data.dueAt === undefined ? undefined : BigInt(job.data.dueAt);
+        if (due !== undefined && due <= chainNow) {
+          await job.promote().catch(() => undefined);
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  /** Job counts per queue and state. */
+  async depth(): Promise<Record<Step, Record<string, number>>> {
+    const out = {} as Record<Step, Record<string, number>>;
+    for (const step of STEPS)
+      out[step] = await this.queues[step].getJobCounts("waiting", "active", "delayed", "failed", "completed", "prioritized");
+    return out;
+  }
+
+  /** Starts one BullMQ worker per step with the given handlers. */
+  startWorkers(common: Common, handlers: Record<Step, Handler>, concurrency: number): void {
+    for (const step of STEPS) {
+      const worker = new Worker<TaskJobData>(
+        step,
+        async (job, token) => {
+          const log = taskLogger(common, BigInt(job.data.taskId), step);
+          try {
+            await handlers[step](job.data, { log, job, attempt: job.attemptsMade });
+          } catch (e) {
+            if (e instanceof RescheduleError) {
+              const delay = this.delayOf(e.dueAt);
+              log.debug({ dueAt: e.dueAt.toString(), why: e.why }, "rescheduled");
+              await job.updateData({ ...job.data, dueAt: e.dueAt.toString() });
+              await job.moveToDelayed(Date.now() + Math.max(delay, 200), token);
+              throw new DelayedError();
+            }
+            if (e instanceof WorkerError && !e.retryable) {
+              log.warn({ err: e.message }, "job failed (not retryable)");
+              throw new UnrecoverableError(e.message);
+            }
+            if (e instanceof UnrecoverableError) {
+              log.warn({ err: e.message }, "job failed (not retryable)");
+              throw e;
+            }
+            log.warn({ err: (e as Error).message?.split("\n")[0], attempt: job.attemptsMade + 1 }, "job failed; will retry");
+            throw e;
+          }
+        },
+        { connection: this.opts.connection, prefix: this.opts.prefix, concurrency, autorun: true },
+      );
+      worker.on("error", (e) => common.logger.warn({ queue: step, err: e.message }, "queue worker error (Redis?)"));
+      this.workers.push(worker);
+    }
+  }
+
+  /** Graceful and idempotent: waits for in-flight jobs, then closes every connection. */
+  close(): Promise<void> {
+    if (!this.closing)
+      this.closing = (async () => {
+        await Promise.all(this.workers.map((w) => w.close()));
+        await Promise.all(STEPS.map((s) => this.queues[s].close()));
+      })();
+    return this.closing;
+  }
+}
