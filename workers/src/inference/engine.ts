@@ -15,7 +15,8 @@
 import { performance } from "node:perf_hooks";
 import { canonicalize, invalidInputResult, type CanonicalResult, type RawOutput } from "./canonical.ts";
 import { decodeInput, type DecodedTensor, type TensorData } from "./codec.ts";
-import { InferenceError, InferenceResourceError, ModelHashMismatchError } from "./errors.ts";
+import { checkSpecAgainstModel } from "./check.ts";
+import { InferenceError, InferenceResourceError, ModelHashMismatchError, ModelSpecError } from "./errors.ts";
 import { silentLogger, type InferenceLogger } from "./logger.ts";
 import {
   createSession,
@@ -24,6 +25,7 @@ import {
   makeTensor,
   profileKey,
   resolveProfile,
+  sessionIo,
   type ExecutionProfile,
   type OrtSession,
   type OrtTensor,
@@ -275,7 +277,8 @@ export class InferenceEngine {
 
   /**
    * Loads a model for a spec (its JSON text or a parsed spec). A source with a sha256 is
-   * verified (a URI through the model store, a path by hashing it). Throws ModelSpecError,
+   * verified (a URI through the model store, a path by hashing it). The spec must fit the model
+   * (the checks of `model check`). Throws ModelSpecError,
    * ProfileUnsupportedError, ModelFetchError, ModelHashMismatchError or ModelLoadError.
    */
   async load(specInput: ModelSpec | string, source: ModelSource): Promise<LoadedModel> {
@@ -289,6 +292,11 @@ export class InferenceEngine {
       p = (async () => {
         const t0 = performance.now();
         const session = await createSession(path, profile, this.opts.cudaDeviceId);
+        const problems = checkSpecAgainstModel(spec, sessionIo(session));
+        if (problems.length > 0) {
+          await session.release();
+          throw new ModelSpecError(problems);
+        }
         this.logger.info(
           {
             model: sha256,
