@@ -45,7 +45,11 @@ export default defineConfig({
   },
   networks: {
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
-    localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    localhost: {
+      type: "http",
+      chainType: "l1",
+      url: process.env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545",
+    },
     ...(hasTestnet
       ? {
           testnet: {

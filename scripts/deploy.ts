@@ -5,6 +5,8 @@
  *
  * Environment: TREASURY (optional; default: the deployer) receives the whole OMNIT supply.
  * Parameters per network may be given in deploy/parameters/<network>.json (Ignition format).
+ * DEPLOYMENTS_DIR (default `deployments`) is where the addresses file goes; IGNITION_DEPLOYMENT_ID
+ * (default `chain-<chainId>`) names Ignition's journal folder under deploy/deployments/.
  */
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -46,7 +48,8 @@ async function main(): Promise<void> {
   const treasury = process.env.TREASURY?.trim() || deployer.account.address;
   if (!isAddress(treasury)) throw new Error(`TREASURY is not an address: "${treasury}"`);
 
-  const ignitionDir = join("deploy", "deployments", `chain-${chainId}`);
+  const deploymentId = process.env.IGNITION_DEPLOYMENT_ID?.trim() || `chain-${chainId}`;
+  const ignitionDir = join("deploy", "deployments", deploymentId);
   // A restarted local chain keeps Ignition's journal but not the contracts: start over.
   if (LOCAL_CHAINS.has(chainId) && existsSync(ignitionDir)) {
     const prev = join(ignitionDir, "deployed_addresses.json");
@@ -61,7 +64,11 @@ async function main(): Promise<void> {
 
   const before = await publicClient.getBlockNumber();
   console.error(`Deploying OmniTensor to chain ${chainId} (${conn.networkName}) from ${deployer.account.address}`);
-  const result = (await conn.ignition.deploy(OmniTensorModule, { parameters, displayUi: true })) as unknown as Record<
+  const result = (await conn.ignition.deploy(OmniTensorModule, {
+    parameters,
+    deploymentId,
+    displayUi: !process.env.CI,
+  })) as unknown as Record<
     string,
     { address: Address }
   >;
@@ -77,7 +84,7 @@ async function main(): Promise<void> {
       TaskManager: pick(result, /task/i, "TaskManager"),
     },
   };
-  const out = deploymentPath(chainId);
+  const out = deploymentPath(chainId, process.env.DEPLOYMENTS_DIR || "deployments");
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, JSON.stringify(deployment, null, 2) + "\n");
   console.log(`Wrote ${out}`);
