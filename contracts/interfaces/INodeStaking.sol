@@ -6,15 +6,26 @@ pragma solidity ^0.8.24;
 /// @dev Role bits: 1 = COMPUTE, 2 = VALIDATOR. A node's stake includes the bonds locked by its open
 ///      commitments; unbonding amounts are not stake but stay slashable until withdrawn.
 interface INodeStaking {
+    /// @notice `stake` added `amount` (possibly 0) and set the roles and metadata URI.
     event Staked(address indexed node, uint256 amount, uint8 roles, string metadataURI);
+    /// @notice `amount` moved from stake to unbonding; the whole unbonding amount is released at `releaseTime`.
     event UnstakeRequested(address indexed node, uint256 amount, uint64 releaseTime);
+    /// @notice The unbonding amount was withdrawn to the node.
     event Unbonded(address indexed node, uint256 amount);
+    /// @notice `amount` (the whole slash: bond, stake and unbonding parts) was taken and sent to `to`.
     event Slashed(address indexed node, uint256 amount, address indexed to);
+    /// @notice The TaskManager locked `amount` of the node's stake as a commitment bond.
     event BondLocked(address indexed node, uint256 amount);
+    /// @notice The TaskManager released `amount` of the node's locked bonds.
     event BondReleased(address indexed node, uint256 amount);
+    /// @notice The node's active status or roles changed. `since`: when active, the start of the current run
+    ///         (`activeSince`); when inactive, when its last run ended (0 if it never was active).
     event NodeStatusChanged(address indexed node, uint8 roles, bool active, uint64 since);
+    /// @notice The TaskManager was set (once).
     event TaskManagerSet(address indexed taskManager);
+    /// @notice A new minimum stake, applied to each node at its next stake change.
     event MinStakeSet(uint256 minStake);
+    /// @notice A new unbonding period, applied to unstake requests made from now on.
     event UnbondingPeriodSet(uint256 unbondingPeriod);
 
     /// @notice Register or top up (amount may be 0 to change roles/metadata only); sets roles.
