@@ -15,7 +15,8 @@
  * NaN or ±Infinity in any output → {"error":"NON_FINITE"}. Overall margin = the minimum over all;
  * below `margin` → {"error":"FRAGILE"}; in [margin, 2·margin) → the result with skip = true.
  */
-import { keccak256, stringToBytes, type Hex } from "viem";
+import type { Hex } from "viem";
+import { keccak256, stringToBytes } from "viem/utils";
 import { fromFloat16Bits } from "./float16.ts";
 import { InferenceError } from "./errors.ts";
 import { FLOAT_TYPES, INTEGER_TYPES, type OutputRule, type OutputSpec, type OutputType } from "./spec.ts";

@@ -9,6 +9,10 @@ import type { InferenceLogger } from "./logger.ts";
 import { buildOnnxModel } from "./onnx-writer.ts";
 import type { ExecutionSpec, GraphOptimizationLevel, ProviderName } from "./spec.ts";
 
+// onnxruntime's own logger writes to stderr; its errors reach us as exceptions, which the engine
+// logs through the injected logger. Quiet it unless asked (OMNITENSOR_ORT_LOG_LEVEL=warning…).
+ort.env.logLevel = (process.env.OMNITENSOR_ORT_LOG_LEVEL as typeof ort.env.logLevel) ?? "fatal";
+
 export type OrtSession = ort.InferenceSession;
 export type OrtTensor = ort.Tensor;
 
