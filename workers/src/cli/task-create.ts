@@ -1,0 +1,149 @@
+import { readFile } from "node:fs/promises";
+import type { Hex } from "viem";
+import { CliError, type CliCommand } from "./types.ts";
+import { formatOmnit } from "../sdk/amounts.ts";
+import { createTask } from "../sdk/createTask.ts";
+import { defaultKeyDir, saveResultKey } from "../sdk/keystore.ts";
+import { getTask } from "../sdk/tasks.ts";
+import { waitForResult } from "../sdk/waitForResult.ts";
+import { COMMON_HELP, connectCli, isoTime, parseAddress, parseCli, runCli } from "../sdk/cli-options.ts";
+
+const help = `Usage: omnitensor task create --model <modelId> (--input <file.json> | --input-json '<json>' |
+                              --input-uri <url> --input-hash <0x…>) --reward <OMNIT> [options]
+
+Opens an inference task: escrows the reward (one transaction, with an EIP-2612 permit), makes a
+fresh result key and saves its private half to <key-dir>/<chainId>/task-<id>.json (mode 600):
+nodes seal their outputs to it, so only you can read them before the reveal phase.
+
+Options:
+  --model <0x…>            the model id (from omnitensor model register)
+  --input <file>           task input JSON file (PROTOCOL.md §7): {"inputs":{"<name>":{"type","dims","data"}}}
+  --input-json <json>      the same, inline
+  --input-uri <url>        input by URI instead; nodes check keccak256(bytes) == --input-hash
+  --input-hash <0x…>       keccak256 of the bytes at --input-uri
+  --reward <OMNIT>         the reward in OMNIT, e.g. 5 or 2.5 (not wei)
+  --redundancy <n>         worker seats, 1..maxRedundancy (default 1)
+  --callback <address>     a contract implementing IInferenceConsumer that receives the result
+  --callback-gas <gas>     gas for the callback (required with --callback)
+  --disputer <address>     an extra address allowed to dispute
+  --no-permit              approve + createTask (two transactions) instead of a permit
+  --wait                   follow the task to its result, printing progress (reveals for late
+                           nodes, finalizes and delivers; a task takes about 24 h on a real network)
+  --auto-dispute           with --wait: dispute when the sealed outputs disagree (escrows a bond = reward)
+  --key-dir <dir>          where result keys are kept (default: $OMNITENSOR_HOME or ~/.omnitensor)
+
+${COMMON_HELP}
+
+Example:
+  PRIVATE_KEY=0x… omnitensor task create --model 0x3f…c2 --input-json \\
+    '{"inputs":{"x":{"type":"float32","dims":[1,4],"data":[0.1,0.2,0.3,0.4]}}}' --reward 5 --wait`;
+
+const command: CliCommand = {
+  summary: "open an inference task (escrows the reward); --wait follows it to the result",
+  help,
+  run: (argv) =>
+    runCli(async () => {
+      const { values } = parseCli(
+        argv,
+        {
+          model: { type: "string" },
+          input: { type: "string" },
+          "input-json": { type: "string" },
+          "input-uri": { type: "string" },
+          "input-hash": { type: "string" },
+          reward: { type: "string" },
+          redundancy: { type: "string" },
+          callback: { type: "string" },
+          "callback-gas": { type: "string" },
+          disputer: { type: "string" },
+          "no-permit": { type: "boolean" },
+          wait: { type: "boolean" },
+          "auto-dispute": { type: "boolean" },
+          "key-dir": { type: "string" },
+        },
+        help,
+      );
+      if (!values.model) throw new CliError(`--model is required\n\n${help}`, 2);
+      if (!values.reward)
+        throw new CliError(`--reward is required (in OMNIT, e.g. --reward 5)\n\n${help}`, 2);
+      const sources = [values.input, values["input-json"], values["input-uri"]].filter(
+        (x) => x !== undefined,
+      );
+      if (sources.length !== 1)
+        throw new CliError(`give exactly one of --input, --input-json or --input-uri\n\n${help}`, 2);
+      let input: string | undefined;
+      if (values.input !== undefined) {
+        try {
+          input = (await readFile(values.input, "utf8")).trim();
+        } catch (e) {
+          throw new CliError(
+            `--input: cannot read ${values.input} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+          );
+        }
+      } else if (values["input-json"] !== undefined) input = values["input-json"];
+      if (input !== undefined) {
+        try {
+          JSON.parse(input);
+        } catch (e) {
+          throw new CliError(
+            `--input: not valid JSON (${(e as Error).message}); nodes would answer INVALID_INPUT`,
+          );
+        }
+      }
+      const redundancy = values.redundancy === undefined ? 1 : Number(values.redundancy);
+      const callbackGasLimit =
+        values["callback-gas"] === undefined ? undefined : Number(values["callback-gas"]);
+      if (values.callback && callbackGasLimit === undefined)
+        throw new CliError("--callback-gas is required with --callback");
+
+      const ctx = await connectCli(values, true);
+      const created = await createTask(ctx, {
+        modelId: values.model as Hex,
+        input,
+        inputURI: values["input-uri"],
+        inputHash: values["input-hash"] as Hex | undefined,
+        reward: values.reward,
+        redundancy,
+        callback: values.callback ? parseAddress("callback", values.callback) : undefined,
+        callbackGasLimit,
+        disputer: values.disputer ? parseAddress("disputer", values.disputer) : undefined,
+        permit: !values["no-permit"],
+      });
+      const keyPath = await saveResultKey(
+        values["key-dir"] ?? defaultKeyDir(),
+        ctx.deployment.chainId,
+        created.taskId,
+        created.resultKey,
+      );
+      console.log(`task created: ${created.taskId}`);
+      console.log(`  reward escrowed: ${formatOmnit((await getTask(ctx, created.taskId)).reward)} OMNIT`);
+      console.log(
+        `  seats open until ${isoTime(created.seatDeadline)}; result by ${isoTime(created.revealDeadline)}`,
+      );
+      console.log(`  result key saved to ${keyPath} (keep it: it opens the nodes' sealed outputs)`);
+      console.log(`  transaction: ${created.receipt.transactionHash}`);
+      if (!values.wait) {
+        console.log(
+          `Next: omnitensor task status ${created.taskId}   |   omnitensor task result ${created.taskId}`,
+        );
+        return 0;
+      }
+      const result = await waitForResult(ctx, created.taskId, {
+        resultPrivateKey: created.resultKey.privateKey,
+        autoDispute: values["auto-dispute"] ?? false,
+        onProgress: (p) =>
+          console.log(`[${isoTime(p.chainTime)}] task ${p.taskId} ${p.status}: ${p.message}`),
+        onCommitment: (r) =>
+          console.log(
+            `  node ${r.node} committed (${["", "seat", "verifier", "juror"][r.place] ?? r.place}): ` +
+              (r.ok ? `output ${r.canonicalText}` : `PROBLEM ${r.problem}`),
+          ),
+      });
+      console.log(`result: ${result.outputText ?? "(accepted, but the output bytes are not known here)"}`);
+      console.log(
+        `  output hash ${result.outputHash} (${result.n} votes, ${result.m} others)${result.delivered ? ", delivered" : ""}`,
+      );
+      return 0;
+    }),
+};
+export default command;
