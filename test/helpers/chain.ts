@@ -17,6 +17,7 @@ import { join, resolve } from "node:path";
 import {
   createPublicClient,
   createWalletClient,
+  getAddress,
   http,
   parseEther,
   type Abi,
@@ -197,7 +198,7 @@ export async function deployArtifact(
   const hash = await walletClient.deployContract({ abi: art.abi, bytecode, args: args as unknown[], chain: walletClient.chain, account: walletClient.account! });
   const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
   if (!receipt.contractAddress) throw new Error(`deploying ${name} failed`);
-  return receipt.contractAddress;
+  return getAddress(receipt.contractAddress);
 }
 
 async function chainIdOf(rpcUrl: string): Promise<number> {

@@ -1,0 +1,223 @@
+/**
+ * End to end: a `hardhat node`, real Redis, the real tiny-mlp ONNX model, and 6 bots as separate
+ * processes (4 compute, one of them cheating through the test-only setting; 2 verifiers). The
+ * 24 h protocol windows pass by time travel. Along the way the faults of issue 6 are injected:
+ * a compute bot is killed with SIGKILL after it committed and restarted (it must reveal in time),
+ * one verifier's Redis state is wiped mid-run (it must rebuild from the chain and still reveal),
+ * and one compute bot reaches the RPC through a TCP proxy that is cut for 30 s.
+ * Every process is started in its own process group and stopped in `after`, even on failure.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseAbiItem, parseEther, type Address, type Hex } from "viem";
+import {
+  deployOmniTensor,
+  devAddress,
+  devKey,
+  freePort,
+  fundAndStake,
+  increaseTime,
+  startHardhatNode,
+  type LocalChain,
+} from "../helpers/chain.ts";
+import { actor, LOG_DIR, rpcCall, startBot, TcpProxy, waitFor, wipeRedis, type BotProcess } from "./support.ts";
+import type { Deployment } from "../../workers/src/chain/deployment.ts";
+import { knownModel } from "../../workers/src/inference/index.ts";
+import { generateResultKey, openSealedOutput } from "../../workers/src/protocol/index.ts";
+
+const REDIS_DB = 11;
+const PREFIX = `e2e-${process.pid}`;
+const COMPUTE = [1, 2, 3, 4];
+const CHEATER = 4;
+const VERIFIERS = [5, 6];
+const REQUESTER = 10;
+const STAKE = parseEther("20000");
+const HOUR = 3600;
+
+interface TaskView {
+  status: number;
+  seatHolders: readonly Address[];
+  committedVerifiers: number;
+  revealedCount: number;
+  liveCommitments: number;
+  createdAt: bigint;
+  seatDeadline: bigint;
+  commitDeadline: bigint;
+  revealDeadline: bigint;
+  acceptedOutputHash: Hex;
+  workerShare: bigint;
+  delivered: boolean;
+  n: number;
+  m: number;
+}
+
+describe("e2e: 4 compute bots + 2 verifier bots", { timeout: 600_000 }, () => {
+  let chain: LocalChain;
+  let d: Deployment;
+  let proxy: TcpProxy;
+  const bots = new Map<number, BotProcess>();
+  let botConfig: (i: number) => Record<string, unknown>;
+  let modelId: Hex;
+
+  before(async () => {
+    chain = await startHardhatNode();
+    d = await deployOmniTensor(chain.rpcUrl);
+    await fundAndStake(chain.rpcUrl, d, [
+      ...COMPUTE.map((index) => ({ index, roles: 1, stake: STAKE })),
+      ...VERIFIERS.map((index) => ({ index, roles: 2, stake: STAKE })),
+      { index: REQUESTER, roles: 0, stake: 0n, spare: parseEther("1000") },
+    ].filter((n) => n.stake > 0n));
+    // the requester only needs OMNIT
+    const treasury = actor(chain.rpcUrl, d, devKey(0));
+    await treasury.send(d.contracts.OmniToken, (await import("../../workers/src/chain/abis.ts")).omniTokenAbi, "transfer", [devAddress(REQUESTER), parseEther("1000")]);
+    const tiny = knownModel("tiny-mlp");
+    modelId = await actor(chain.rpcUrl, d, devKey(9)).registerModel(tiny.sha256, tiny.specJson);
+    // A block every second so that seeds (known 2 blocks after the call) appear without traffic.
+    await rpcCall(chain.rpcUrl, "evm_setIntervalMining", [1000]);
+
+    proxy = new TcpProxy(await freePort(), chain.port);
+    await proxy.start();
+    mkdirSync(LOG_DIR, { recursive: true });
+    const deploymentFile = join(LOG_DIR, `deployment-${process.pid}.json`);
+    writeFileSync(deploymentFile, JSON.stringify(d));
+    botConfig = (i) => ({
+      rpcUrl: i === 3 ? `http://127.0.0.1:${proxy.port}` : chain.rpcUrl,
+      redisUrl: `redis://127.0.0.1:6379/${REDIS_DB}`,
+      redisPrefix: `${PREFIX}-bot${i}`,
+      roles: VERIFIERS.includes(i) ? ["verifier"] : ["compute"],
+      models: [{ modelId, path: tiny.path }],
+      confirmations: 0,
+      pollIntervalMs: 200,
+      metrics: { port: -1 },
+      deploymentFile,
+      logLevel: "debug",
+      gas: { replaceAfterMs: 20_000 },
+      ...(i === CHEATER ? { cheat: { wrongResult: true } } : {}),
+    });
+    for (const i of [...COMPUTE, ...VERIFIERS]) bots.set(i, start(i));
+  });
+
+  function start(i: number): BotProcess {
+    return startBot(`bot${i}-${process.pid}`, botConfig(i), {
+      PRIVATE_KEY: devKey(i),
+      ...(i === CHEATER ? { OMNITENSOR_ALLOW_CHEAT: "1" } : {}),
+    });
+  }
+
+  after(async () => {
+    await Promise.all([...bots.values()].map((b) => b.stop()));
+    await proxy?.stop();
+    await chain?.stop();
+    await wipeRedis(PREFIX, REDIS_DB);
+  });
+
+  it("runs a disputed task to finalization, liquidates the cheater, pays the honest nodes, and survives the faults", async () => {
+    const req = actor(chain.rpcUrl, d, devKey(REQUESTER));
+    const key = generateResultKey();
+    // wait for every bot to be up (its log says so)
+    await waitFor("6 bots started", async () => [...bots.values()].every((b) => readFileSync(b.logFile, "utf8").includes("worker started")), 120_000, 500);
+
+    const balancesBefore = new Map<number, bigint>();
+    for (const i of [...COMPUTE, ...VERIFIERS]) balancesBefore.set(i, await req.balanceOf(devAddress(i)));
+    const input = knownModel("tiny-mlp").sampleInput(1);
+    const taskId = await req.createTask({ modelId, input, reward: parseEther("10"), redundancy: 4, resultKey: key.publicKey });
+    const task = () => req.tm<TaskView>("getTask", [taskId]);
+
+    // 1. Seats: the four compute bots run the model and commit.
+    await waitFor("4 seats committed", async () => (await task()).seatHolders.length === 4, 120_000);
+
+    // Fault: kill -9 a compute bot after it committed; it is restarted later, before the reveal window.
+    await bots.get(2)!.kill9();
+
+    // 2. The seat window closes: a verifier bot draws the verifiers; both verifiers commit.
+    const t0 = await task();
+    await increaseTime(chain.rpcUrl, t0.seatDeadline - (await chainNow()) + 1n);
+    await waitFor("2 verifier commits", async () => (await task()).committedVerifiers === 2, 120_000);
+
+    // 3. The requester opens every sealed output, sees the cheater's disagreement and disputes.
+    const committed = await req.publicClient.getLogs({
+      address: d.contracts.TaskManager,
+      event: parseAbiItem("event Committed(uint256 indexed taskId, address indexed node, uint8 place, bytes sealedOutput)"),
+      args: { taskId },
+      fromBlock: 0n,
+    });
+    assert.equal(committed.length, 6);
+    const outputs = new Map<string, string>();
+    for (const l of committed) {
+      const opened = openSealedOutput(key.privateKey, taskId, l.args.node!, l.args.sealedOutput!);
+      outputs.set(l.args.node!.toLowerCase(), new TextDecoder().decode(opened.canonical));
+    }
+    const honest = outputs.get(devAddress(1).toLowerCase())!;
+    assert.match(honest, /^\{"outputs":\[/);
+    for (const i of [1, 2, 3, ...VERIFIERS]) assert.equal(outputs.get(devAddress(i).toLowerCase()), honest, `bot ${i} agrees`);
+    assert.notEqual(outputs.get(devAddress(CHEATER).toLowerCase()), honest, "the cheater committed another result");
+    await req.send(d.contracts.TaskManager, (await import("../../workers/src/chain/abis.ts")).taskManagerAbi, "dispute", [taskId]);
+
+    // Fault: the RPC of bot 3 (through the proxy) is unreachable for 30 s, then back.
+    await proxy.stop();
+    await new Promise((r) => setTimeout(r, 30_000));
+    await proxy.start();
+
+    // Fault: wipe the Redis state of verifier 5 while it runs; it rebuilds from the chain.
+    const wiped = await wipeRedis(`${PREFIX}-bot5`, REDIS_DB);
+    assert.ok(wiped > 0, "verifier 5 had state in Redis");
+
+    // Restart the killed compute bot (it will reveal from its queued job / rescanned events).
+    bots.set(2, start(2));
+    await waitFor("bot 2 restarted", async () => readFileSync(bots.get(2)!.logFile, "utf8").split("worker started").length > 2, 120_000, 500);
+
+    // 4. Reveal window: every committed node reveals (the cheater reveals its wrong hash).
+    await increaseTime(chain.rpcUrl, t0.commitDeadline - (await chainNow()) + 1n);
+    await waitFor("6 reveals", async () => (await task()).revealedCount === 6, 180_000);
+
+    // 5. Finalize, liquidate the cheater, claim, deliver, withdraw.
+    await increaseTime(chain.rpcUrl, t0.revealDeadline - (await chainNow()) + 1n);
+    await waitFor("task finalized", async () => (await task()).status === 5, 120_000);
+    const fin = await task();
+    assert.equal(fin.n, 5);
+    assert.equal(fin.m, 1);
+    await waitFor("the cheater liquidated", async () => (await req.tm<boolean>("isLiquidatable", [taskId, devAddress(CHEATER)])) === false && (await cheaterSlashed()), 120_000);
+    await waitFor("result delivered", async () => (await task()).delivered, 120_000);
+    await waitFor(
+      "honest nodes paid out",
+      async () => {
+        for (const i of [1, 2, 3, ...VERIFIERS]) {
+          if ((await req.balanceOf(devAddress(i))) <= balancesBefore.get(i)!) return false;
+          if ((await req.tm<bigint>("creditOf", [devAddress(i)])) !== 0n) return false;
+        }
+        return true;
+      },
+      120_000,
+    );
+    for (const i of [1, 2, 3]) {
+      const gained = (await req.balanceOf(devAddress(i))) - balancesBefore.get(i)!;
+      assert.ok(gained >= fin.workerShare, `compute bot ${i} gained at least a worker share (${gained})`);
+    }
+    const cheaterStake = await req.read<bigint>(d.contracts.NodeStaking, (await import("../../workers/src/chain/abis.ts")).nodeStakingAbi, "stakeOf", [devAddress(CHEATER)]);
+    assert.ok(cheaterStake < STAKE, "the cheater lost stake");
+    assert.equal((await req.balanceOf(devAddress(CHEATER))) , balancesBefore.get(CHEATER)!, "the cheater earned nothing");
+
+    // The restarted bot revealed itself, the wiped verifier revealed and recovered.
+    assert.ok(readFileSync(bots.get(2)!.logFile, "utf8").includes('"fn":"reveal"'), "bot 2 sent its reveal after the restart");
+    const log5 = readFileSync(bots.get(5)!.logFile, "utf8");
+    assert.ok(log5.includes('"fn":"reveal"'), "verifier 5 revealed after its Redis state was wiped");
+    assert.ok(readFileSync(bots.get(3)!.logFile, "utf8").includes("RPC reachable again"), "bot 3 saw its RPC come back");
+
+    async function cheaterSlashed(): Promise<boolean> {
+      const logs = await req.publicClient.getLogs({
+        address: d.contracts.TaskManager,
+        event: parseAbiItem("event Liquidated(uint256 indexed taskId, address indexed node, uint256 amount, address indexed liquidator)"),
+        args: { taskId, node: devAddress(CHEATER) },
+        fromBlock: 0n,
+      });
+      return logs.length === 1;
+    }
+  });
+
+  async function chainNow(): Promise<bigint> {
+    const b = (await rpcCall(chain.rpcUrl, "eth_getBlockByNumber", ["latest", false])) as { timestamp: Hex };
+    return BigInt(b.timestamp);
+  }
+});
