@@ -16,7 +16,8 @@
  * below `margin` → {"error":"FRAGILE"}; in [margin, 2·margin) → the result with skip = true.
  */
 import type { Hex } from "viem";
-import { keccak256, stringToBytes } from "viem/utils";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import { fromFloat16Bits } from "./float16.ts";
 import { InferenceError } from "./errors.ts";
 import { FLOAT_TYPES, INTEGER_TYPES, type OutputRule, type OutputSpec, type OutputType } from "./spec.ts";
@@ -50,9 +51,13 @@ export class OutputRuleError extends InferenceError {}
 
 export const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
-/** keccak256 of the UTF-8 bytes of `canonical`. */
+/**
+ * keccak256 of the UTF-8 bytes of `canonical`, as 0x-hex. The same function as viem's
+ * `keccak256(stringToBytes(canonical))` (checked in the tests), called on @noble/hashes directly:
+ * about 3× faster on large canonical outputs.
+ */
 export function outputHash(canonical: string): Hex {
-  return keccak256(stringToBytes(canonical));
+  return `0x${bytesToHex(keccak_256(new TextEncoder().encode(canonical)))}`;
 }
 
 function errorResult(kind: "INVALID_INPUT" | "NON_FINITE" | "FRAGILE", margin: number, reason?: string): CanonicalResult {

@@ -50,26 +50,31 @@ function decodeData(spec: InputSpec, data: unknown[], path: string): TensorData 
   const n = data.length;
   const range = spec.range;
   switch (spec.type) {
-    case "float32":
-    case "float16": {
+    case "float32": {
       const lo = range ? Number(range.min) : -Infinity;
       const hi = range ? Number(range.max) : Infinity;
-      const out = spec.type === "float32" ? new Float32Array(n) : new Uint16Array(n);
-      const f32 = spec.type === "float32";
+      const out = new Float32Array(n);
       for (let i = 0; i < n; i++) {
         const v = data[i];
         if (typeof v !== "number") fail(`${path}[${i}]: must be a number`);
-        let x: number;
-        if (f32) {
-          x = Math.fround(v);
-          if (!Number.isFinite(x)) fail(`${path}[${i}]: ${v} is outside float32`);
-          out[i] = x;
-        } else {
-          const bits = toFloat16Bits(v);
-          if ((bits & 0x7c00) === 0x7c00) fail(`${path}[${i}]: ${v} is outside float16`);
-          out[i] = bits;
-          x = fromFloat16Bits(bits);
-        }
+        out[i] = v;
+        const x = out[i]; // the nearest float32 (as Math.fround)
+        if (x === Infinity || x === -Infinity) fail(`${path}[${i}]: ${v} is outside float32`);
+        if (x < lo || x > hi) fail(`${path}[${i}]: ${v} is outside the range [${range!.min}, ${range!.max}]`);
+      }
+      return out;
+    }
+    case "float16": {
+      const lo = range ? Number(range.min) : -Infinity;
+      const hi = range ? Number(range.max) : Infinity;
+      const out = new Uint16Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = data[i];
+        if (typeof v !== "number") fail(`${path}[${i}]: must be a number`);
+        const bits = toFloat16Bits(v);
+        if ((bits & 0x7c00) === 0x7c00) fail(`${path}[${i}]: ${v} is outside float16`);
+        out[i] = bits;
+        const x = fromFloat16Bits(bits);
         if (x < lo || x > hi) fail(`${path}[${i}]: ${v} is outside the range [${range!.min}, ${range!.max}]`);
       }
       return out;

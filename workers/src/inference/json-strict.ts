@@ -28,11 +28,20 @@ const COMMA = 0x2c;
  */
 export function findDuplicateKey(text: string): { key: string; position: number } | null {
   // One entry per open container: the keys seen so far for an object, null for an array.
+  // Inside an array only quotes and brackets matter, so a numeric array is skipped in one
+  // native regex scan; inside an object commas mark where a key comes next.
   const stack: (Set<string> | null)[] = [];
+  const inObject = /["{}[\],]/g;
+  const inArray = /["{}[\]]/g;
   let expectingKey = false;
-  const n = text.length;
   let i = 0;
-  while (i < n) {
+  for (;;) {
+    const top = stack.length > 0 ? stack[stack.length - 1] : null;
+    const re = top === null && stack.length > 0 ? inArray : inObject;
+    re.lastIndex = i;
+    const m = re.exec(text);
+    if (!m) return null;
+    i = m.index;
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       let j = i + 1;
@@ -48,7 +57,6 @@ export function findDuplicateKey(text: string): { key: string; position: number 
         if (backslashes % 2 === 0) break;
         j++;
       }
-      const top = stack.length > 0 ? stack[stack.length - 1] : null;
       if (expectingKey && top !== null) {
         const raw = text.slice(i, j + 1);
         const key = raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
@@ -69,11 +77,10 @@ export function findDuplicateKey(text: string): { key: string; position: number 
       stack.pop();
       expectingKey = false;
     } else if (c === COMMA) {
-      expectingKey = stack.length > 0 && stack[stack.length - 1] !== null;
+      expectingKey = top !== null;
     }
     i++;
   }
-  return null;
 }
 
 /** Parses JSON text, rejecting syntax errors and duplicate keys with a {@link StrictJsonError}. */
