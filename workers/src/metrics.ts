@@ -52,8 +52,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): WorkerMe
     }),
     createdToCommitSeconds: new Histogram({
       name: "omnitensor_created_to_commit_seconds",
-      help: "Wall time from seeing TaskCreated to the commit transaction being sent",
-      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      help: "Wall time from seeing TaskCreated to sending the commit, the model run excluded",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
       registers: r,
     }),
     queueDepth: new Gauge({ name: "omnitensor_queue_depth", help: "Jobs per queue and state", labelNames: ["queue", "state"], registers: r }),

@@ -158,8 +158,8 @@ async function betterRanked(ctx: BotContext, taskId: bigint, myRank: bigint): Pr
 export function createHandlers(ctx: BotContext): Record<Step, Handler> {
   const me = ctx.me;
   const tmAddr = ctx.deployment.contracts.TaskManager;
-  const send = (functionName: string, args: readonly unknown[], log: Logger, expectedReward?: bigint) =>
-    ctx.submitter.send({ address: tmAddr, abi: TM, functionName, args, logger: log, expectedReward });
+  const send = (functionName: string, args: readonly unknown[], log: Logger, expectedReward?: bigint, onSent?: () => void) =>
+    ctx.submitter.send({ address: tmAddr, abi: TM, functionName, args, logger: log, expectedReward, onSent });
 
   /** infer: decide whether this node has a real chance of a place, then run the model. */
   const infer: Handler = async (data, { log }) => {
@@ -200,9 +200,11 @@ export function createHandlers(ctx: BotContext): Record<Step, Handler> {
       }
     }
     const rec = await record(ctx, taskId);
+    const t0 = performance.now();
     const out = await computeOutput(ctx, rec, log);
     if (!out) return;
-    await ctx.queues.add("commit", { taskId: data.taskId, place, seenAt: data.seenAt }, { suffix: PLACE_NAME[place] });
+    const inferMs = performance.now() - t0;
+    await ctx.queues.add("commit", { taskId: data.taskId, place, seenAt: data.seenAt, inferMs }, { suffix: PLACE_NAME[place] });
   };
 
   const draw = async (taskId: bigint, log: Logger) => {
@@ -246,8 +248,11 @@ export function createHandlers(ctx: BotContext): Record<Step, Handler> {
     const commitment = commitmentOf(taskId, me, out.outputHash, s);
     const sealed = sealOutput(rec.resultKey, taskId, me, s, out.canonical);
     try {
-      if (data.seenAt) ctx.common.metrics.createdToCommitSeconds.observe((Date.now() - data.seenAt) / 1000);
-      await send("commit", [taskId, commitment, sealed], log, place === 1 ? t.workerShare : undefined);
+      // TaskCreated seen → commit sent, the model run excluded.
+      const observe = () => {
+        if (data.seenAt) ctx.common.metrics.createdToCommitSeconds.observe(Math.max(0, Date.now() - data.seenAt - (data.inferMs ?? 0)) / 1000);
+      };
+      await send("commit", [taskId, commitment, sealed], log, place === 1 ? t.workerShare : undefined, observe);
     } catch (e) {
       if (e instanceof TxRevertError && e.errorName) {
         if (e.errorName === "TaskManagerNotEligible" && place === 1 && now < t.seatDeadline)

@@ -69,6 +69,8 @@ export interface SendRequest {
   /** Expected OMNIT (wei) this transaction earns; checked against gas when omnitPerEth > 0. */
   expectedReward?: bigint;
   logger?: Logger;
+  /** Called as soon as the transaction is handed to the node (before its receipt). */
+  onSent?(hash: Hash): void;
   /** Gas limit to use instead of an estimate (some chains estimate time-dependent calls badly). */
   gas?: bigint;
 }
@@ -216,6 +218,7 @@ export class Submitter {
       throw new TxRevertError(fn, name, detail, { cause: e, retryable: true });
     }
     this.opts.onSent?.(fn);
+    req.onSent?.(hash);
     log.debug({ fn, hash, nonce }, "transaction sent");
     const receipt = await this.waitOrReplace({ fn, data, to: req.address, gas, nonce, fees, hash, log });
     const cost = receipt.gasUsed * receipt.effectiveGasPrice;

@@ -30,6 +30,8 @@ export interface TaskJobData {
   node?: Address;
   /** Wall-clock ms when the bot first saw TaskCreated (latency metric). */
   seenAt?: number;
+  /** Milliseconds the model run took (excluded from the TaskCreated → commit latency metric). */
+  inferMs?: number;
 }
 
 /** The dedupe key of a job: `task-<id>-<step>[-<suffix>]` (BullMQ ids cannot contain ':'). */
