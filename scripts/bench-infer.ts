@@ -58,7 +58,7 @@ async function overhead(id: KnownModelId): Promise<string[]> {
 async function batching(id: KnownModelId, clients = 8): Promise<string[]> {
   const m = knownModel(id);
   const input = new TextEncoder().encode(m.sampleInput(1));
-  const row = [id];
+  const row: string[] = [id];
   const rates: number[] = [];
   for (const maxBatch of [1, 4, 8]) {
     const engine = new InferenceEngine({ threads: 1, maxBatch, batchWindowMs: maxBatch === 1 ? 0 : 2 });
