@@ -1,0 +1,547 @@
+/**
+ * The user CLI commands (model register, task create/status/result, node stake/unstake/status,
+ * deployment show) against a real `hardhat node` with the four contracts deployed: a few runs go
+ * through the real binary (`node workers/bin/omnitensor.mjs`), the rest call the dispatcher in
+ * process (same code, faster). Nodes commit and reveal with the real §7 encodings.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, stat, writeFile, mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import {
+  createPublicClient,
+  createWalletClient,
+  http,
+  keccak256,
+  parseEther,
+  toHex,
+  type Abi,
+  type Address,
+  type Hex,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import {
+  deployOmniTensor,
+  devAddress,
+  devKey,
+  fundAndStake,
+  increaseTime,
+  mine,
+  startHardhatNode,
+  type LocalChain,
+} from "../../helpers/chain.ts";
+import { modelRegistryAbi, omniTokenAbi, taskManagerAbi } from "../../../workers/src/chain/abis.ts";
+import type { Deployment } from "../../../workers/src/chain/deployment.ts";
+import { main } from "../../../workers/src/cli/main.ts";
+import { commitmentOf, deriveSalt, outputHashOf, sealOutput } from "../../../workers/src/protocol/index.ts";
+
+const ROOT = resolve(import.meta.dirname, "..", "..", "..");
+const REQUESTER = 5;
+const OUT = '{"outputs":[{"name":"y","dims":[1,2],"data":[1,2]}]}';
+const INPUT = '{"inputs":{"x":{"type":"float16","dims":[1,2],"data":[1,2]}}}';
+
+/** Runs the real binary; resolves with exit code and output. */
+function runBin(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  onLine?: (line: string) => void,
+): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [join(ROOT, "workers/bin/omnitensor.mjs"), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    let partial = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d;
+      partial += d;
+      const lines = partial.split("\n");
+      partial = lines.pop()!;
+      for (const l of lines) onLine?.(l);
+    });
+    child.stderr.on("data", (d: Buffer) => (err += d));
+    child.on("close", (code) => res({ code: code ?? 1, out, err }));
+  });
+}
+
+/** Runs the dispatcher in this process, capturing what it prints. */
+async function runIn(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = console.log;
+  const error = console.error;
+  console.log = (...a: unknown[]) => void out.push(a.join(" "));
+  console.error = (...a: unknown[]) => void err.push(a.join(" "));
+  try {
+    const code = await main(args);
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+describe("user CLI commands against hardhat node", () => {
+  let chain: LocalChain;
+  let d: Deployment;
+  let dir: string;
+  let deployments: string;
+  let keyDir: string;
+  let conn: string[];
+  let modelId: Hex;
+
+  const send = async (
+    index: number,
+    address: Address,
+    abi: Abi,
+    functionName: string,
+    args: readonly unknown[],
+  ) => {
+    const account = privateKeyToAccount(devKey(index));
+    const wallet = createWalletClient({ account, transport: http(chain.rpcUrl) });
+    const pc = createPublicClient({ transport: http(chain.rpcUrl) });
+    const hash = await wallet.writeContract({
+      address,
+      abi,
+      functionName,
+      args: args as unknown[],
+      account,
+      chain: null,
+    });
+    const r = await pc.waitForTransactionReceipt({ hash, pollingInterval: 50 });
+    if (r.status !== "success") throw new Error(`${functionName} by ${index} reverted`);
+  };
+  const read = <T>(address: Address, abi: Abi, functionName: string, args: readonly unknown[] = []) =>
+    createPublicClient({ transport: http(chain.rpcUrl) }).readContract({
+      address,
+      abi,
+      functionName,
+      args,
+    }) as Promise<T>;
+  const nodeCommit = async (index: number, taskId: bigint, resultKey: Hex) => {
+    const domain = { chainId: chain.chainId, verifyingContract: d.contracts.TaskManager };
+    const salt = await deriveSalt(devKey(index), domain, taskId);
+    const sealed = sealOutput(resultKey, taskId, devAddress(index), salt, OUT);
+    await send(index, d.contracts.TaskManager, taskManagerAbi, "commit", [
+      taskId,
+      commitmentOf(taskId, devAddress(index), outputHashOf(OUT), salt),
+      sealed,
+    ]);
+  };
+  const nodeReveal = async (index: number, taskId: bigint) => {
+    const salt = await deriveSalt(
+      devKey(index),
+      { chainId: chain.chainId, verifyingContract: d.contracts.TaskManager },
+      taskId,
+    );
+    await send(index, d.contracts.TaskManager, taskManagerAbi, "reveal", [
+      taskId,
+      devAddress(index),
+      outputHashOf(OUT),
+      salt,
+    ]);
+  };
+  const resultKeyOfTask = async (taskId: bigint): Promise<Hex> =>
+    (
+      JSON.parse(await readFile(join(keyDir, String(chain.chainId), `task-${taskId}.json`), "utf8")) as {
+        publicKey: Hex;
+      }
+    ).publicKey;
+
+  before(async () => {
+    chain = await startHardhatNode();
+    d = await deployOmniTensor(chain.rpcUrl);
+    await fundAndStake(chain.rpcUrl, d, [
+      { index: 1, roles: 1, stake: parseEther("20000") },
+      { index: 2, roles: 1, stake: parseEther("20000") },
+    ]);
+    await send(0, d.contracts.OmniToken, omniTokenAbi, "transfer", [
+      devAddress(REQUESTER),
+      parseEther("1000"),
+    ]);
+    await send(0, d.contracts.OmniToken, omniTokenAbi, "transfer", [devAddress(6), parseEther("10000")]);
+    dir = await mkdtemp(join(tmpdir(), "omnit-cli-"));
+    deployments = join(dir, "deployments");
+    keyDir = join(dir, "keys");
+    await mkdir(deployments);
+    await writeFile(join(deployments, `${chain.chainId}.json`), JSON.stringify(d));
+    conn = ["--rpc", chain.rpcUrl, "--deployments", deployments];
+  });
+  after(async () => {
+    await chain?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("deployment show (real binary) prints addresses, parameters and node counts", async () => {
+    const r2 = await runBin(["deployment", "show", ...conn], {});
+    assert.equal(r2.code, 0, r2.err);
+    for (const a of Object.values(d.contracts)) assert.ok(r2.out.includes(a), `shows ${a}`);
+    assert.match(r2.out, /seatWindow\s+18000 s \(5 h\)/);
+    assert.match(r2.out, /minStake\s+10000 OMNIT/);
+    assert.match(r2.out, /2 active \(2 compute, 0 validator\)/);
+    const j = await runIn(["deployment", "show", "--json", ...conn]);
+    const parsed = JSON.parse(j.out) as { chainId: number; parameters: Record<string, string> };
+    assert.equal(parsed.chainId, chain.chainId);
+    assert.equal(parsed.parameters.maxRedundancy, "10");
+  });
+
+  it("says what to do when there is no deployment or no RPC", async () => {
+    const empty = join(dir, "none");
+    await mkdir(empty);
+    const r = await runIn(["deployment", "show", "--rpc", chain.rpcUrl, "--deployments", empty]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, new RegExp(`no deployment for chain ${chain.chainId}.*npm run deploy -- --network`));
+    const u = await runIn([
+      "deployment",
+      "show",
+      "--rpc",
+      "http://127.0.0.1:9",
+      "--deployments",
+      deployments,
+    ]);
+    assert.equal(u.code, 1);
+    assert.match(u.err, /cannot reach the RPC at http:\/\/127.0.0.1:9/);
+  });
+
+  it("--help explains each command with an example; the binary lists them all", async () => {
+    for (const cmd of [
+      ["model", "register"],
+      ["task", "create"],
+      ["task", "status"],
+      ["task", "result"],
+      ["node", "stake"],
+      ["node", "unstake"],
+      ["node", "status"],
+      ["deployment", "show"],
+    ]) {
+      const r = await runIn([...cmd, "--help"]);
+      assert.equal(r.code, 0);
+      assert.match(r.out, new RegExp(`^Usage: omnitensor ${cmd.join(" ")}`));
+      assert.match(r.out, /Example:\n\s+.*omnitensor /);
+    }
+    const list = await runBin(["--help"], {});
+    assert.equal(list.code, 0);
+    for (const name of [
+      "model register",
+      "task create",
+      "task status",
+      "task result",
+      "node stake",
+      "node unstake",
+      "node status",
+      "deployment show",
+    ])
+      assert.ok(list.out.includes(name), `listed: ${name}`);
+  });
+
+  it("model register checks the spec, registers, and prints the model id", async () => {
+    const key = devKey(REQUESTER);
+    const bad = join(dir, "bad.spec.json");
+    await writeFile(bad, '{"inputs":[],"outputs":[]}');
+    const b = await runIn([
+      "model",
+      "register",
+      "--onnx",
+      "test/fixtures/models/half.onnx",
+      "--uri",
+      "https://x/half.onnx",
+      "--spec",
+      bad,
+      "--key",
+      key,
+      ...conn,
+    ]);
+    assert.equal(b.code, 1);
+    assert.match(b.err, /--spec: .* is not a valid model spec/);
+    const nokey = await runIn([
+      "model",
+      "register",
+      "--onnx",
+      "test/fixtures/models/half.onnx",
+      "--uri",
+      "https://x",
+      "--spec",
+      "test/fixtures/models/half.spec.json",
+      ...conn,
+    ]);
+    assert.equal(nokey.code, 1);
+    assert.match(nokey.err, /signs a transaction: set PRIVATE_KEY/);
+
+    const r = await runIn([
+      "model",
+      "register",
+      "--onnx",
+      "test/fixtures/models/half.onnx",
+      "--uri",
+      "https://example.org/half.onnx",
+      "--spec",
+      "test/fixtures/models/half.spec.json",
+      "--royalty",
+      "50",
+      "--key",
+      key,
+      ...conn,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const m = /model registered: (0x[0-9a-f]{64})/.exec(r.out);
+    assert.ok(m, r.out);
+    modelId = m[1] as Hex;
+    assert.equal(await read<boolean>(d.contracts.ModelRegistry, modelRegistryAbi, "exists", [modelId]), true);
+    const again = await runIn([
+      "model",
+      "register",
+      "--onnx",
+      "test/fixtures/models/half.onnx",
+      "--uri",
+      "https://x",
+      "--spec",
+      "test/fixtures/models/half.spec.json",
+      "--key",
+      key,
+      ...conn,
+    ]);
+    assert.equal(again.code, 1);
+    assert.match(again.err, /ModelRegistryAlreadyRegistered/);
+  });
+
+  it("task create saves the result key (0600, never printed); status and result read the task", async () => {
+    const key = devKey(REQUESTER);
+    const r = await runIn([
+      "task",
+      "create",
+      "--model",
+      modelId,
+      "--input-json",
+      INPUT,
+      "--reward",
+      "5",
+      "--redundancy",
+      "2",
+      "--key",
+      key,
+      "--key-dir",
+      keyDir,
+      ...conn,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const id = BigInt(/task created: (\d+)/.exec(r.out)![1]);
+    assert.match(r.out, /reward escrowed: 5 OMNIT/);
+    const keyFile = join(keyDir, String(chain.chainId), `task-${id}.json`);
+    assert.equal((await stat(keyFile)).mode & 0o777, 0o600);
+    const saved = JSON.parse(await readFile(keyFile, "utf8")) as { privateKey: string };
+    assert.ok(!r.out.includes(saved.privateKey.slice(2)), "the result private key is not printed");
+    assert.ok(!r.out.includes(key.slice(2)), "the account key is not printed");
+
+    const st = await runIn(["task", "status", String(id), ...conn]);
+    assert.equal(st.code, 0, st.err);
+    assert.match(st.out, new RegExp(`task ${id}: Seating`));
+    assert.match(st.out, /seats:\s+0\/2/);
+    assert.match(st.out, /reward:\s+5 OMNIT, 2 seat\(s\)/);
+
+    await mine(chain.rpcUrl, 2);
+    await nodeCommit(1, id, await resultKeyOfTask(id));
+    const res = await runIn(["task", "result", String(id), "--key-dir", keyDir, ...conn]);
+    assert.equal(res.code, 0, res.err);
+    assert.ok(res.out.includes(`${devAddress(1)} (seat): ok  ${keccak256(toHex(OUT))}  ${OUT}`), res.out);
+    const st2 = await runIn(["task", "status", String(id), ...conn]);
+    assert.match(st2.out, /seats:\s+1\/2/);
+
+    const other = await runIn(["task", "result", String(id), "--key-dir", join(dir, "elsewhere"), ...conn]);
+    assert.equal(other.code, 1);
+    assert.match(other.err, /no result key for task/);
+    const missing = await runIn(["task", "status", "999", ...conn]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /task 999 does not exist/);
+  });
+
+  it("task create refuses an unknown model, an unfunded account and a bad key, saying why", async () => {
+    const unknown = await runIn([
+      "task",
+      "create",
+      "--model",
+      keccak256(toHex("x")),
+      "--input-json",
+      INPUT,
+      "--reward",
+      "5",
+      "--key",
+      devKey(REQUESTER),
+      "--key-dir",
+      keyDir,
+      ...conn,
+    ]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.err, /is not registered on this chain/);
+    const poor = await runIn([
+      "task",
+      "create",
+      "--model",
+      modelId,
+      "--input-json",
+      INPUT,
+      "--reward",
+      "5",
+      "--key",
+      devKey(9),
+      "--key-dir",
+      keyDir,
+      ...conn,
+    ]);
+    assert.equal(poor.code, 1);
+    assert.match(poor.err, /holds 0 OMNIT but the task's reward needs 5 OMNIT/);
+    const badKey = await runIn([
+      "task",
+      "create",
+      "--model",
+      modelId,
+      "--input-json",
+      INPUT,
+      "--reward",
+      "5",
+      "--key",
+      "0xsecretvalue",
+      ...conn,
+    ]);
+    assert.equal(badKey.code, 1);
+    assert.match(badKey.err, /--key: not a private key/);
+    assert.ok(!badKey.err.includes("secretvalue"), "the bad key is not echoed");
+    const wei = await runIn([
+      "task",
+      "create",
+      "--model",
+      modelId,
+      "--input-json",
+      INPUT,
+      "--reward",
+      "5e18",
+      "--key",
+      devKey(REQUESTER),
+      ...conn,
+    ]);
+    assert.equal(wei.code, 1);
+    assert.match(wei.err, /reward: "5e18" is not an amount of OMNIT/);
+  });
+
+  it("task create --wait (real binary) prints progress and the result while nodes work", async () => {
+    let taskId: bigint | undefined;
+    const lines: string[] = [];
+    const run = runBin(
+      [
+        "task",
+        "create",
+        "--model",
+        modelId,
+        "--input-json",
+        INPUT,
+        "--reward",
+        "4",
+        "--redundancy",
+        "2",
+        "--wait",
+        ...conn,
+      ],
+      { PRIVATE_KEY: devKey(REQUESTER), OMNITENSOR_HOME: keyDir },
+      (line) => {
+        lines.push(line);
+        const m = /task created: (\d+)/.exec(line);
+        if (m) taskId = BigInt(m[1]);
+      },
+    );
+    const waitFor = async (re: RegExp, what: string) => {
+      const end = Date.now() + 60_000;
+      while (!lines.some((l) => re.test(l))) {
+        if (Date.now() > end) throw new Error(`no "${what}" line; got:\n${lines.join("\n")}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    await waitFor(/Seating: waiting for compute nodes/, "seating");
+    const id = taskId!;
+    await mine(chain.rpcUrl, 2);
+    const rk = await resultKeyOfTask(id);
+    await nodeCommit(1, id, rk);
+    await nodeCommit(2, id, rk);
+    await waitFor(/node .* committed \(seat\): output/, "commitment");
+    await increaseTime(chain.rpcUrl, 20 * 3600);
+    await nodeReveal(1, id);
+    await increaseTime(chain.rpcUrl, 3 * 3600);
+    await waitFor(/revealed for late node/, "late reveal");
+    await increaseTime(chain.rpcUrl, 2 * 3600);
+    const r = await run;
+    assert.equal(r.code, 0, `${r.err}\n${r.out}`);
+    assert.ok(r.out.includes(`result: ${OUT}`), r.out);
+    assert.match(r.out, /Finalized: finalized: output 0x[0-9a-f]{64} accepted \(2 votes, 0 others\)/);
+    assert.match(r.out, /delivered/);
+    assert.ok(!r.out.includes(devKey(REQUESTER).slice(2)), "the key is not printed");
+    const t = await read<{ delivered: boolean; acceptedOutputHash: Hex }>(
+      d.contracts.TaskManager,
+      taskManagerAbi,
+      "getTask",
+      [id],
+    );
+    assert.equal(t.delivered, true);
+    assert.equal(t.acceptedOutputHash, keccak256(toHex(OUT)));
+  });
+
+  it("node stake, status and unstake (then withdraw after the unbonding period)", async () => {
+    const key = devKey(6);
+    const me = devAddress(6);
+    const s = await runIn([
+      "node",
+      "stake",
+      "--amount",
+      "10000",
+      "--roles",
+      "compute,validator",
+      "--metadata",
+      "https://node6",
+      "--key",
+      key,
+      ...conn,
+    ]);
+    assert.equal(s.code, 0, s.err);
+    assert.match(s.out, /staked 10000 OMNIT as compute,validator/);
+    assert.match(s.out, /stake 10000 OMNIT, active/);
+    const st = await runIn(["node", "status", me, ...conn]);
+    assert.equal(st.code, 0, st.err);
+    assert.match(st.out, /roles:\s+compute,validator/);
+    assert.match(st.out, /stake:\s+10000 OMNIT \(minStake 10000\)/);
+    assert.match(st.out, /metadata:\s+https:\/\/node6/);
+    const badRoles = await runIn([
+      "node",
+      "stake",
+      "--amount",
+      "1",
+      "--roles",
+      "miner",
+      "--key",
+      key,
+      ...conn,
+    ]);
+    assert.equal(badRoles.code, 1);
+    assert.match(badRoles.err, /roles: unknown role "miner"/);
+
+    const u = await runIn(["node", "unstake", "--amount", "500", "--key", key, ...conn]);
+    assert.equal(u.code, 0, u.err);
+    assert.match(u.out, /unbonding 500 OMNIT, withdrawable from/);
+    assert.match(u.out, /stake left: 9500 OMNIT \(inactive\)/);
+    const early = await runIn(["node", "unstake", "--withdraw", "--key", key, ...conn]);
+    assert.equal(early.code, 1);
+    assert.match(early.err, /500 OMNIT unbonds at .*; withdraw after that/);
+    await increaseTime(chain.rpcUrl, 7 * 24 * 3600 + 60);
+    const before = await read<bigint>(d.contracts.OmniToken, omniTokenAbi, "balanceOf", [me]);
+    const w = await runIn(["node", "unstake", "--withdraw", "--key", key, ...conn]);
+    assert.equal(w.code, 0, w.err);
+    assert.match(w.out, /withdrew 500 OMNIT/);
+    assert.equal(
+      (await read<bigint>(d.contracts.OmniToken, omniTokenAbi, "balanceOf", [me])) - before,
+      parseEther("500"),
+    );
+    const own = await runIn(["node", "status", "--json", "--key", key, ...conn]);
+    assert.equal((JSON.parse(own.out) as { unbonding: string }).unbonding, "0");
+  });
+});
