@@ -19,6 +19,7 @@
  * - Each row is one transaction's receipt `gasUsed` (21,000 base and calldata included).
  */
 import { network, artifacts } from "hardhat";
+import * as prettier from "prettier";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import {
@@ -97,7 +98,13 @@ interface Bench {
   chain: Chain;
   acc: Accounts;
   rpc(method: string, params?: unknown[]): Promise<unknown>;
-  send(from: number, to: Address, abi: Abi, fn: string, args: readonly unknown[]): Promise<TransactionReceipt>;
+  send(
+    from: number,
+    to: Address,
+    abi: Abi,
+    fn: string,
+    args: readonly unknown[],
+  ): Promise<TransactionReceipt>;
   read<T>(to: Address, abi: Abi, fn: string, args?: readonly unknown[]): Promise<T>;
   now(): Promise<bigint>;
   increaseTo(t: bigint): Promise<void>;
@@ -253,11 +260,16 @@ class Protocol {
       const rank = await this.b.read<bigint>(this.d.tm, this.d.abi.tm, "rankOf", [taskId, address]);
       ranked.push({ node, rank, address });
     }
-    ranked.sort((x, y) => (x.rank < y.rank ? -1 : x.rank > y.rank ? 1 : x.address.toLowerCase() < y.address.toLowerCase() ? -1 : 1));
+    ranked.sort((x, y) =>
+      x.rank < y.rank ? -1 : x.rank > y.rank ? 1 : x.address.toLowerCase() < y.address.toLowerCase() ? -1 : 1,
+    );
     const chosen = ranked.slice(0, k);
     const last = chosen[chosen.length - 1];
     for (let i = 0; i < 20; i++) {
-      const [seat] = await this.b.read<[boolean, boolean, boolean]>(this.d.tm, this.d.abi.tm, "isEligible", [taskId, last.address]);
+      const [seat] = await this.b.read<[boolean, boolean, boolean]>(this.d.tm, this.d.abi.tm, "isEligible", [
+        taskId,
+        last.address,
+      ]);
       if (seat) return chosen.map((c) => c.node);
       await this.b.increaseTo((await this.b.now()) + 30n * 60n);
     }
@@ -265,7 +277,8 @@ class Protocol {
   }
 
   async commit(taskId: bigint, p: Prepared) {
-    return (await this.b.send(p.node, this.d.tm, this.d.abi.tm, "commit", [taskId, p.commitment, p.sealed])).gasUsed;
+    return (await this.b.send(p.node, this.d.tm, this.d.abi.tm, "commit", [taskId, p.commitment, p.sealed]))
+      .gasUsed;
   }
 
   async signed(taskId: bigint, p: Prepared): Promise<SignedCommit> {
@@ -288,7 +301,9 @@ class Protocol {
     const cs = [];
     for (const p of ps) cs.push(await this.signed(taskId, p));
     const r = await this.b.send(RELAYER, this.d.tm, this.d.abi.tm, "commitBatch", [cs]);
-    const skipped = r.logs.filter((l) => l.address.toLowerCase() === this.d.tm.toLowerCase() && l.topics[0] === COMMIT_SKIPPED_TOPIC);
+    const skipped = r.logs.filter(
+      (l) => l.address.toLowerCase() === this.d.tm.toLowerCase() && l.topics[0] === COMMIT_SKIPPED_TOPIC,
+    );
     if (skipped.length) throw new Error(`commitBatch skipped ${skipped.length} entries`);
     return r.gasUsed;
   }
@@ -314,7 +329,9 @@ class Protocol {
   }
 
   async reveal(taskId: bigint, p: Prepared) {
-    return (await this.b.send(p.node, this.d.tm, this.d.abi.tm, "reveal", [taskId, p.address, p.outputHash, p.salt])).gasUsed;
+    return (
+      await this.b.send(p.node, this.d.tm, this.d.abi.tm, "reveal", [taskId, p.address, p.outputHash, p.salt])
+    ).gasUsed;
   }
 
   async finalize(taskId: bigint) {
@@ -331,7 +348,8 @@ class Protocol {
   }
 
   async liquidate(taskId: bigint, by: number, node: number) {
-    return (await this.b.send(by, this.d.tm, this.d.abi.tm, "liquidate", [taskId, this.b.acc.address(node)])).gasUsed;
+    return (await this.b.send(by, this.d.tm, this.d.abi.tm, "liquidate", [taskId, this.b.acc.address(node)]))
+      .gasUsed;
   }
 
   async deliver(taskId: bigint, canonical = CANONICAL) {
@@ -368,7 +386,12 @@ async function seatsOnlyTask(P: Protocol, k: number, opts: { deliver?: boolean }
 }
 
 /** A task with `seats` seat commits and `verifiers` verifier commits, all revealed, finalized. */
-async function mixedTask(P: Protocol, seatsN: number, verifiersN: number, opts: { disputed?: boolean; claim?: boolean } = {}) {
+async function mixedTask(
+  P: Protocol,
+  seatsN: number,
+  verifiersN: number,
+  opts: { disputed?: boolean; claim?: boolean } = {},
+) {
   const { taskId, gas: create } = await P.create(seatsN);
   const seats = await P.bestSeats(taskId, seatsN);
   const seatPs = await Promise.all(seats.map((n) => P.prepare(taskId, n)));
@@ -377,7 +400,8 @@ async function mixedTask(P: Protocol, seatsN: number, verifiersN: number, opts: 
   const draw = opts.disputed ? await P.dispute(taskId) : await P.drawVerifiers(taskId);
   const taken = new Set(seats);
   const vNodes = P.nodes.filter((n) => !taken.has(n)).slice(0, verifiersN);
-  if (vNodes.length < verifiersN) throw new Error(`only ${vNodes.length} nodes left for ${verifiersN} verifier places`);
+  if (vNodes.length < verifiersN)
+    throw new Error(`only ${vNodes.length} nodes left for ${verifiersN} verifier places`);
   const vPs = await Promise.all(vNodes.map((n) => P.prepare(taskId, n)));
   const vCommits: bigint[] = [];
   for (const p of vPs) vCommits.push(await P.commit(taskId, p));
@@ -394,7 +418,18 @@ async function mixedTask(P: Protocol, seatsN: number, verifiersN: number, opts: 
     for (const p of seatPs) seatClaims.push(await P.claim(taskId, p.node));
     for (const p of vPs) vClaims.push(await P.claim(taskId, p.node));
   }
-  return { taskId, create, seatCommits, draw, vCommits, seatReveals, vReveals, finalize, seatClaims, vClaims };
+  return {
+    taskId,
+    create,
+    seatCommits,
+    draw,
+    vCommits,
+    seatReveals,
+    vReveals,
+    finalize,
+    seatClaims,
+    vClaims,
+  };
 }
 
 /** commitBatch of k verifier entries in one task (one seat committed first, then drawVerifiers). */
@@ -441,14 +476,21 @@ function verdict(r: Row): string {
 
 function table(rows: Row[]): string {
   const lines = ["| operation | gas | target | result |", "| --- | ---: | ---: | --- |"];
-  for (const r of rows) lines.push(`| ${r.op} | ${fmt(r.gas)} | ${r.target === undefined ? "" : `≤ ${fmt(r.target)}`} | ${verdict(r)} |`);
+  for (const r of rows)
+    lines.push(
+      `| ${r.op} | ${fmt(r.gas)} | ${r.target === undefined ? "" : `≤ ${fmt(r.target)}`} | ${verdict(r)} |`,
+    );
   return lines.join("\n");
 }
 
 // ---------------------------------------------------------------------------------------- main
 
 async function deploy(b: Bench, conn: Awaited<ReturnType<typeof network.create>>): Promise<Deployed> {
-  const { token, staking, registry, taskManager } = await conn.ignition.deploy(OmniTensorModule);
+  const deployed = (await conn.ignition.deploy(OmniTensorModule)) as unknown as Record<
+    "token" | "staking" | "registry" | "taskManager",
+    { address: Address }
+  >;
+  const { token, staking, registry, taskManager } = deployed;
   const abiOf = async (name: string) => (await artifacts.readArtifact(name)).abi as Abi;
   const abi = {
     token: await abiOf("OmniToken"),
@@ -457,7 +499,11 @@ async function deploy(b: Bench, conn: Awaited<ReturnType<typeof network.create>>
     tm: await abiOf("TaskManager"),
     consumer: await abiOf("ExampleConsumer"),
   };
-  const consumer = (await conn.viem.deployContract("ExampleConsumer", [taskManager.address])).address;
+  const consumer = (
+    (await conn.viem.deployContract("ExampleConsumer", [taskManager.address])) as unknown as {
+      address: Address;
+    }
+  ).address;
   const d: Deployed = {
     token: token.address,
     staking: staking.address,
@@ -475,8 +521,14 @@ async function deploy(b: Bench, conn: Awaited<ReturnType<typeof network.create>>
   }
   // Model (royalty 5 %).
   const onnx = keccak256(toHex("bench model"));
-  const spec = '{"inputs":[{"name":"x","type":"float32","dims":[1,8]}],"outputs":[{"name":"y","rule":{"op":"argmax"}}]}';
-  await b.send(MODEL_OWNER, d.registry, abi.registry, "registerModel", [onnx, "ipfs://bench-model", spec, 500]);
+  const spec =
+    '{"inputs":[{"name":"x","type":"float32","dims":[1,8]}],"outputs":[{"name":"y","rule":{"op":"argmax"}}]}';
+  await b.send(MODEL_OWNER, d.registry, abi.registry, "registerModel", [
+    onnx,
+    "ipfs://bench-model",
+    spec,
+    500,
+  ]);
   d.modelId = await b.read<Hex>(d.registry, abi.registry, "modelIdOf", [onnx, spec]);
   // Nodes: COMPUTE + VALIDATOR, 20,000 OMNIT each. Requester: funds and allowance.
   for (const n of Array.from({ length: NODE_COUNT }, (_, j) => j + 1)) {
@@ -493,7 +545,16 @@ async function deploy(b: Bench, conn: Awaited<ReturnType<typeof network.create>>
 }
 
 async function bytecodeSizes(): Promise<{ name: string; size: number }[]> {
-  const names = ["OmniToken", "NodeStaking", "ModelRegistry", "TaskManager", "TaskLifecycle", "TaskCommits", "TaskSettlement", "ExampleConsumer"];
+  const names = [
+    "OmniToken",
+    "NodeStaking",
+    "ModelRegistry",
+    "TaskManager",
+    "TaskLifecycle",
+    "TaskCommits",
+    "TaskSettlement",
+    "ExampleConsumer",
+  ];
   const out = [];
   for (const name of names) {
     const a = await artifacts.readArtifact(name);
@@ -563,8 +624,15 @@ async function main(): Promise<void> {
   const perSeat = t3.commits.map((c, i) => c + t3.reveals[i] + t3.claims[i]);
   const whole3 = Number(t3.create) + sum(t3.commits) + sum(t3.reveals) + Number(t3.finalize) + sum(t3.claims);
   const whole3v =
-    Number(t3v.create) + sum(t3v.seatCommits) + Number(t3v.draw) + sum(t3v.vCommits) + sum(t3v.seatReveals) +
-    sum(t3v.vReveals) + Number(t3v.finalize) + sum(t3v.seatClaims) + sum(t3v.vClaims);
+    Number(t3v.create) +
+    sum(t3v.seatCommits) +
+    Number(t3v.draw) +
+    sum(t3v.vCommits) +
+    sum(t3v.seatReveals) +
+    sum(t3v.vReveals) +
+    Number(t3v.finalize) +
+    sum(t3v.seatClaims) +
+    sum(t3v.vClaims);
   const fin1 = Number(f1.finalize);
   const fin16 = Number(f16.finalize);
   const perCommit16 = Number(vb[16]) / 16;
@@ -576,8 +644,7 @@ async function main(): Promise<void> {
       "createTask writes ~25 fresh storage slots (the copied parameters, deadlines and snapshots of §3/§4.1 are stored per task) and calls the registry and staking; the three seats' commit + reveal + claim dominate (see the per-seat row).",
     batch16:
       "each entry is a self-call (try this.commitWithSig) that re-checks the EIP-712 signature (ecrecover 3,000 + hashing), re-enters the linked library, and calls NodeStaking.lockBond; the batch saves only the 21,000 base per commit.",
-    fin:
-      "finalize reads the task and writes the settlement fields; with verifier reveals it also writes the verifier pay (a zero-to-non-zero slot) that a task without verifiers leaves at zero.",
+    fin: "finalize reads the task and writes the settlement fields; with verifier reveals it also writes the verifier pay (a zero-to-non-zero slot) that a task without verifiers leaves at zero.",
   };
 
   const rows: Row[] = [
@@ -587,7 +654,12 @@ async function main(): Promise<void> {
     { op: "commitWithSig — seat, relayed", gas: Number(ws) },
     { op: "commitBatch — verifier places, per commit at 1", gas: Number(vb[1]) },
     { op: "commitBatch — verifier places, per commit at 4", gas: Number(vb[4]) / 4 },
-    { op: "commitBatch — verifier places, per commit at 16", gas: perCommit16, target: 45_000, why: why.batch16 },
+    {
+      op: "commitBatch — verifier places, per commit at 16",
+      gas: perCommit16,
+      target: 45_000,
+      why: why.batch16,
+    },
     { op: "commitBatch — seats, per commit at 1", gas: Number(sb[1]) },
     { op: "commitBatch — seats, per commit at 4", gas: Number(sb[4]) / 4 },
     { op: "commitBatch — seats, per commit at 10", gas: Number(sb[10]) / 10 },
@@ -598,7 +670,13 @@ async function main(): Promise<void> {
     { op: "finalize at 1 reveal", gas: fin1 },
     { op: "finalize at 3 reveals", gas: Number(t3.finalize) },
     { op: "finalize at 4 reveals", gas: Number(f4.finalize) },
-    { op: "finalize at 16 reveals (10 seats + 6 verifiers)", gas: fin16, target: Math.floor(fin1 * 1.05), why: why.fin, note: "" },
+    {
+      op: "finalize at 16 reveals (10 seats + 6 verifiers)",
+      gas: fin16,
+      target: Math.floor(fin1 * 1.05),
+      why: why.fin,
+      note: "",
+    },
     { op: "finalize at 16 reveals, disputed (loops over 10 seats)", gas: Number(f16d.finalize), note: "" },
     { op: "liquidate (silent seat, Finalized, bounty to a winner)", gas: Number(liq.liquidate) },
     { op: "claim — seat (mean of 3)", gas: mean(t3.claims) },
@@ -606,8 +684,18 @@ async function main(): Promise<void> {
     { op: "claim — winner after a liquidation", gas: Number(liq.claimAfter) },
     { op: "deliver (no callback)", gas: Number(t3.deliver) },
     { op: "deliver (ExampleConsumer callback, stores the output)", gas: Number(deliverCb) },
-    { op: "**per seat: commit + reveal + claim** (mean of 3)", gas: mean(perSeat), target: 130_000, why: why.perSeat },
-    { op: "**whole redundancy-3 task**, create → all claims (3 seats)", gas: whole3, target: 600_000, why: why.whole3 },
+    {
+      op: "**per seat: commit + reveal + claim** (mean of 3)",
+      gas: mean(perSeat),
+      target: 130_000,
+      why: why.perSeat,
+    },
+    {
+      op: "**whole redundancy-3 task**, create → all claims (3 seats)",
+      gas: whole3,
+      target: 600_000,
+      why: why.whole3,
+    },
     {
       op: "whole redundancy-3 task with 3 sampled verifiers (+ drawVerifiers)",
       gas: whole3v,
@@ -618,9 +706,14 @@ async function main(): Promise<void> {
   finRow.note = undefined;
 
   const missed = rows.filter((r) => r.target !== undefined && r.gas > r.target);
-  const sizeLines = ["| contract | deployed bytes | EIP-170 limit | headroom |", "| --- | ---: | ---: | ---: |"];
+  const sizeLines = [
+    "| contract | deployed bytes | EIP-170 limit | headroom |",
+    "| --- | ---: | ---: | ---: |",
+  ];
   for (const s of sizes) {
-    sizeLines.push(`| ${s.name} | ${fmt(s.size)} | ${fmt(EIP170)} | ${s.size <= EIP170 ? fmt(EIP170 - s.size) : `**over by ${fmt(s.size - EIP170)}**`} |`);
+    sizeLines.push(
+      `| ${s.name} | ${fmt(s.size)} | ${fmt(EIP170)} | ${s.size <= EIP170 ? fmt(EIP170 - s.size) : `**over by ${fmt(s.size - EIP170)}**`} |`,
+    );
   }
 
   const md = [
@@ -653,7 +746,10 @@ async function main(): Promise<void> {
     "",
     missed.length ? "## Misses" : "## Misses\n\nNone: every target is met.",
     "",
-    ...missed.map((r) => `- **${r.op.replace(/\*\*/g, "")}**: ${fmt(r.gas)} against ≤ ${fmt(r.target!)} (${fmt(r.gas - r.target!)} over). Why: ${r.why ?? "see the report"}`),
+    ...missed.map(
+      (r) =>
+        `- **${r.op.replace(/\*\*/g, "")}**: ${fmt(r.gas)} against ≤ ${fmt(r.target!)} (${fmt(r.gas - r.target!)} over). Why: ${r.why ?? "see the report"}`,
+    ),
     missed.length ? "" : "",
     "## Deployed bytecode sizes",
     "",
@@ -662,7 +758,9 @@ async function main(): Promise<void> {
   ].join("\n");
 
   mkdirSync(dirname(OUT), { recursive: true });
-  writeFileSync(OUT, md);
+  // Formatted as `npm run lint` (prettier --check .) expects.
+  const formatted = await prettier.format(md, { ...(await prettier.resolveConfig(OUT)), filepath: OUT });
+  writeFileSync(OUT, formatted);
   console.log(md);
   console.log(`wrote ${OUT} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

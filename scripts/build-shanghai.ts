@@ -36,7 +36,9 @@ export const SHANGHAI_SETTINGS = {
   optimizer: { enabled: true, runs: 200 },
   viaIR: false,
   outputSelection: {
-    "*": { "*": ["abi", "evm.bytecode.object", "evm.bytecode.linkReferences", "evm.deployedBytecode.object"] },
+    "*": {
+      "*": ["abi", "evm.bytecode.object", "evm.bytecode.linkReferences", "evm.deployedBytecode.object"],
+    },
   },
 } as const;
 
@@ -94,7 +96,8 @@ function readSource(unit: string): string {
 
 /** Resolves an import path as solc does: relative to the importing unit, else as given (remapping-free). */
 function resolveImport(from: string, path: string): string {
-  if (path.startsWith("./") || path.startsWith("../")) return posix.normalize(posix.join(posix.dirname(from), path));
+  if (path.startsWith("./") || path.startsWith("../"))
+    return posix.normalize(posix.join(posix.dirname(from), path));
   return path;
 }
 
@@ -134,7 +137,10 @@ interface SolcOutput {
       string,
       {
         abi: Abi;
-        evm: { bytecode: { object: string; linkReferences: LinkReferences }; deployedBytecode: { object: string } };
+        evm: {
+          bytecode: { object: string; linkReferences: LinkReferences };
+          deployedBytecode: { object: string };
+        };
       }
     >
   >;
@@ -164,14 +170,18 @@ export function buildShanghai(opts: { cacheDir?: string; force?: boolean } = {})
   const output = JSON.parse(solc.compile(JSON.stringify(input))) as SolcOutput;
   const errors = (output.errors ?? []).filter((e) => e.severity === "error");
   if (errors.length) {
-    throw new ShanghaiBuildError(`solc (shanghai) failed:\n${errors.map((e) => e.formattedMessage).join("\n")}`);
+    throw new ShanghaiBuildError(
+      `solc (shanghai) failed:\n${errors.map((e) => e.formattedMessage).join("\n")}`,
+    );
   }
   const contracts: Record<string, ShanghaiContract> = {};
   for (const [sourceName, byName] of Object.entries(output.contracts ?? {})) {
     for (const [contractName, c] of Object.entries(byName)) {
       if (!c.evm.bytecode.object) continue; // interfaces and abstract contracts
       if (contracts[contractName] && contracts[contractName].sourceName !== sourceName) {
-        throw new ShanghaiBuildError(`two contracts named ${contractName}: ${contracts[contractName].sourceName} and ${sourceName}`);
+        throw new ShanghaiBuildError(
+          `two contracts named ${contractName}: ${contracts[contractName].sourceName} and ${sourceName}`,
+        );
       }
       contracts[contractName] = {
         sourceName,
