@@ -4,6 +4,8 @@ pragma solidity ^0.8.24;
 import {Test} from "forge-std/Test.sol";
 import {ExampleConsumer} from "../../contracts/examples/ExampleConsumer.sol";
 import {IInferenceConsumer} from "../../contracts/interfaces/IInferenceConsumer.sol";
+import {TaskManagerBase} from "./base/TaskManagerBase.t.sol";
+import {Task, TaskStatus} from "../../contracts/types/TaskTypes.sol";
 
 contract ExampleConsumerTest is Test {
     event ResultReceived(uint256 indexed taskId, bytes32 outputHash);
@@ -50,6 +52,12 @@ contract ExampleConsumerTest is Test {
         assertEq(consumer.lastOutput().length, 0);
     }
 
+    function test_requestInference_revertsForOthers() public {
+        vm.expectRevert(abi.encodeWithSelector(ExampleConsumer.ExampleConsumerNotOwner.selector, address(0xBEEF)));
+        vm.prank(address(0xBEEF));
+        consumer.requestInference(bytes32(0), "", 1, 1, bytes32(0), 1);
+    }
+
     function test_onInferenceResult_fitsTheDocumentedGas() public {
         // docs: about 25,000 gas plus 22,000 per 32 bytes of output (fresh storage, the worst case)
         bytes memory out = new bytes(256);
@@ -72,5 +80,68 @@ contract ExampleConsumerTest is Test {
         vm.expectRevert(abi.encodeWithSelector(ExampleConsumer.ExampleConsumerNotTaskManager.selector, caller));
         vm.prank(caller);
         consumer.onInferenceResult(1, "x");
+    }
+}
+
+/// @notice ExampleConsumer against the real contracts: it opens a task from Solidity, the TaskManager
+///         delivers the accepted output to it, and refunds of an Unresolved task come back to its owner.
+contract ExampleConsumerLifecycleTest is TaskManagerBase {
+    ExampleConsumer internal consumer;
+    bytes internal constant OUTPUT = bytes('{"outputs":[{"name":"label","dims":[1],"data":[2]}]}');
+    bytes32 internal constant RESULT_KEY = keccak256("owner x25519 public key");
+
+    function setUp() public override {
+        super.setUp();
+        _stakeNodes(1, 0);
+        consumer = new ExampleConsumer(address(tm)); // this test contract is the owner
+        _fund(address(this));
+        token.approve(address(consumer), type(uint256).max);
+    }
+
+    function _request(uint256 reward) internal returns (uint256 taskId) {
+        taskId = consumer.requestInference(modelId, INPUT, reward, 1, RESULT_KEY, 300_000);
+        _roll(2);
+    }
+
+    function test_requestInference_opensATaskWithThisContractAsCallback() public {
+        uint256 before = token.balanceOf(address(tm));
+        uint256 taskId = _request(REWARD);
+        Task memory t = tm.getTask(taskId);
+        assertEq(t.requester, address(consumer));
+        assertEq(t.callback, address(consumer));
+        assertEq(t.callbackGasLimit, 300_000);
+        assertEq(t.disputer, address(this), "the owner may dispute");
+        assertEq(t.resultKey, RESULT_KEY);
+        assertEq(t.inputHash, keccak256(INPUT));
+        assertEq(token.balanceOf(address(tm)) - before, REWARD, "reward escrowed");
+        assertEq(token.balanceOf(address(consumer)), 0, "nothing left behind");
+    }
+
+    function test_lifecycle_deliversTheAcceptedOutputToTheConsumer() public {
+        uint256 taskId = _request(REWARD);
+        address node = computes[0];
+        _commit(taskId, node, keccak256(OUTPUT));
+        _toCommitEnd(taskId);
+        _reveal(taskId, node, keccak256(OUTPUT));
+        _toRevealEnd(taskId);
+        tm.finalize(taskId);
+        assertEq(uint8(tm.statusOf(taskId)), uint8(TaskStatus.Finalized));
+        tm.deliver(taskId, OUTPUT);
+        assertEq(consumer.lastTaskId(), taskId);
+        assertEq(consumer.lastOutput(), OUTPUT);
+        assertEq(consumer.resultCount(), 1);
+    }
+
+    function test_withdrawRefunds_returnsTheEscrowOfAnUnresolvedTask() public {
+        uint256 taskId = _request(REWARD);
+        _commit(taskId, computes[0], keccak256(OUTPUT)); // and never reveals
+        _toRevealEnd(taskId);
+        tm.finalize(taskId);
+        assertEq(uint8(tm.statusOf(taskId)), uint8(TaskStatus.Unresolved));
+        uint256 before = token.balanceOf(address(this));
+        uint256 amount = consumer.withdrawRefunds();
+        assertEq(amount, REWARD, "the whole escrow comes back");
+        assertEq(token.balanceOf(address(this)) - before, REWARD);
+        assertEq(consumer.withdrawRefunds(), 0, "nothing twice");
     }
 }
