@@ -12,7 +12,13 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { decodeInput } from "../workers/src/inference/codec.ts";
 import { InferenceEngine, type InferenceResult, type LoadedModel } from "../workers/src/inference/engine.ts";
-import { knownModel, REPO_ROOT, syntheticValues, type KnownModel, type KnownModelId } from "../workers/src/inference/models.ts";
+import {
+  knownModel,
+  REPO_ROOT,
+  syntheticValues,
+  type KnownModel,
+  type KnownModelId,
+} from "../workers/src/inference/models.ts";
 import { makeTensor, runtimeVersion } from "../workers/src/inference/session.ts";
 import type { GraphOptimizationLevel } from "../workers/src/inference/spec.ts";
 
@@ -45,18 +51,28 @@ interface Run {
 async function runAll(model: LoadedModel, inputs: string[], concurrent: boolean): Promise<Run> {
   const results: InferenceResult[] = concurrent
     ? await Promise.all(inputs.map((i) => model.infer(i)))
-    : await inputs.reduce<Promise<InferenceResult[]>>(async (acc, i) => [...(await acc), await model.infer(i)], Promise.resolve([]));
+    : await inputs.reduce<Promise<InferenceResult[]>>(
+        async (acc, i) => [...(await acc), await model.infer(i)],
+        Promise.resolve([]),
+      );
   const raw: Float32Array[][] = [];
   if (!concurrent) {
     const names = model.spec.outputs.map((o) => o.name);
     for (const i of inputs) {
       const d = decodeInput(new TextEncoder().encode(i), model.spec);
       if (!d.ok) throw new Error(d.reason);
-      const out = await model.session.run(Object.fromEntries(d.tensors.map((t) => [t.name, makeTensor(t.type, t.data, t.dims)])), names);
+      const out = await model.session.run(
+        Object.fromEntries(d.tensors.map((t) => [t.name, makeTensor(t.type, t.data, t.dims)])),
+        names,
+      );
       raw.push(names.map((n) => Float32Array.from(out[n].data as Float32Array)));
     }
   }
-  return { hashes: results.map((r) => r.outputHash), results: results.map((r) => (r.skip ? "skip" : r.result)), raw };
+  return {
+    hashes: results.map((r) => r.outputHash),
+    results: results.map((r) => (r.skip ? "skip" : r.result)),
+    raw,
+  };
 }
 
 function rawDiff(a: Float32Array[][], b: Float32Array[][]): [number, number] {
@@ -71,7 +87,12 @@ function rawDiff(a: Float32Array[][], b: Float32Array[][]): [number, number] {
   return [diff, total];
 }
 
-async function load(m: KnownModel, level: GraphOptimizationLevel, threads: number, batch: boolean): Promise<{ engine: InferenceEngine; model: LoadedModel }> {
+async function load(
+  m: KnownModel,
+  level: GraphOptimizationLevel,
+  threads: number,
+  batch: boolean,
+): Promise<{ engine: InferenceEngine; model: LoadedModel }> {
   const spec = JSON.parse(m.specJson) as { execution: { graphOptimizationLevel: string } };
   spec.execution.graphOptimizationLevel = level;
   const engine = new InferenceEngine({ threads, batchWindowMs: batch ? 5 : 0 });
@@ -87,16 +108,32 @@ const models: [KnownModelId, number][] = [
 ];
 for (const [id, count] of models) {
   const m = knownModel(id);
-  const inputs = Array.from({ length: count }, (_, i) => (id === "tiny-mlp" ? m.sampleInput(1 + (i % 3)) : variant(m, i)));
-  if (id === "tiny-mlp") for (let i = 0; i < count; i++) inputs[i] = JSON.stringify({ inputs: { x: { type: "float32", dims: [1, 4], data: syntheticValues(4, 50 + i, -3, 3, 3) } } });
+  const inputs = Array.from({ length: count }, (_, i) =>
+    id === "tiny-mlp" ? m.sampleInput(1 + (i % 3)) : variant(m, i),
+  );
+  if (id === "tiny-mlp")
+    for (let i = 0; i < count; i++)
+      inputs[i] = JSON.stringify({
+        inputs: { x: { type: "float32", dims: [1, 4], data: syntheticValues(4, 50 + i, -3, 3, 3) } },
+      });
   const b = await load(m, m.spec.execution.graphOptimizationLevel, 1, false);
   const base = await runAll(b.model, inputs, false);
   await b.engine.close();
-  const counts = base.results.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r]: (acc[r] ?? 0) + 1 }), {});
+  const counts = base.results.reduce<Record<string, number>>(
+    (acc, r) => ({ ...acc, [r]: (acc[r] ?? 0) + 1 }),
+    {},
+  );
   const configs: [string, GraphOptimizationLevel, number, boolean][] = [
     ["rerun", "disabled", 1, false],
     ["2 threads", "disabled", 2, false],
-    ...(m.spec.execution.maxBatch > 1 ? ([["batched (concurrent)", "disabled", 1, true]] as [string, GraphOptimizationLevel, number, boolean][]) : []),
+    ...(m.spec.execution.maxBatch > 1
+      ? ([["batched (concurrent)", "disabled", 1, true]] as [
+          string,
+          GraphOptimizationLevel,
+          number,
+          boolean,
+        ][])
+      : []),
     ["level basic", "basic", 1, false],
     ["level extended", "extended", 1, false],
     ["level all", "all", 1, false],
@@ -112,13 +149,27 @@ for (const [id, count] of models) {
       name,
       `${same}/${inputs.length} (${((100 * same) / inputs.length).toFixed(0)} %)`,
       batch ? "n/a" : `${d} of ${t}`,
-      name === "rerun" ? Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(", ") : "",
+      name === "rerun"
+        ? Object.entries(counts)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(", ")
+        : "",
     ]);
   }
 }
 
-const head = ["model", "against the baseline", "identical outputHash", "raw float32 values that differ", "baseline results"];
-const table = [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+const head = [
+  "model",
+  "against the baseline",
+  "identical outputHash",
+  "raw float32 values that differ",
+  "baseline results",
+];
+const table = [
+  `| ${head.join(" | ")} |`,
+  `| ${head.map(() => "---").join(" | ")} |`,
+  ...rows.map((r) => `| ${r.join(" | ")} |`),
+].join("\n");
 const out = [
   `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:agreement\` (onnxruntime-node ${runtimeVersion()}, CPU, ${cpus().length} cores, Node ${process.version}). Baseline: each spec's pinned profile (graphOptimizationLevel "disabled", 1 intra-op thread, unbatched); "level …" rows run the same inputs with only the optimization level changed, which a node must not do (the spec pins it).`,
   "",

@@ -12,7 +12,12 @@ import { buildOnnxModel, type GraphDef } from "../workers/src/inference/onnx-wri
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), "..", "test", "fixtures", "models");
 
-const profile = { runtime: "onnxruntime", version: "1.x", graphOptimizationLevel: "disabled", providers: ["cpu"] };
+const profile = {
+  runtime: "onnxruntime",
+  version: "1.x",
+  graphOptimizationLevel: "disabled",
+  providers: ["cpu"],
+};
 
 // tiny-mlp: 4 features → 8 hidden (ReLU) → 3 classes (softmax). Weights are fixed decimals.
 const W1 = [
@@ -70,7 +75,15 @@ const models: { id: string; graph: GraphDef; spec: object; input: object }[] = [
       execution: { ...profile, margin: 1e-6, maxBatch: 8 },
       maxInputBytes: 65536,
     },
-    input: { inputs: { x: { type: "float32", dims: [2, 4], data: [0.731, -1.274, 2.118, 0.459, -0.62, 1.385, 0.047, -2.903] } } },
+    input: {
+      inputs: {
+        x: {
+          type: "float32",
+          dims: [2, 4],
+          data: [0.731, -1.274, 2.118, 0.459, -0.62, 1.385, 0.047, -2.903],
+        },
+      },
+    },
   },
   {
     id: "nan-log",
@@ -192,7 +205,12 @@ const models: { id: string; graph: GraphDef; spec: object; input: object }[] = [
       execution: profile,
       maxInputBytes: 4096,
     },
-    input: { inputs: { x: { type: "float32", dims: [6], data: [1, 2, 3, 4, 5, 6] }, shape: { type: "int64", dims: [2], data: [2, 3] } } },
+    input: {
+      inputs: {
+        x: { type: "float32", dims: [6], data: [1, 2, 3, 4, 5, 6] },
+        shape: { type: "int64", dims: [2], data: [2, 3] },
+      },
+    },
   },
 ];
 

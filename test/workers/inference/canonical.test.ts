@@ -21,7 +21,9 @@ interface Vector {
 }
 
 const vectors = (
-  JSON.parse(readFileSync(new URL("../../vectors/canonical.json", import.meta.url), "utf8")) as { vectors: Vector[] }
+  JSON.parse(readFileSync(new URL("../../vectors/canonical.json", import.meta.url), "utf8")) as {
+    vectors: Vector[];
+  }
 ).vectors;
 
 function toRaw(r: Vector["raw"][number]): RawOutput {
@@ -36,7 +38,12 @@ function toRaw(r: Vector["raw"][number]): RawOutput {
   return { name: r.name, type: r.type as RawOutput["type"], dims: r.dims, data };
 }
 
-const f32 = (name: string, dims: number[], data: number[]): RawOutput => ({ name, type: "float32", dims, data: Float32Array.from(data) });
+const f32 = (name: string, dims: number[], data: number[]): RawOutput => ({
+  name,
+  type: "float32",
+  dims,
+  data: Float32Array.from(data),
+});
 
 describe("canonical output vectors (test/vectors/canonical.json)", () => {
   assert.ok(vectors.length >= 15);
@@ -75,7 +82,11 @@ describe("canonicalize", () => {
     // 0.25 * 10 = 2.5: a tie, margin 0, rounds to even 2.
     assert.equal(r.canonical, '{"outputs":[{"name":"y","dims":[1],"data":[2]}]}');
     assert.equal(r.margin, 0);
-    const r2 = canonicalize([f32("y", [1], [0.5])], [{ name: "y", rule: { op: "round", decimals: 1 } }], 1e-6);
+    const r2 = canonicalize(
+      [f32("y", [1], [0.5])],
+      [{ name: "y", rule: { op: "round", decimals: 1 } }],
+      1e-6,
+    );
     assert.equal(r2.margin, 0.05); // 5 is 0.5 from 4.5 and 5.5
   });
 
@@ -88,8 +99,15 @@ describe("canonicalize", () => {
       const row = Array.from({ length: len }, rand);
       const v = Float32Array.from(row);
       const sorted = [...v.keys()].sort((a, b) => v[b] - v[a] || a - b);
-      const r = canonicalize([{ name: "s", type: "float32", dims: [len], data: v }], [{ name: "s", rule: { op: "topk", k } }], 0);
-      assert.equal(r.canonical, `{"outputs":[{"name":"s","dims":[${k}],"data":[${sorted.slice(0, k).join(",")}]}]}`);
+      const r = canonicalize(
+        [{ name: "s", type: "float32", dims: [len], data: v }],
+        [{ name: "s", rule: { op: "topk", k } }],
+        0,
+      );
+      assert.equal(
+        r.canonical,
+        `{"outputs":[{"name":"s","dims":[${k}],"data":[${sorted.slice(0, k).join(",")}]}]}`,
+      );
       let gap = Infinity;
       for (let j = 0; j + 1 < Math.min(k + 1, len); j++) gap = Math.min(gap, v[sorted[j]] - v[sorted[j + 1]]);
       assert.equal(r.margin, gap);
@@ -97,8 +115,12 @@ describe("canonicalize", () => {
   });
 
   it("argmax agrees with a scan on random rows", () => {
-    const v = Float32Array.from({ length: 6625 * 3 }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
-    const r = canonicalize([{ name: "p", type: "float32", dims: [3, 6625], data: v }], [{ name: "p", rule: { op: "argmax" } }], 0);
+    const v = Float32Array.from({ length: 6625 * 3 }, (_, i) => (Math.sin(i * 12.9898) * 43758.5453) % 1);
+    const r = canonicalize(
+      [{ name: "p", type: "float32", dims: [3, 6625], data: v }],
+      [{ name: "p", rule: { op: "argmax" } }],
+      0,
+    );
     const want = [0, 1, 2].map((row) => {
       let best = 0;
       for (let i = 1; i < 6625; i++) if (v[row * 6625 + i] > v[row * 6625 + best]) best = i;
@@ -109,11 +131,21 @@ describe("canonicalize", () => {
 
   it("int64 outputs beyond 2^53 - 1 are decimal strings, on both signs", () => {
     const r = canonicalize(
-      [{ name: "a", type: "int64", dims: [3], data: BigInt64Array.from([-(2n ** 53n), 2n ** 53n - 1n, -(2n ** 53n - 1n)]) }],
+      [
+        {
+          name: "a",
+          type: "int64",
+          dims: [3],
+          data: BigInt64Array.from([-(2n ** 53n), 2n ** 53n - 1n, -(2n ** 53n - 1n)]),
+        },
+      ],
       [{ name: "a", rule: { op: "int" } }],
       1e-6,
     );
-    assert.equal(r.canonical, '{"outputs":[{"name":"a","dims":[3],"data":["-9007199254740992",9007199254740991,-9007199254740991]}]}');
+    assert.equal(
+      r.canonical,
+      '{"outputs":[{"name":"a","dims":[3],"data":["-9007199254740992",9007199254740991,-9007199254740991]}]}',
+    );
     assert.equal(r.margin, Infinity);
   });
 
@@ -126,14 +158,30 @@ describe("canonicalize", () => {
   });
 
   it("a spec that does not fit the outputs throws OutputRuleError (a spec bug, not a result)", () => {
-    assert.throws(() => canonicalize([f32("y", [1], [1])], [{ name: "y", rule: { op: "int" } }], 1e-6), OutputRuleError);
-    assert.throws(() => canonicalize([f32("y", [1], [1])], [{ name: "z", rule: { op: "argmax" } }], 1e-6), /did not return it/);
-    assert.throws(() => canonicalize([f32("y", [], [1])], [{ name: "y", rule: { op: "argmax" } }], 1e-6), /needs at least one axis/);
-    assert.throws(() => canonicalize([f32("y", [3], [1])], [{ name: "y", rule: { op: "argmax" } }], 1e-6), /1 values for dims \[3\]/);
+    assert.throws(
+      () => canonicalize([f32("y", [1], [1])], [{ name: "y", rule: { op: "int" } }], 1e-6),
+      OutputRuleError,
+    );
+    assert.throws(
+      () => canonicalize([f32("y", [1], [1])], [{ name: "z", rule: { op: "argmax" } }], 1e-6),
+      /did not return it/,
+    );
+    assert.throws(
+      () => canonicalize([f32("y", [], [1])], [{ name: "y", rule: { op: "argmax" } }], 1e-6),
+      /needs at least one axis/,
+    );
+    assert.throws(
+      () => canonicalize([f32("y", [3], [1])], [{ name: "y", rule: { op: "argmax" } }], 1e-6),
+      /1 values for dims \[3\]/,
+    );
   });
 
   it("ignores outputs the spec does not list, even if they are NaN", () => {
-    const r = canonicalize([f32("a", [1], [1]), f32("junk", [1], [NaN])], [{ name: "a", rule: { op: "round", decimals: 0 } }], 1e-6);
+    const r = canonicalize(
+      [f32("a", [1], [1]), f32("junk", [1], [NaN])],
+      [{ name: "a", rule: { op: "round", decimals: 0 } }],
+      1e-6,
+    );
     assert.equal(r.result, "ok");
   });
 });

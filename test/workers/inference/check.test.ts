@@ -34,7 +34,13 @@ describe("spec vs model check", () => {
         { name: "logits", rule: { op: "topk", k: 4 }, dims: ["N", 2] },
         { name: "missing", rule: { op: "argmax" } },
       ],
-      execution: { runtime: "onnxruntime", version: "1.x", graphOptimizationLevel: "disabled", providers: ["cpu"], maxBatch: 4 },
+      execution: {
+        runtime: "onnxruntime",
+        version: "1.x",
+        graphOptimizationLevel: "disabled",
+        providers: ["cpu"],
+        maxBatch: 4,
+      },
       maxInputBytes: 100,
     } as never);
     const p = checkSpecAgainstModel(spec, io);
@@ -47,7 +53,11 @@ describe("spec vs model check", () => {
       /outputs\[1\]\.dims\[1\]: spec says 2, the model fixes 3/,
       /outputs\[2\]\.name: the model has no output "missing"/,
     ];
-    for (const re of want) assert.ok(p.some((m) => re.test(m)), `${re} not in ${JSON.stringify(p, null, 1)}`);
+    for (const re of want)
+      assert.ok(
+        p.some((m) => re.test(m)),
+        `${re} not in ${JSON.stringify(p, null, 1)}`,
+      );
     assert.equal(p.length, want.length, JSON.stringify(p, null, 1));
   });
 
@@ -62,14 +72,32 @@ describe("spec vs model check", () => {
     const spec = parseModelSpec({
       inputs: [{ name: "a", type: "float32", dims: ["N", 3] }],
       outputs: [{ name: "y", rule: { op: "argmax" } }],
-      execution: { runtime: "onnxruntime", version: "1.x", graphOptimizationLevel: "disabled", providers: ["cpu"], maxBatch: 2 },
+      execution: {
+        runtime: "onnxruntime",
+        version: "1.x",
+        graphOptimizationLevel: "disabled",
+        providers: ["cpu"],
+        maxBatch: 2,
+      },
       maxInputBytes: 100,
     } as never);
     const p = checkSpecAgainstModel(spec, io);
-    assert.ok(p.some((m) => /the model's input "b" is missing/.test(m)), p.join("\n"));
-    assert.ok(p.some((m) => /inputs\[0\]\.dims\[0\]: spec says symbolic "N", the model fixes 1/.test(m)), p.join("\n"));
-    assert.ok(p.some((m) => /inputs\[0\]: batching .* the model fixes 1/.test(m)), p.join("\n"));
-    assert.ok(p.some((m) => /outputs\[0\]: batching/.test(m)), p.join("\n"));
+    assert.ok(
+      p.some((m) => /the model's input "b" is missing/.test(m)),
+      p.join("\n"),
+    );
+    assert.ok(
+      p.some((m) => /inputs\[0\]\.dims\[0\]: spec says symbolic "N", the model fixes 1/.test(m)),
+      p.join("\n"),
+    );
+    assert.ok(
+      p.some((m) => /inputs\[0\]: batching .* the model fixes 1/.test(m)),
+      p.join("\n"),
+    );
+    assert.ok(
+      p.some((m) => /outputs\[0\]: batching/.test(m)),
+      p.join("\n"),
+    );
   });
 
   it("reports spec field problems before looking at the model", () => {

@@ -10,7 +10,11 @@ const BIN = join(REPO_ROOT, "workers", "bin", "omnitensor.mjs");
 const tmp = mkdtempSync(join(tmpdir(), "omnit-cli-"));
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -18,12 +22,28 @@ const fx = (name: string) => join(FIXTURE_DIR, name);
 
 describe("omnitensor infer", () => {
   it("prints one JSON object with the canonical result and its hash", () => {
-    const r = cli("infer", "--model", fx("tiny-mlp.onnx"), "--spec", fx("tiny-mlp.spec.json"), "--input", fx("tiny-mlp.input.json"));
+    const r = cli(
+      "infer",
+      "--model",
+      fx("tiny-mlp.onnx"),
+      "--spec",
+      fx("tiny-mlp.spec.json"),
+      "--input",
+      fx("tiny-mlp.input.json"),
+    );
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split("\n");
     assert.equal(lines.length, 1);
     const out = JSON.parse(lines[0]) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(out), ["outputHash", "canonical", "margin", "skip", "result", "provider", "ms"]);
+    assert.deepEqual(Object.keys(out), [
+      "outputHash",
+      "canonical",
+      "margin",
+      "skip",
+      "result",
+      "provider",
+      "ms",
+    ]);
     assert.equal(out.result, "ok");
     assert.equal(out.provider, "cpu");
     assert.equal(out.skip, false);
@@ -34,7 +54,15 @@ describe("omnitensor infer", () => {
   it("exits 0 with INVALID_INPUT and NON_FINITE results", () => {
     const bad = join(tmp, "bad.json");
     writeFileSync(bad, '{"inputs":{"x":{"type":"float32","dims":[1,4],"data":[1,2,3]}}}');
-    const r = cli("infer", "--model", fx("tiny-mlp.onnx"), "--spec", fx("tiny-mlp.spec.json"), "--input", bad);
+    const r = cli(
+      "infer",
+      "--model",
+      fx("tiny-mlp.onnx"),
+      "--spec",
+      fx("tiny-mlp.spec.json"),
+      "--input",
+      bad,
+    );
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     assert.equal(out.result, "INVALID_INPUT");
@@ -43,7 +71,17 @@ describe("omnitensor infer", () => {
     assert.match(out.reason as string, /has 3 values, dims need 4/);
     const nan = join(tmp, "nan.json");
     writeFileSync(nan, '{"inputs":{"x":{"type":"float32","dims":[1,3],"data":[1,-1,2]}}}');
-    const r2 = cli("infer", "--model", fx("nan-log.onnx"), "--spec", fx("nan-log.spec.json"), "--input", nan, "--threads", "2");
+    const r2 = cli(
+      "infer",
+      "--model",
+      fx("nan-log.onnx"),
+      "--spec",
+      fx("nan-log.spec.json"),
+      "--input",
+      nan,
+      "--threads",
+      "2",
+    );
     assert.equal((JSON.parse(r2.stdout) as { result: string }).result, "NON_FINITE");
   });
 
@@ -51,21 +89,81 @@ describe("omnitensor infer", () => {
     const m = knownModel("silero-vad");
     const input = join(tmp, "vad.json");
     writeFileSync(input, m.sampleInput(1));
-    const r = cli("infer", "--model", m.path, "--spec", fx("silero-vad.spec.json"), "--input", input, "--sha256", m.sha256);
+    const r = cli(
+      "infer",
+      "--model",
+      m.path,
+      "--spec",
+      fx("silero-vad.spec.json"),
+      "--input",
+      input,
+      "--sha256",
+      m.sha256,
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal((JSON.parse(r.stdout) as { result: string }).result, "ok");
   });
 
   it("exits 1 with a clear message for unreadable files, a malformed spec, a wrong hash and bad flags", () => {
     const spec = join(tmp, "bad-spec.json");
-    writeFileSync(spec, '{"inputs":[{"name":"x","type":"float32","dims":["N",4]}],"outputs":[],"maxInputBytes":1}');
+    writeFileSync(
+      spec,
+      '{"inputs":[{"name":"x","type":"float32","dims":["N",4]}],"outputs":[],"maxInputBytes":1}',
+    );
     const cases: [string[], RegExp][] = [
-      [["--model", join(tmp, "none.onnx"), "--spec", fx("tiny-mlp.spec.json"), "--input", fx("tiny-mlp.input.json")], /cannot read model file .*none\.onnx: ENOENT/],
-      [["--model", fx("tiny-mlp.onnx"), "--spec", join(tmp, "none.json"), "--input", fx("tiny-mlp.input.json")], /cannot read spec file/],
-      [["--model", fx("tiny-mlp.onnx"), "--spec", spec, "--input", fx("tiny-mlp.input.json")], /outputs: must be a non-empty array.*execution: must be an object/],
-      [["--model", fx("tiny-mlp.onnx"), "--spec", fx("tiny-mlp.spec.json"), "--input", fx("tiny-mlp.input.json"), "--sha256", "0x" + "11".repeat(32)], /hash mismatch/],
+      [
+        [
+          "--model",
+          join(tmp, "none.onnx"),
+          "--spec",
+          fx("tiny-mlp.spec.json"),
+          "--input",
+          fx("tiny-mlp.input.json"),
+        ],
+        /cannot read model file .*none\.onnx: ENOENT/,
+      ],
+      [
+        [
+          "--model",
+          fx("tiny-mlp.onnx"),
+          "--spec",
+          join(tmp, "none.json"),
+          "--input",
+          fx("tiny-mlp.input.json"),
+        ],
+        /cannot read spec file/,
+      ],
+      [
+        ["--model", fx("tiny-mlp.onnx"), "--spec", spec, "--input", fx("tiny-mlp.input.json")],
+        /outputs: must be a non-empty array.*execution: must be an object/,
+      ],
+      [
+        [
+          "--model",
+          fx("tiny-mlp.onnx"),
+          "--spec",
+          fx("tiny-mlp.spec.json"),
+          "--input",
+          fx("tiny-mlp.input.json"),
+          "--sha256",
+          "0x" + "11".repeat(32),
+        ],
+        /hash mismatch/,
+      ],
       [["--model", fx("tiny-mlp.onnx"), "--spec", fx("tiny-mlp.spec.json")], /--input is required/],
-      [["--model", fx("tiny-mlp.onnx"), "--spec", fx("tiny-mlp.spec.json"), "--input", fx("tiny-mlp.input.json"), "--threads", "0"], /--threads: must be a positive integer/],
+      [
+        [
+          "--model",
+          fx("tiny-mlp.onnx"),
+          "--spec",
+          fx("tiny-mlp.spec.json"),
+          "--input",
+          fx("tiny-mlp.input.json"),
+          "--threads",
+          "0",
+        ],
+        /--threads: must be a positive integer/,
+      ],
     ];
     for (const [args, re] of cases) {
       const r = cli("infer", ...args);
@@ -78,7 +176,16 @@ describe("omnitensor infer", () => {
 
 describe("omnitensor model check", () => {
   it("passes a spec that fits", () => {
-    const r = cli("model", "check", "--model", fx("tiny-mlp.onnx"), "--spec", fx("tiny-mlp.spec.json"), "--sha256", knownModel("tiny-mlp").sha256);
+    const r = cli(
+      "model",
+      "check",
+      "--model",
+      fx("tiny-mlp.onnx"),
+      "--spec",
+      fx("tiny-mlp.spec.json"),
+      "--sha256",
+      knownModel("tiny-mlp").sha256,
+    );
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /OK \(batching up to 8\)/);
   });
@@ -93,11 +200,25 @@ describe("omnitensor model check", () => {
           { name: "probs", rule: { op: "argmax" } },
           { name: "scores", rule: { op: "round", decimals: 2 } },
         ],
-        execution: { runtime: "onnxruntime", version: "9.x", graphOptimizationLevel: "all", providers: ["cpu"] },
+        execution: {
+          runtime: "onnxruntime",
+          version: "9.x",
+          graphOptimizationLevel: "all",
+          providers: ["cpu"],
+        },
         maxInputBytes: 100,
       }),
     );
-    const r = cli("model", "check", "--model", fx("tiny-mlp.onnx"), "--spec", spec, "--sha256", "0x" + "22".repeat(32));
+    const r = cli(
+      "model",
+      "check",
+      "--model",
+      fx("tiny-mlp.onnx"),
+      "--spec",
+      spec,
+      "--sha256",
+      "0x" + "22".repeat(32),
+    );
     assert.equal(r.code, 1);
     assert.match(r.stdout, /3 problems/);
     assert.match(r.stdout, /sha256 is 0x56ae/);

@@ -4,10 +4,20 @@ import { decodeInput, encodeInput, type DecodeResult } from "../../../workers/sr
 import { fromFloat16Bits, roundHalfEven, toFloat16Bits } from "../../../workers/src/inference/float16.ts";
 import { parseModelSpec, type ModelSpec } from "../../../workers/src/inference/spec.ts";
 
-const exec = { runtime: "onnxruntime", version: "1.x", graphOptimizationLevel: "disabled", providers: ["cpu"] };
+const exec = {
+  runtime: "onnxruntime",
+  version: "1.x",
+  graphOptimizationLevel: "disabled",
+  providers: ["cpu"],
+};
 
 function spec(inputs: unknown[], maxInputBytes = 4096): ModelSpec {
-  return parseModelSpec({ inputs, outputs: [{ name: "y", rule: { op: "argmax" } }], execution: exec, maxInputBytes } as never);
+  return parseModelSpec({
+    inputs,
+    outputs: [{ name: "y", rule: { op: "argmax" } }],
+    execution: exec,
+    maxInputBytes,
+  } as never);
 }
 
 const enc = (v: unknown) => new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
@@ -43,16 +53,25 @@ describe("input codec", () => {
 
   it("rejects malformed JSON, duplicate keys, bad UTF-8 and oversize input", () => {
     bad(decodeInput(enc('{"inputs":'), f32), /malformed JSON/);
-    bad(decodeInput(enc('{"inputs":{"x":{"type":"float32","dims":[1,2],"data":[1,2],"data":[3,4]}}}'), f32), /duplicate key "data"/);
+    bad(
+      decodeInput(enc('{"inputs":{"x":{"type":"float32","dims":[1,2],"data":[1,2],"data":[3,4]}}}'), f32),
+      /duplicate key "data"/,
+    );
     bad(decodeInput(Uint8Array.from([0xc3, 0x28]), f32), /UTF-8/);
     const small = spec([{ name: "x", type: "float32", dims: ["N", 2] }], 40);
     bad(decodeInput(enc(one("float32", [1, 2], [1.25, 2.5])), small), /maxInputBytes is 40/);
   });
 
   it("rejects wrong names, missing inputs, extra fields and wrong types", () => {
-    bad(decodeInput(enc({ inputs: { z: { type: "float32", dims: [1, 2], data: [1, 2] } } }), f32), /inputs\.z: the model has no input/);
+    bad(
+      decodeInput(enc({ inputs: { z: { type: "float32", dims: [1, 2], data: [1, 2] } } }), f32),
+      /inputs\.z: the model has no input/,
+    );
     bad(decodeInput(enc({ inputs: {} }), f32), /inputs\.x: missing/);
-    bad(decodeInput(enc({ inputs: { x: { type: "float32", dims: [1, 2], data: [1, 2], note: 1 } } }), f32), /inputs\.x\.note: unknown field/);
+    bad(
+      decodeInput(enc({ inputs: { x: { type: "float32", dims: [1, 2], data: [1, 2], note: 1 } } }), f32),
+      /inputs\.x\.note: unknown field/,
+    );
     bad(decodeInput(enc({ ...one("float32", [1, 2], [1, 2]), extra: 1 }), f32), /extra: unknown field/);
     bad(decodeInput(enc(one("int32", [1, 2], [1, 2])), f32), /inputs\.x\.type: must be "float32"/);
     bad(decodeInput(enc([1, 2]), f32), /must be a JSON object/);
@@ -72,9 +91,27 @@ describe("input codec", () => {
       { name: "a", type: "float32", dims: ["N", 2] },
       { name: "b", type: "float32", dims: ["N"] },
     ]);
-    ok(decodeInput(enc({ inputs: { a: { type: "float32", dims: [2, 2], data: [1, 2, 3, 4] }, b: { type: "float32", dims: [2], data: [1, 2] } } }), s));
+    ok(
+      decodeInput(
+        enc({
+          inputs: {
+            a: { type: "float32", dims: [2, 2], data: [1, 2, 3, 4] },
+            b: { type: "float32", dims: [2], data: [1, 2] },
+          },
+        }),
+        s,
+      ),
+    );
     bad(
-      decodeInput(enc({ inputs: { a: { type: "float32", dims: [2, 2], data: [1, 2, 3, 4] }, b: { type: "float32", dims: [3], data: [1, 2, 3] } } }), s),
+      decodeInput(
+        enc({
+          inputs: {
+            a: { type: "float32", dims: [2, 2], data: [1, 2, 3, 4] },
+            b: { type: "float32", dims: [3], data: [1, 2, 3] },
+          },
+        }),
+        s,
+      ),
       /inputs\.b\.dims\[0\]: "N" is 2 elsewhere, not 3/,
     );
   });
@@ -88,9 +125,29 @@ describe("input codec", () => {
 
   it("int64: safe integers as numbers, anything in int64 as decimal strings", () => {
     const s = spec([{ name: "x", type: "int64", dims: [5] }]);
-    const r = ok(decodeInput(enc(one("int64", [5], [9007199254740991, -9007199254740991, "9223372036854775807", "-9223372036854775808", 1.0])), s));
-    assert.deepEqual(Array.from(r.tensors[0].data as BigInt64Array), [2n ** 53n - 1n, -(2n ** 53n - 1n), 2n ** 63n - 1n, -(2n ** 63n), 1n]);
-    bad(decodeInput(enc('{"inputs":{"x":{"type":"int64","dims":[5],"data":[9007199254740992,0,0,0,0]}}}'), s), /not an integer within/);
+    const r = ok(
+      decodeInput(
+        enc(
+          one(
+            "int64",
+            [5],
+            [9007199254740991, -9007199254740991, "9223372036854775807", "-9223372036854775808", 1.0],
+          ),
+        ),
+        s,
+      ),
+    );
+    assert.deepEqual(Array.from(r.tensors[0].data as BigInt64Array), [
+      2n ** 53n - 1n,
+      -(2n ** 53n - 1n),
+      2n ** 63n - 1n,
+      -(2n ** 63n),
+      1n,
+    ]);
+    bad(
+      decodeInput(enc('{"inputs":{"x":{"type":"int64","dims":[5],"data":[9007199254740992,0,0,0,0]}}}'), s),
+      /not an integer within/,
+    );
     bad(decodeInput(enc(one("int64", [5], [1.5, 0, 0, 0, 0])), s), /not an integer/);
     bad(decodeInput(enc(one("int64", [5], ["9223372036854775808", 0, 0, 0, 0])), s), /outside int64/);
     bad(decodeInput(enc(one("int64", [5], ["01", 0, 0, 0, 0])), s), /not a decimal integer/);
@@ -102,19 +159,30 @@ describe("input codec", () => {
 
   it("int32 and uint8: integers within the type, no strings", () => {
     const i32 = spec([{ name: "x", type: "int32", dims: [2] }]);
-    assert.deepEqual(Array.from(ok(decodeInput(enc(one("int32", [2], [-2147483648, 2147483647])), i32)).tensors[0].data as Int32Array), [-2147483648, 2147483647]);
+    assert.deepEqual(
+      Array.from(
+        ok(decodeInput(enc(one("int32", [2], [-2147483648, 2147483647])), i32)).tensors[0].data as Int32Array,
+      ),
+      [-2147483648, 2147483647],
+    );
     bad(decodeInput(enc(one("int32", [2], [2147483648, 0])), i32), /outside int32/);
     bad(decodeInput(enc(one("int32", [2], ["1", 0])), i32), /must be an integer/);
     bad(decodeInput(enc(one("int32", [2], [0.5, 0])), i32), /must be an integer/);
     const u8 = spec([{ name: "x", type: "uint8", dims: [2] }]);
-    assert.deepEqual(Array.from(ok(decodeInput(enc(one("uint8", [2], [0, 255])), u8)).tensors[0].data as Uint8Array), [0, 255]);
+    assert.deepEqual(
+      Array.from(ok(decodeInput(enc(one("uint8", [2], [0, 255])), u8)).tensors[0].data as Uint8Array),
+      [0, 255],
+    );
     bad(decodeInput(enc(one("uint8", [2], [256, 0])), u8), /outside uint8/);
     bad(decodeInput(enc(one("uint8", [2], [-1, 0])), u8), /outside uint8/);
   });
 
   it("bool: true and false only", () => {
     const s = spec([{ name: "x", type: "bool", dims: [2] }]);
-    assert.deepEqual(Array.from(ok(decodeInput(enc(one("bool", [2], [true, false])), s)).tensors[0].data as Uint8Array), [1, 0]);
+    assert.deepEqual(
+      Array.from(ok(decodeInput(enc(one("bool", [2], [true, false])), s)).tensors[0].data as Uint8Array),
+      [1, 0],
+    );
     bad(decodeInput(enc(one("bool", [2], [1, 0])), s), /true or false/);
   });
 
@@ -131,10 +199,16 @@ describe("input codec", () => {
       { name: "f", type: "float32", dims: [2], range: [-1, 1] },
       { name: "i", type: "int64", dims: [1], range: ["-5", "9007199254740993"] },
     ]);
-    const input = (f: unknown[], i: unknown[]) => enc({ inputs: { f: { type: "float32", dims: [2], data: f }, i: { type: "int64", dims: [1], data: i } } });
+    const input = (f: unknown[], i: unknown[]) =>
+      enc({
+        inputs: { f: { type: "float32", dims: [2], data: f }, i: { type: "int64", dims: [1], data: i } },
+      });
     ok(decodeInput(input([-1, 1], ["9007199254740993"]), s));
     ok(decodeInput(input([1.00000001, -1], [-5]), s)); // rounds to 1 in float32
-    bad(decodeInput(input([1.0001, 0], [0]), s), /inputs\.f\.data\[0\]: 1\.0001 is outside the range \[-1, 1\]/);
+    bad(
+      decodeInput(input([1.0001, 0], [0]), s),
+      /inputs\.f\.data\[0\]: 1\.0001 is outside the range \[-1, 1\]/,
+    );
     bad(decodeInput(input([0, 0], ["9007199254740994"]), s), /inputs\.i\.data\[0\].*outside the range/);
     bad(decodeInput(input([0, 0], [-6]), s), /outside the range/);
   });
@@ -148,7 +222,10 @@ describe("input codec", () => {
       { name: "a", type: "int64", dims: [2], data: BigInt64Array.from([2n ** 60n, -3n]) },
       { name: "b", type: "float32", dims: [2], data: [0.5, 2] },
     ]);
-    assert.equal(text, '{"inputs":{"a":{"type":"int64","dims":[2],"data":["1152921504606846976",-3]},"b":{"type":"float32","dims":[2],"data":[0.5,2]}}}');
+    assert.equal(
+      text,
+      '{"inputs":{"a":{"type":"int64","dims":[2],"data":["1152921504606846976",-3]},"b":{"type":"float32","dims":[2],"data":[0.5,2]}}}',
+    );
     ok(decodeInput(enc(text), s));
   });
 });
@@ -174,6 +251,9 @@ describe("float16 and rounding helpers", () => {
   });
 
   it("rounds half to even", () => {
-    assert.deepEqual([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4999, 2.5001].map(roundHalfEven), [0, 2, 2, -0, -2, -2, 2, 3]);
+    assert.deepEqual(
+      [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4999, 2.5001].map(roundHalfEven),
+      [0, 2, 2, -0, -2, -2, 2, 3],
+    );
   });
 });

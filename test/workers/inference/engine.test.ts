@@ -1,7 +1,12 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { InferenceEngine, type LoadedModel } from "../../../workers/src/inference/engine.ts";
-import { ModelHashMismatchError, ModelLoadError, ModelSpecError, ProfileUnsupportedError } from "../../../workers/src/inference/errors.ts";
+import {
+  ModelHashMismatchError,
+  ModelLoadError,
+  ModelSpecError,
+  ProfileUnsupportedError,
+} from "../../../workers/src/inference/errors.ts";
 import { knownModel } from "../../../workers/src/inference/models.ts";
 
 const tiny = knownModel("tiny-mlp");
@@ -42,7 +47,10 @@ describe("InferenceEngine on the built models", () => {
     assert.ok(r.margin >= 2e-6);
     assert.match(r.outputHash, /^0x[0-9a-f]{64}$/);
     const parsed = JSON.parse(r.canonical) as { outputs: { name: string; dims: number[]; data: number[] }[] };
-    assert.deepEqual(parsed.outputs.map((o) => o.name), ["probs", "logits"]);
+    assert.deepEqual(
+      parsed.outputs.map((o) => o.name),
+      ["probs", "logits"],
+    );
     assert.deepEqual(parsed.outputs[0].dims, [1]);
     assert.deepEqual(parsed.outputs[1].dims, [1, 3]);
     // The class is the argmax of the rounded logits too (softmax is monotonic).
@@ -64,9 +72,14 @@ describe("InferenceEngine on the built models", () => {
     assert.equal(r.result, "ok");
     const out = JSON.parse(r.canonical) as { outputs: { data: number[] }[] };
     for (let row = 0; row < 4; row++) {
-      const h = B1.map((b, j) => Math.max(0, b + [0, 1, 2, 3].reduce((s, i) => s + Math.fround(x[row * 4 + i]) * W1[i][j], 0)));
+      const h = B1.map((b, j) =>
+        Math.max(0, b + [0, 1, 2, 3].reduce((s, i) => s + Math.fround(x[row * 4 + i]) * W1[i][j], 0)),
+      );
       const logits = B2.map((b, k) => b + h.reduce((s, hj, j) => s + hj * W2[j][k], 0));
-      assert.deepEqual(out.outputs[1].data.slice(row * 3, row * 3 + 3), logits.map((l) => Math.round(l * 1000)));
+      assert.deepEqual(
+        out.outputs[1].data.slice(row * 3, row * 3 + 3),
+        logits.map((l) => Math.round(l * 1000)),
+      );
       assert.equal(out.outputs[0].data[row], logits.indexOf(Math.max(...logits)));
     }
   });
@@ -81,12 +94,30 @@ describe("InferenceEngine on the built models", () => {
   it("gives INVALID_INPUT (a result, not an exception) for every bad input", async () => {
     const cases: [string, RegExp][] = [
       ["{", /malformed JSON/],
-      [enc({ inputs: { y: { type: "float32", dims: [1, 4], data: [0, 0, 0, 0] } } }), /no input of that name/],
-      [enc({ inputs: { x: { type: "int32", dims: [1, 4], data: [0, 0, 0, 0] } } }), /type: must be "float32"/],
-      [enc({ inputs: { x: { type: "float32", dims: [1, 5], data: [0, 0, 0, 0, 0] } } }), /dims\[1\]: must be 4/],
-      [enc({ inputs: { x: { type: "float32", dims: [1, 4], data: [0, 0, 0, 11] } } }), /outside the range \[-10, 10\]/],
+      [
+        enc({ inputs: { y: { type: "float32", dims: [1, 4], data: [0, 0, 0, 0] } } }),
+        /no input of that name/,
+      ],
+      [
+        enc({ inputs: { x: { type: "int32", dims: [1, 4], data: [0, 0, 0, 0] } } }),
+        /type: must be "float32"/,
+      ],
+      [
+        enc({ inputs: { x: { type: "float32", dims: [1, 5], data: [0, 0, 0, 0, 0] } } }),
+        /dims\[1\]: must be 4/,
+      ],
+      [
+        enc({ inputs: { x: { type: "float32", dims: [1, 4], data: [0, 0, 0, 11] } } }),
+        /outside the range \[-10, 10\]/,
+      ],
       ['{"inputs":{"x":{"type":"float32","dims":[1,4],"data":[0,0,0,0]},"x":{}}}', /duplicate key "x"/],
-      [enc({ inputs: { x: { type: "float32", dims: [1, 4], data: new Array(4).fill(0).map(() => 1) } }, pad: "x".repeat(70000) }), /maxInputBytes/],
+      [
+        enc({
+          inputs: { x: { type: "float32", dims: [1, 4], data: new Array(4).fill(0).map(() => 1) } },
+          pad: "x".repeat(70000),
+        }),
+        /maxInputBytes/,
+      ],
     ];
     for (const [input, re] of cases) {
       const r = await mlp.infer(input);
@@ -99,7 +130,9 @@ describe("InferenceEngine on the built models", () => {
   it("gives NON_FINITE when the model emits NaN or -Infinity", async () => {
     const m = knownModel("nan-log");
     const model = await engine.load(m.specJson, m.path);
-    const nan = await model.infer(enc({ inputs: { x: { type: "float32", dims: [1, 3], data: [1, -1, 2] } } }));
+    const nan = await model.infer(
+      enc({ inputs: { x: { type: "float32", dims: [1, 3], data: [1, -1, 2] } } }),
+    );
     assert.equal(nan.result, "NON_FINITE");
     assert.equal(nan.canonical, '{"error":"NON_FINITE"}');
     const inf = await model.infer(enc({ inputs: { x: { type: "float32", dims: [1, 3], data: [1, 0, 2] } } }));
@@ -112,7 +145,9 @@ describe("InferenceEngine on the built models", () => {
     const m = knownModel("nan-log");
     const model = await engine.load(m.specJson, m.path);
     // log(x) with 4 decimals: x = e^0.00005 puts y*10^4 at 0.5, a tie.
-    const fragile = await model.infer(enc({ inputs: { x: { type: "float32", dims: [1, 3], data: [1.00005, 1, 1] } } }));
+    const fragile = await model.infer(
+      enc({ inputs: { x: { type: "float32", dims: [1, 3], data: [1.00005, 1, 1] } } }),
+    );
     assert.equal(fragile.result, "FRAGILE");
     assert.equal(fragile.canonical, '{"error":"FRAGILE"}');
     assert.ok(fragile.margin < 1e-6);
@@ -152,21 +187,34 @@ describe("InferenceEngine on the built models", () => {
     const m = knownModel("half");
     const model = await engine.load(m.specJson, m.path);
     const r = await model.infer(m.sampleInput());
-    assert.equal(r.canonical, '{"outputs":[{"name":"h","dims":[1,2],"data":[50,-225]},{"name":"y","dims":[1,1],"data":[0]}]}');
+    assert.equal(
+      r.canonical,
+      '{"outputs":[{"name":"h","dims":[1,2],"data":[50,-225]},{"name":"y","dims":[1,1],"data":[0]}]}',
+    );
   });
 
   it("gives INVALID_INPUT when the model itself rejects the input at run time", async () => {
     const m = knownModel("reshape");
     const model = await engine.load(m.specJson, m.path);
     assert.equal((await model.infer(m.sampleInput())).result, "ok");
-    const r = await model.infer(enc({ inputs: { x: { type: "float32", dims: [6], data: [1, 2, 3, 4, 5, 6] }, shape: { type: "int64", dims: [2], data: [4, 5] } } }));
+    const r = await model.infer(
+      enc({
+        inputs: {
+          x: { type: "float32", dims: [6], data: [1, 2, 3, 4, 5, 6] },
+          shape: { type: "int64", dims: [2], data: [4, 5] },
+        },
+      }),
+    );
     assert.equal(r.result, "INVALID_INPUT");
     assert.match(r.reason ?? "", /the model rejected the input/);
   });
 
   it("batches concurrent requests and gives the same canonical bytes as single runs", async () => {
     const inputs = Array.from({ length: 12 }, (_, i) => {
-      const x = Array.from({ length: 4 * (1 + (i % 2)) }, (_, j) => Math.round(Math.sin(i * 7 + j) * 3000) / 1000);
+      const x = Array.from(
+        { length: 4 * (1 + (i % 2)) },
+        (_, j) => Math.round(Math.sin(i * 7 + j) * 3000) / 1000,
+      );
       return enc({ inputs: { x: { type: "float32", dims: [1 + (i % 2), 4], data: x } } });
     });
     const single = new InferenceEngine({ batchWindowMs: 0 });
@@ -177,7 +225,10 @@ describe("InferenceEngine on the built models", () => {
     await single.close();
     assert.equal(mlp.batching, true);
     const batched = await Promise.all(inputs.map((i) => mlp.infer(i)));
-    assert.ok(batched.some((r) => r.batchSize > 1), "no request was batched");
+    assert.ok(
+      batched.some((r) => r.batchSize > 1),
+      "no request was batched",
+    );
     assert.ok(batched.every((r) => r.batchSize <= 8));
     for (let i = 0; i < inputs.length; i++) {
       assert.equal(batched[i].canonical, expected[i].canonical, `request ${i}`);
@@ -211,7 +262,10 @@ describe("InferenceEngine load errors", () => {
     const engine = new InferenceEngine();
     await assert.rejects(
       engine.load(tiny.specJson, { path: tiny.path, sha256: "0x" + "00".repeat(32) }),
-      (e: unknown) => e instanceof ModelHashMismatchError && e.actual === tiny.sha256 && /expected sha256 0x0000/.test(e.message),
+      (e: unknown) =>
+        e instanceof ModelHashMismatchError &&
+        e.actual === tiny.sha256 &&
+        /expected sha256 0x0000/.test(e.message),
     );
     await engine.close();
   });
@@ -238,7 +292,13 @@ describe("InferenceEngine load errors", () => {
     await assert.rejects(engine.load(JSON.stringify(spec), tiny.path), ProfileUnsupportedError);
     spec.execution.version = "1.x";
     await assert.rejects(engine.load(JSON.stringify(spec), tiny.path + ".missing"), /ENOENT/);
-    await assert.rejects(engine.load(JSON.stringify(spec), knownModel("tiny-mlp").path.replace("tiny-mlp.onnx", "tiny-mlp.spec.json")), ModelLoadError);
+    await assert.rejects(
+      engine.load(
+        JSON.stringify(spec),
+        knownModel("tiny-mlp").path.replace("tiny-mlp.onnx", "tiny-mlp.spec.json"),
+      ),
+      ModelLoadError,
+    );
     await engine.close();
     await engine.close(); // idempotent
     await assert.rejects(engine.load(tiny.specJson, tiny.path), /closed/);

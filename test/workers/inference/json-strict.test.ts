@@ -1,6 +1,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { findDuplicateKey, parseStrictJson, parseStrictJsonBytes, StrictJsonError } from "../../../workers/src/inference/json-strict.ts";
+import {
+  findDuplicateKey,
+  parseStrictJson,
+  parseStrictJsonBytes,
+  StrictJsonError,
+} from "../../../workers/src/inference/json-strict.ts";
 
 describe("strict JSON", () => {
   it("parses plain JSON like JSON.parse", () => {
@@ -9,7 +14,10 @@ describe("strict JSON", () => {
   });
 
   it("rejects a duplicate key at the top level", () => {
-    assert.throws(() => parseStrictJson('{"a":1,"a":2}'), (e: unknown) => e instanceof StrictJsonError && /duplicate key "a"/.test(e.message));
+    assert.throws(
+      () => parseStrictJson('{"a":1,"a":2}'),
+      (e: unknown) => e instanceof StrictJsonError && /duplicate key "a"/.test(e.message),
+    );
   });
 
   it("rejects a duplicate key in a nested object, including one spelled with escapes", () => {

@@ -30,7 +30,9 @@ describe("real pretrained models", () => {
     const flipped = new Array<number>(d.length);
     const [H, W] = [48, 192];
     for (let c = 0; c < 3; c++)
-      for (let y = 0; y < H; y++) for (let w = 0; w < W; w++) flipped[c * H * W + y * W + w] = d[c * H * W + (H - 1 - y) * W + (W - 1 - w)];
+      for (let y = 0; y < H; y++)
+        for (let w = 0; w < W; w++)
+          flipped[c * H * W + y * W + w] = d[c * H * W + (H - 1 - y) * W + (W - 1 - w)];
     x.inputs.x.data = flipped;
     const r = await model.infer(JSON.stringify(x));
     assert.equal(r.result, "ok");
@@ -49,10 +51,13 @@ describe("real pretrained models", () => {
     const r = await model.infer(m.sampleInput(1));
     assert.equal(r.result, "ok");
     const out = JSON.parse(r.canonical) as { outputs: { name: string; dims: number[]; data: number[] }[] };
-    assert.deepEqual(out.outputs.map((o) => [o.name, o.dims]), [
-      ["output", [1, 1]],
-      ["hn", [2, 1, 64]],
-    ]);
+    assert.deepEqual(
+      out.outputs.map((o) => [o.name, o.dims]),
+      [
+        ["output", [1, 1]],
+        ["hn", [2, 1, 64]],
+      ],
+    );
     const p = out.outputs[0].data[0];
     assert.ok(p >= 0 && p <= 10000, `probability*10^4 ${p}`);
     assert.equal((await model.infer(m.sampleInput(1))).outputHash, r.outputHash);

@@ -51,8 +51,14 @@ describe("execution profile", () => {
     const p = resolveProfile(exec({ graphOptimizationLevel: "all" }), new Set(["cpu"]), 2, "1.30.0");
     assert.deepEqual(p, { graphOptimizationLevel: "all", provider: "cpu", intraOpNumThreads: 2 });
     assert.equal(profileKey(p), "cpu/all/t2");
-    assert.throws(() => resolveProfile(exec({ providers: ["cuda"] }), new Set(["cpu"]), 1), (e: unknown) => e instanceof ProfileUnsupportedError && /none available/.test(e.message));
-    assert.throws(() => resolveProfile(exec({ version: "1.17" }), new Set(["cpu"]), 1, "1.30.0"), /does not admit/);
+    assert.throws(
+      () => resolveProfile(exec({ providers: ["cuda"] }), new Set(["cpu"]), 1),
+      (e: unknown) => e instanceof ProfileUnsupportedError && /none available/.test(e.message),
+    );
+    assert.throws(
+      () => resolveProfile(exec({ version: "1.17" }), new Set(["cpu"]), 1, "1.30.0"),
+      /does not admit/,
+    );
     assert.throws(() => resolveProfile(exec(), new Set(["cpu"]), 0), /threads/);
   });
 
@@ -64,7 +70,10 @@ describe("execution profile", () => {
     assert.equal(o.interOpNumThreads, 1);
     assert.equal(o.executionMode, "sequential");
     const saved = process.env.NVIDIA_TF32_OVERRIDE;
-    const g = sessionOptions({ graphOptimizationLevel: "disabled", provider: "cuda", intraOpNumThreads: 1 }, 1);
+    const g = sessionOptions(
+      { graphOptimizationLevel: "disabled", provider: "cuda", intraOpNumThreads: 1 },
+      1,
+    );
     assert.deepEqual(g.executionProviders, [{ name: "cuda", deviceId: 1 }]);
     assert.equal(process.env.NVIDIA_TF32_OVERRIDE, "0");
     if (saved === undefined) delete process.env.NVIDIA_TF32_OVERRIDE;
@@ -76,7 +85,8 @@ describe("execution profile", () => {
     const all = await detectProviders();
     assert.ok(all.has("cpu"));
     // cuda appears only where onnxruntime-node was installed with CUDA and a GPU answers.
-    if (process.env.OMNITENSOR_EXPECT_CUDA === "1") assert.ok(all.has("cuda"), "CUDA expected but not detected");
+    if (process.env.OMNITENSOR_EXPECT_CUDA === "1")
+      assert.ok(all.has("cuda"), "CUDA expected but not detected");
   });
 
   it("tells resource failures from input failures", () => {

@@ -2,13 +2,23 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { ModelSpecError } from "../../../workers/src/inference/errors.ts";
-import { batchDimName, parseModelSpec, stringifyModelSpec, validateModelSpec } from "../../../workers/src/inference/spec.ts";
+import {
+  batchDimName,
+  parseModelSpec,
+  stringifyModelSpec,
+  validateModelSpec,
+} from "../../../workers/src/inference/spec.ts";
 import { FIXTURE_DIR, KNOWN_MODEL_IDS } from "../../../workers/src/inference/models.ts";
 
 const base = () => ({
   inputs: [{ name: "x", type: "float32", dims: ["N", 4] }],
   outputs: [{ name: "y", rule: { op: "argmax" } }],
-  execution: { runtime: "onnxruntime", version: "1.x", graphOptimizationLevel: "disabled", providers: ["cpu"] },
+  execution: {
+    runtime: "onnxruntime",
+    version: "1.x",
+    graphOptimizationLevel: "disabled",
+    providers: ["cpu"],
+  },
   maxInputBytes: 1024,
 });
 
@@ -64,11 +74,17 @@ describe("model spec", () => {
       [(s) => (s.maxInputBytes = 0), /maxInputBytes/],
       [(s) => (s.extra = 1), /^extra: unknown field/],
       [(s) => ((s.inputs[0] as Record<string, unknown>).range = [1]), /inputs\[0\]\.range/],
-      [(s) => ((s.inputs[0] as Record<string, unknown>).range = [2, 1]), /inputs\[0\]\.range: min is above max/],
+      [
+        (s) => ((s.inputs[0] as Record<string, unknown>).range = [2, 1]),
+        /inputs\[0\]\.range: min is above max/,
+      ],
     ];
     for (const [mut, re] of cases) {
       const p = problems(mut);
-      assert.ok(p.some((m) => re.test(m)), `expected ${re} in ${JSON.stringify(p)}`);
+      assert.ok(
+        p.some((m) => re.test(m)),
+        `expected ${re} in ${JSON.stringify(p)}`,
+      );
     }
   });
 
@@ -82,14 +98,25 @@ describe("model spec", () => {
   });
 
   it("checks ranges by type: bool has none, int types need integers, int64 takes decimal strings", () => {
-    assert.match(problems((s) => Object.assign(s.inputs[0], { type: "bool", range: [0, 1] })).join(), /bool input cannot have a range/);
-    assert.match(problems((s) => Object.assign(s.inputs[0], { type: "int32", range: [0.5, 1] })).join(), /integer/);
+    assert.match(
+      problems((s) => Object.assign(s.inputs[0], { type: "bool", range: [0, 1] })).join(),
+      /bool input cannot have a range/,
+    );
+    assert.match(
+      problems((s) => Object.assign(s.inputs[0], { type: "int32", range: [0.5, 1] })).join(),
+      /integer/,
+    );
     const s = base();
     Object.assign(s.inputs[0], { type: "int64", range: ["-9223372036854775808", "9223372036854775807"] });
     const parsed = parseModelSpec(s);
     assert.equal(parsed.inputs[0].range?.min, -(2n ** 63n));
     assert.match(stringifyModelSpec(parsed), /"range":\["-9223372036854775808","9223372036854775807"\]/);
-    assert.match(problems((s2) => Object.assign(s2.inputs[0], { type: "int64", range: ["0", "9223372036854775808"] })).join(), /outside int64/);
+    assert.match(
+      problems((s2) =>
+        Object.assign(s2.inputs[0], { type: "int64", range: ["0", "9223372036854775808"] }),
+      ).join(),
+      /outside int64/,
+    );
   });
 
   it("requires one symbolic first dim for batching", () => {
@@ -98,11 +125,20 @@ describe("model spec", () => {
       s.inputs.push({ name: "z", type: "float32", dims: ["M", 2] });
       s.outputs[0] = { name: "y", rule: { op: "argmax" }, dims: [1, 3] } as never;
     });
-    assert.ok(p.some((m) => /inputs\[1\]\.dims\[0\]/.test(m)), p.join());
-    assert.ok(p.some((m) => /outputs\[0\]\.dims\[0\]/.test(m)), p.join());
-    assert.match(problems((s) => {
-      (s.execution as Record<string, unknown>).maxBatch = 4;
-      s.inputs[0].dims = [2, 4];
-    }).join(), /symbolic name/);
+    assert.ok(
+      p.some((m) => /inputs\[1\]\.dims\[0\]/.test(m)),
+      p.join(),
+    );
+    assert.ok(
+      p.some((m) => /outputs\[0\]\.dims\[0\]/.test(m)),
+      p.join(),
+    );
+    assert.match(
+      problems((s) => {
+        (s.execution as Record<string, unknown>).maxBatch = 4;
+        s.inputs[0].dims = [2, 4];
+      }).join(),
+      /symbolic name/,
+    );
   });
 });

@@ -44,13 +44,21 @@ describe("ModelStore", () => {
     assert.equal(p1, join(dir, "a", `${tiny.sha256.slice(2)}.onnx`));
     assert.deepEqual(readFileSync(p1), bytes);
     const store2 = new ModelStore({ dir: join(dir, "b") });
-    assert.deepEqual(readFileSync(await store2.get(pathToFileURL(tiny.path).href, tiny.sha256.toUpperCase().replace("0X", "0x"))), bytes);
+    assert.deepEqual(
+      readFileSync(
+        await store2.get(pathToFileURL(tiny.path).href, tiny.sha256.toUpperCase().replace("0X", "0x")),
+      ),
+      bytes,
+    );
   });
 
   it("fetches over HTTP once and then serves the verified cache", async () => {
     const store = new ModelStore({ dir: join(dir, "c") });
     hits = 0;
-    const [p1, p2] = await Promise.all([store.get(`${base}/tiny.onnx`, tiny.sha256), store.get(`${base}/tiny.onnx`, tiny.sha256)]);
+    const [p1, p2] = await Promise.all([
+      store.get(`${base}/tiny.onnx`, tiny.sha256),
+      store.get(`${base}/tiny.onnx`, tiny.sha256),
+    ]);
     assert.equal(p1, p2);
     assert.equal(hits, 1);
     await store.get(`${base}/tiny.onnx`, tiny.sha256);
@@ -83,7 +91,10 @@ describe("ModelStore", () => {
 
   it("reports HTTP errors, missing files, unknown schemes, bad hashes and the size limit", async () => {
     const store = new ModelStore({ dir: join(dir, "f") });
-    await assert.rejects(store.get(`${base}/missing.onnx`, tiny.sha256), (e: unknown) => e instanceof ModelFetchError && /HTTP 404/.test(e.message));
+    await assert.rejects(
+      store.get(`${base}/missing.onnx`, tiny.sha256),
+      (e: unknown) => e instanceof ModelFetchError && /HTTP 404/.test(e.message),
+    );
     await assert.rejects(store.get("/nonexistent/model.onnx", tiny.sha256), /no such file/);
     await assert.rejects(store.get("ipfs://Qm123", tiny.sha256), /unsupported URI scheme/);
     assert.throws(() => normalizeSha256("0x1234"), /not 32 bytes of hex/);
@@ -97,7 +108,10 @@ describe("ModelStore", () => {
     const m = await engine.load(tiny.specJson, { uri: `${base}/tiny.onnx`, sha256: tiny.sha256 });
     assert.equal(m.sha256, tiny.sha256);
     assert.equal((await m.infer(tiny.sampleInput())).result, "ok");
-    await assert.rejects(engine.load(tiny.specJson, { uri: `${base}/tiny.onnx`, sha256: WRONG }), ModelHashMismatchError);
+    await assert.rejects(
+      engine.load(tiny.specJson, { uri: `${base}/tiny.onnx`, sha256: WRONG }),
+      ModelHashMismatchError,
+    );
     await engine.close();
   });
 });

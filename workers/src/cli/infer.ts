@@ -34,7 +34,9 @@ async function readInput(path: string, what: string): Promise<Buffer> {
     }
     return await readFile(path);
   } catch (err) {
-    throw new CliError(`cannot read ${what} file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new CliError(
+      `cannot read ${what} file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 
@@ -60,9 +62,11 @@ const command: CliCommand = {
     } catch (err) {
       throw new CliError(`${(err as Error).message}\n\n${help}`);
     }
-    for (const k of ["model", "spec", "input"] as const) if (!values[k]) throw new CliError(`--${k} is required\n\n${help}`);
+    for (const k of ["model", "spec", "input"] as const)
+      if (!values[k]) throw new CliError(`--${k} is required\n\n${help}`);
     const threads = values.threads === undefined ? 1 : Number(values.threads);
-    if (!Number.isSafeInteger(threads) || threads < 1) throw new CliError(`--threads: must be a positive integer, got "${values.threads}"`);
+    if (!Number.isSafeInteger(threads) || threads < 1)
+      throw new CliError(`--threads: must be a positive integer, got "${values.threads}"`);
 
     const specText = (await readInput(values.spec!, "spec")).toString("utf8");
     const input = await readInput(values.input!, "input");

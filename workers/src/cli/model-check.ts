@@ -3,7 +3,13 @@ import { parseArgs } from "node:util";
 import { CliError, type CliCommand } from "./types.ts";
 import { checkSpecJson } from "../inference/check.ts";
 import { parseStrictJson, StrictJsonError } from "../inference/json-strict.ts";
-import { createSession, resolveProfile, runtimeVersion, sessionIo, versionCompatible } from "../inference/session.ts";
+import {
+  createSession,
+  resolveProfile,
+  runtimeVersion,
+  sessionIo,
+  versionCompatible,
+} from "../inference/session.ts";
 import { normalizeSha256, sha256File } from "../inference/store.ts";
 
 const help = `Usage: omnitensor model check --model <file.onnx> --spec <spec.json> [--sha256 0x…]
@@ -34,7 +40,9 @@ const command: CliCommand = {
     try {
       specText = await readFile(values.spec, "utf8");
     } catch (err) {
-      throw new CliError(`cannot read spec file ${values.spec}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new CliError(
+        `cannot read spec file ${values.spec}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
     let raw: unknown;
     try {
@@ -47,7 +55,9 @@ const command: CliCommand = {
     try {
       actualSha = await sha256File(values.model);
     } catch (err) {
-      throw new CliError(`cannot read model file ${values.model}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new CliError(
+        `cannot read model file ${values.model}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
     if (values.sha256 !== undefined) {
       let want: string | undefined;
@@ -60,11 +70,21 @@ const command: CliCommand = {
     }
     let session;
     try {
-      session = await createSession(values.model, resolveProfile(
-        { runtime: "onnxruntime", version: "1.x", graphOptimizationLevel: "disabled", providers: ["cpu"], margin: 0, maxBatch: 1 },
-        new Set(["cpu"]),
-        1,
-      ));
+      session = await createSession(
+        values.model,
+        resolveProfile(
+          {
+            runtime: "onnxruntime",
+            version: "1.x",
+            graphOptimizationLevel: "disabled",
+            providers: ["cpu"],
+            margin: 0,
+            maxBatch: 1,
+          },
+          new Set(["cpu"]),
+          1,
+        ),
+      );
     } catch (err) {
       throw new CliError(`model: ${(err as Error).message.split("\n")[0]}`);
     }
@@ -73,14 +93,19 @@ const command: CliCommand = {
     const { spec, problems: specProblems } = checkSpecJson(raw, io);
     problems.push(...specProblems);
     if (spec && !versionCompatible(spec.execution.version, runtimeVersion()))
-      problems.push(`execution.version: "${spec.execution.version}" does not admit the installed onnxruntime-node ${runtimeVersion()}`);
+      problems.push(
+        `execution.version: "${spec.execution.version}" does not admit the installed onnxruntime-node ${runtimeVersion()}`,
+      );
 
-    const fmt = (v: { name: string; type: string; dims: (number | string)[] }) => `${v.name}: ${v.type}[${v.dims.join(",")}]`;
+    const fmt = (v: { name: string; type: string; dims: (number | string)[] }) =>
+      `${v.name}: ${v.type}[${v.dims.join(",")}]`;
     console.log(`model ${values.model} (sha256 ${actualSha})`);
     console.log(`  inputs:  ${io.inputs.map(fmt).join("  ")}`);
     console.log(`  outputs: ${io.outputs.map(fmt).join("  ")}`);
     if (problems.length === 0) {
-      console.log(`spec ${values.spec}: OK${spec && spec.execution.maxBatch > 1 ? ` (batching up to ${spec.execution.maxBatch})` : ""}`);
+      console.log(
+        `spec ${values.spec}: OK${spec && spec.execution.maxBatch > 1 ? ` (batching up to ${spec.execution.maxBatch})` : ""}`,
+      );
       return 0;
     }
     console.log(`spec ${values.spec}: ${problems.length} problem${problems.length === 1 ? "" : "s"}`);

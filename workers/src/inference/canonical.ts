@@ -60,9 +60,19 @@ export function outputHash(canonical: string): Hex {
   return `0x${bytesToHex(keccak_256(new TextEncoder().encode(canonical)))}`;
 }
 
-function errorResult(kind: "INVALID_INPUT" | "NON_FINITE" | "FRAGILE", margin: number, reason?: string): CanonicalResult {
+function errorResult(
+  kind: "INVALID_INPUT" | "NON_FINITE" | "FRAGILE",
+  margin: number,
+  reason?: string,
+): CanonicalResult {
   const canonical = `{"error":"${kind}"}`;
-  const r: CanonicalResult = { result: kind, canonical, outputHash: outputHash(canonical), margin, skip: false };
+  const r: CanonicalResult = {
+    result: kind,
+    canonical,
+    outputHash: outputHash(canonical),
+    margin,
+    skip: false,
+  };
   if (reason !== undefined) r.reason = reason;
   return r;
 }
@@ -185,7 +195,9 @@ function applyInt(out: RawOutput): Applied {
 
 function checkRule(out: RawOutput, rule: OutputRule): void {
   if (rule.op === "int" && !INTEGER_TYPES.has(out.type))
-    throw new OutputRuleError(`output "${out.name}": rule int needs an integer or bool tensor, got ${out.type}`);
+    throw new OutputRuleError(
+      `output "${out.name}": rule int needs an integer or bool tensor, got ${out.type}`,
+    );
   if (rule.op === "round" && !FLOAT_TYPES.has(out.type) && !INTEGER_TYPES.has(out.type))
     throw new OutputRuleError(`output "${out.name}": rule round needs a numeric tensor, got ${out.type}`);
 }
@@ -217,7 +229,9 @@ export function canonicalize(
     if (!out) throw new OutputRuleError(`output "${spec.name}": the model did not return it`);
     const count = out.dims.reduce((a, b) => a * b, 1);
     if (count !== out.data.length)
-      throw new OutputRuleError(`output "${spec.name}": ${out.data.length} values for dims [${out.dims.join(",")}]`);
+      throw new OutputRuleError(
+        `output "${spec.name}": ${out.data.length} values for dims [${out.dims.join(",")}]`,
+      );
     checkRule(out, spec.rule);
     tensors.push(out);
   }
@@ -228,7 +242,8 @@ export function canonicalize(
     values.push(v);
     if (FLOAT_TYPES.has(out.type))
       for (let j = 0; j < v.length; j++)
-        if (!Number.isFinite(v[j])) return errorResult("NON_FINITE", Infinity, `output "${out.name}" has ${v[j]}`);
+        if (!Number.isFinite(v[j]))
+          return errorResult("NON_FINITE", Infinity, `output "${out.name}" has ${v[j]}`);
   }
   const parts: string[] = [];
   let margin = Infinity;

@@ -12,7 +12,9 @@ function isSymbolic(d: number | string): boolean {
 
 function compareDims(path: string, spec: Dim[], model: (number | string)[], problems: string[]): void {
   if (spec.length !== model.length) {
-    problems.push(`${path}: spec has ${spec.length} dims [${spec.join(",")}], the model has ${model.length} [${model.join(",")}]`);
+    problems.push(
+      `${path}: spec has ${spec.length} dims [${spec.join(",")}], the model has ${model.length} [${model.join(",")}]`,
+    );
     return;
   }
   spec.forEach((d, i) => {
@@ -32,19 +34,25 @@ export function checkSpecAgainstModel(spec: ModelSpec, io: ModelIo): string[] {
   spec.inputs.forEach((inp, i) => {
     const m = modelIn.get(inp.name);
     if (!m) {
-      problems.push(`inputs[${i}].name: the model has no input "${inp.name}" (it has ${[...modelIn.keys()].join(", ")})`);
+      problems.push(
+        `inputs[${i}].name: the model has no input "${inp.name}" (it has ${[...modelIn.keys()].join(", ")})`,
+      );
       return;
     }
-    if (m.type !== inp.type) problems.push(`inputs[${i}].type: spec says ${inp.type}, the model takes ${m.type}`);
+    if (m.type !== inp.type)
+      problems.push(`inputs[${i}].type: spec says ${inp.type}, the model takes ${m.type}`);
     compareDims(`inputs[${i}].dims`, inp.dims, m.dims, problems);
   });
   for (const name of modelIn.keys())
-    if (!spec.inputs.some((s) => s.name === name)) problems.push(`inputs: the model's input "${name}" is missing from the spec`);
+    if (!spec.inputs.some((s) => s.name === name))
+      problems.push(`inputs: the model's input "${name}" is missing from the spec`);
 
   spec.outputs.forEach((out, i) => {
     const m = modelOut.get(out.name);
     if (!m) {
-      problems.push(`outputs[${i}].name: the model has no output "${out.name}" (it has ${[...modelOut.keys()].join(", ")})`);
+      problems.push(
+        `outputs[${i}].name: the model has no output "${out.name}" (it has ${[...modelOut.keys()].join(", ")})`,
+      );
       return;
     }
     const rule = out.rule;
@@ -66,13 +74,18 @@ export function checkSpecAgainstModel(spec: ModelSpec, io: ModelIo): string[] {
     spec.inputs.forEach((inp, i) => {
       const m = modelIn.get(inp.name);
       if (m && m.dims.length > 0 && !isSymbolic(m.dims[0]))
-        problems.push(`inputs[${i}]: batching (execution.maxBatch > 1) needs a dynamic first dim, the model fixes ${m.dims[0]}`);
-      if (m && m.dims.length === 0) problems.push(`inputs[${i}]: batching needs a first dim, "${inp.name}" is a scalar`);
+        problems.push(
+          `inputs[${i}]: batching (execution.maxBatch > 1) needs a dynamic first dim, the model fixes ${m.dims[0]}`,
+        );
+      if (m && m.dims.length === 0)
+        problems.push(`inputs[${i}]: batching needs a first dim, "${inp.name}" is a scalar`);
     });
     spec.outputs.forEach((out, i) => {
       const m = modelOut.get(out.name);
       if (m && (m.dims.length === 0 || !isSymbolic(m.dims[0])))
-        problems.push(`outputs[${i}]: batching (execution.maxBatch > 1) needs a dynamic first dim on "${out.name}"`);
+        problems.push(
+          `outputs[${i}]: batching (execution.maxBatch > 1) needs a dynamic first dim on "${out.name}"`,
+        );
     });
   }
   return problems;

@@ -34,8 +34,7 @@ export interface DecodedTensor {
 }
 
 export type DecodeResult =
-  | { ok: true; tensors: DecodedTensor[]; symbols: Record<string, number> }
-  | { ok: false; reason: string };
+  { ok: true; tensors: DecodedTensor[]; symbols: Record<string, number> } | { ok: false; reason: string };
 
 const DECIMAL_INT = /^-?(0|[1-9][0-9]*)$/;
 const MAX_ELEMENTS = 2 ** 31 - 1;
@@ -91,7 +90,8 @@ function decodeData(spec: InputSpec, data: unknown[], path: string): TensorData 
           if (!Number.isSafeInteger(v)) fail(`${path}[${i}]: ${v} is not an integer within ±(2^53 − 1)`);
           b = BigInt(v);
         } else if (typeof v === "string") {
-          if (!DECIMAL_INT.test(v) || v === "-0") fail(`${path}[${i}]: "${v.slice(0, 40)}" is not a decimal integer`);
+          if (!DECIMAL_INT.test(v) || v === "-0")
+            fail(`${path}[${i}]: "${v.slice(0, 40)}" is not a decimal integer`);
           b = BigInt(v);
           if (b < tmin || b > tmax) fail(`${path}[${i}]: ${v} is outside int64`);
         } else fail(`${path}[${i}]: must be an integer or a decimal string`);
@@ -135,7 +135,8 @@ export function decodeInputValue(value: unknown, spec: ModelSpec): DecodeResult 
     const inputs = value.inputs;
     if (!isJsonObject(inputs)) fail("inputs: must be an object keyed by input name");
     for (const name of Object.keys(inputs))
-      if (!spec.inputs.some((s) => s.name === name)) fail(`inputs.${name}: the model has no input of that name`);
+      if (!spec.inputs.some((s) => s.name === name))
+        fail(`inputs.${name}: the model has no input of that name`);
     const symbols: Record<string, number> = Object.create(null) as Record<string, number>;
     const tensors: DecodedTensor[] = [];
     for (const s of spec.inputs) {
@@ -157,7 +158,8 @@ export function decodeInputValue(value: unknown, spec: ModelSpec): DecodeResult 
         if (typeof want === "number") {
           if (d !== want) fail(`${path}.dims[${i}]: must be ${want}`);
         } else if (want in symbols) {
-          if (symbols[want] !== d) fail(`${path}.dims[${i}]: "${want}" is ${symbols[want]} elsewhere, not ${d}`);
+          if (symbols[want] !== d)
+            fail(`${path}.dims[${i}]: "${want}" is ${symbols[want]} elsewhere, not ${d}`);
         } else symbols[want] = d;
         count *= d;
       });
@@ -165,7 +167,12 @@ export function decodeInputValue(value: unknown, spec: ModelSpec): DecodeResult 
       const data = t.data;
       if (!Array.isArray(data)) fail(`${path}.data: must be a flat array`);
       if (data.length !== count) fail(`${path}.data: has ${data.length} values, dims need ${count}`);
-      tensors.push({ name: s.name, type: s.type, dims: dims as number[], data: decodeData(s, data, `${path}.data`) });
+      tensors.push({
+        name: s.name,
+        type: s.type,
+        dims: dims as number[],
+        data: decodeData(s, data, `${path}.data`),
+      });
     }
     return { ok: true, tensors, symbols };
   } catch (err) {
@@ -193,7 +200,12 @@ export function decodeInput(bytes: Uint8Array, spec: ModelSpec): DecodeResult {
 
 /** Encodes tensors as task input JSON (the inverse of {@link decodeInput}; int64 beyond 2^53 as strings). */
 export function encodeInput(
-  tensors: readonly { name: string; type: InputType; dims: readonly number[]; data: ArrayLike<number | bigint | boolean> }[],
+  tensors: readonly {
+    name: string;
+    type: InputType;
+    dims: readonly number[];
+    data: ArrayLike<number | bigint | boolean>;
+  }[],
 ): string {
   const inputs: Record<string, unknown> = {};
   for (const t of tensors) {

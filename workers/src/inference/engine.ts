@@ -30,7 +30,14 @@ import {
   type OrtSession,
   type OrtTensor,
 } from "./session.ts";
-import { batchDimName, parseModelSpec, stringifyModelSpec, type ModelSpec, type OutputType, type ProviderName } from "./spec.ts";
+import {
+  batchDimName,
+  parseModelSpec,
+  stringifyModelSpec,
+  type ModelSpec,
+  type OutputType,
+  type ProviderName,
+} from "./spec.ts";
 import { ModelStore, normalizeSha256, sha256File } from "./store.ts";
 
 export interface InferenceResult extends CanonicalResult {
@@ -166,7 +173,9 @@ export class LoadedModel {
       return { ok: true, out: await this.session.run(feeds, this.outputNames) };
     } catch (err) {
       if (isResourceFailure(err))
-        throw new InferenceResourceError(`run failed for lack of resources: ${(err as Error).message}`, { cause: err });
+        throw new InferenceResourceError(`run failed for lack of resources: ${(err as Error).message}`, {
+          cause: err,
+        });
       return { ok: false, reason: `the model rejected the input: ${(err as Error).message.split("\n")[0]}` };
     }
   }
@@ -284,7 +293,11 @@ export class InferenceEngine {
   async load(specInput: ModelSpec | string, source: ModelSource): Promise<LoadedModel> {
     if (this.closed) throw new InferenceError("engine is closed");
     const spec = typeof specInput === "string" ? parseModelSpec(specInput) : specInput;
-    const profile = resolveProfile(spec.execution, await this.availableProviders(spec.execution.providers), this.threads);
+    const profile = resolveProfile(
+      spec.execution,
+      await this.availableProviders(spec.execution.providers),
+      this.threads,
+    );
     const { path, sha256 } = await this.resolveSource(source);
     const key = `${sha256}|${profileKey(profile)}|${stringifyModelSpec(spec)}`;
     let p = this.sessions.get(key);

@@ -19,7 +19,14 @@ export {
   type RawOutput,
   type ResultKind,
 } from "./canonical.ts";
-export { decodeInput, decodeInputValue, encodeInput, type DecodeResult, type DecodedTensor, type TensorData } from "./codec.ts";
+export {
+  decodeInput,
+  decodeInputValue,
+  encodeInput,
+  type DecodeResult,
+  type DecodedTensor,
+  type TensorData,
+} from "./codec.ts";
 export {
   batchDimName,
   DEFAULT_MARGIN,
@@ -52,7 +59,13 @@ export {
   type ExecutionProfile,
   type ModelIo,
 } from "./session.ts";
-export { DEFAULT_MODEL_DIR, ModelStore, normalizeSha256, sha256File, type ModelStoreOptions } from "./store.ts";
+export {
+  DEFAULT_MODEL_DIR,
+  ModelStore,
+  normalizeSha256,
+  sha256File,
+  type ModelStoreOptions,
+} from "./store.ts";
 export { checkSpecAgainstModel, checkSpecJson } from "./check.ts";
 export { parseStrictJson, parseStrictJsonBytes, findDuplicateKey, StrictJsonError } from "./json-strict.ts";
 export { fromFloat16Bits, toFloat16Bits, roundHalfEven } from "./float16.ts";

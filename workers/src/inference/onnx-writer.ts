@@ -190,6 +190,11 @@ export function buildOnnxModel(g: GraphDef): Uint8Array {
   for (const v of g.inputs) graph.message(11, valueInfo(v));
   for (const v of g.outputs) graph.message(12, valueInfo(v));
   const opset = new Writer().string(1, "").int(2, g.opset ?? 17);
-  const model = new Writer().int(1, 8).string(2, "omnitensor-build-models").string(3, "1").message(7, graph).message(8, opset);
+  const model = new Writer()
+    .int(1, 8)
+    .string(2, "omnitensor-build-models")
+    .string(3, "1")
+    .message(7, graph)
+    .message(8, opset);
   return model.finish();
 }

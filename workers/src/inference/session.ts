@@ -88,7 +88,10 @@ export function probeCuda(deviceId = 0, logger?: InferenceLogger): Promise<boole
       await s.release();
       return true;
     } catch (err) {
-      logger?.info({ reason: (err as Error).message.split("\n")[0] }, "CUDA execution provider not available");
+      logger?.info(
+        { reason: (err as Error).message.split("\n")[0] },
+        "CUDA execution provider not available",
+      );
       return false;
     }
   })();
@@ -123,7 +126,8 @@ export function resolveProfile(
     throw new ProfileUnsupportedError(
       `execution.providers [${execution.providers.join(", ")}]: none available here (have ${[...available].join(", ")})`,
     );
-  if (!Number.isSafeInteger(threads) || threads < 1) throw new ProfileUnsupportedError(`threads must be ≥ 1, got ${threads}`);
+  if (!Number.isSafeInteger(threads) || threads < 1)
+    throw new ProfileUnsupportedError(`threads must be ≥ 1, got ${threads}`);
   return { graphOptimizationLevel: execution.graphOptimizationLevel, provider, intraOpNumThreads: threads };
 }
 
@@ -151,9 +155,12 @@ export async function createSession(
       ? await ort.InferenceSession.create(model, sessionOptions(profile, cudaDeviceId))
       : await ort.InferenceSession.create(model, sessionOptions(profile, cudaDeviceId));
   } catch (err) {
-    throw new ModelLoadError(`cannot load model${typeof model === "string" ? ` ${model}` : ""}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new ModelLoadError(
+      `cannot load model${typeof model === "string" ? ` ${model}` : ""}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -168,7 +175,11 @@ export function sessionIo(session: OrtSession): ModelIo {
   const conv = (m: readonly ort.InferenceSession.ValueMetadata[]) =>
     m.map((v) =>
       v.isTensor
-        ? { name: v.name, type: v.type as string, dims: v.shape.map((d) => (typeof d === "number" && d < 0 ? "?" : d)) }
+        ? {
+            name: v.name,
+            type: v.type as string,
+            dims: v.shape.map((d) => (typeof d === "number" && d < 0 ? "?" : d)),
+          }
         : { name: v.name, type: "non-tensor", dims: [] },
     );
   return { inputs: conv(session.inputMetadata), outputs: conv(session.outputMetadata) };
@@ -185,5 +196,7 @@ export function makeTensor(type: string, data: ArrayBufferView, dims: readonly n
  */
 export function isResourceFailure(err: unknown): boolean {
   const msg = err instanceof Error ? err.message : String(err);
-  return /bad_alloc|out of memory|failed to allocate|allocation fail|cuda(?!.*shape)|cudnn|cublas|device lost|ENOMEM/i.test(msg);
+  return /bad_alloc|out of memory|failed to allocate|allocation fail|cuda(?!.*shape)|cudnn|cublas|device lost|ENOMEM/i.test(
+    msg,
+  );
 }

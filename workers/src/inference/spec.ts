@@ -75,10 +75,7 @@ export interface InputSpec {
 }
 
 export type OutputRule =
-  | { op: "argmax" }
-  | { op: "topk"; k: number }
-  | { op: "round"; decimals: number }
-  | { op: "int" };
+  { op: "argmax" } | { op: "topk"; k: number } | { op: "round"; decimals: number } | { op: "int" };
 
 export interface OutputSpec {
   name: string;
@@ -118,7 +115,12 @@ export const INPUT_INT_BOUNDS: Readonly<Record<string, readonly [bigint, bigint]
   uint8: [0n, 255n],
 };
 
-function allowedKeys(obj: Record<string, unknown>, allowed: readonly string[], path: string, problems: string[]): void {
+function allowedKeys(
+  obj: Record<string, unknown>,
+  allowed: readonly string[],
+  path: string,
+  problems: string[],
+): void {
   for (const key of Object.keys(obj)) {
     if (!allowed.includes(key)) problems.push(`${path ? path + "." : ""}${key}: unknown field`);
   }
@@ -138,7 +140,12 @@ function parseDims(v: unknown, path: string, problems: string[]): Dim[] | undefi
   return dims.length === v.length ? dims : undefined;
 }
 
-function parseBound(v: unknown, type: InputType, path: string, problems: string[]): number | bigint | undefined {
+function parseBound(
+  v: unknown,
+  type: InputType,
+  path: string,
+  problems: string[],
+): number | bigint | undefined {
   if (type === "int64" && typeof v === "string" && DECIMAL_INT.test(v) && v !== "-0") {
     const b = BigInt(v);
     if (b < INT64_MIN || b > INT64_MAX) {
@@ -166,7 +173,8 @@ function parseRange(v: unknown, type: InputType, path: string, problems: string[
   let lo: unknown;
   let hi: unknown;
   if (Array.isArray(v) && v.length === 2) [lo, hi] = v;
-  else if (isJsonObject(v) && Object.keys(v).length === 2 && "min" in v && "max" in v) ({ min: lo, max: hi } = v);
+  else if (isJsonObject(v) && Object.keys(v).length === 2 && "min" in v && "max" in v)
+    ({ min: lo, max: hi } = v);
   else {
     problems.push(`${path}: must be [min, max]`);
     return undefined;
@@ -174,7 +182,7 @@ function parseRange(v: unknown, type: InputType, path: string, problems: string[
   const min = parseBound(lo, type, `${path}[0]`, problems);
   const max = parseBound(hi, type, `${path}[1]`, problems);
   if (min === undefined || max === undefined) return undefined;
-  if ((typeof min === "bigint" || typeof max === "bigint" ? BigInt(min) > BigInt(max) : min > max)) {
+  if (typeof min === "bigint" || typeof max === "bigint" ? BigInt(min) > BigInt(max) : min > max) {
     problems.push(`${path}: min is above max`);
     return undefined;
   }
@@ -222,7 +230,12 @@ function parseExecution(v: unknown, problems: string[]): ExecutionSpec | undefin
     return undefined;
   }
   const before = problems.length;
-  allowedKeys(v, ["runtime", "version", "graphOptimizationLevel", "providers", "margin", "maxBatch"], "execution", problems);
+  allowedKeys(
+    v,
+    ["runtime", "version", "graphOptimizationLevel", "providers", "margin", "maxBatch"],
+    "execution",
+    problems,
+  );
   if (v.runtime !== "onnxruntime") problems.push('execution.runtime: must be "onnxruntime"');
   if (typeof v.version !== "string" || !/^\d+(\.(\d+|x))?(\.(\d+|x))?$/.test(v.version))
     problems.push('execution.version: must be a version such as "1.x", "1.30" or "1.30.0"');
@@ -235,7 +248,9 @@ function parseExecution(v: unknown, problems: string[]): ExecutionSpec | undefin
     providers.some((p) => !PROVIDERS.includes(p as ProviderName)) ||
     new Set(providers).size !== providers.length
   )
-    problems.push(`execution.providers: must be a non-empty list of distinct providers from ${PROVIDERS.join(", ")}`);
+    problems.push(
+      `execution.providers: must be a non-empty list of distinct providers from ${PROVIDERS.join(", ")}`,
+    );
   const margin = v.margin === undefined ? DEFAULT_MARGIN : v.margin;
   if (typeof margin !== "number" || !Number.isFinite(margin) || margin < 0)
     problems.push("execution.margin: must be a finite number ≥ 0");
@@ -263,7 +278,8 @@ export function validateModelSpec(raw: unknown): { spec?: ModelSpec; problems: s
   allowedKeys(raw, ["inputs", "outputs", "execution", "maxInputBytes", "description"], "", problems);
 
   const inputs: InputSpec[] = [];
-  if (!Array.isArray(raw.inputs) || raw.inputs.length === 0) problems.push("inputs: must be a non-empty array");
+  if (!Array.isArray(raw.inputs) || raw.inputs.length === 0)
+    problems.push("inputs: must be a non-empty array");
   else {
     raw.inputs.forEach((inp: unknown, i: number) => {
       const path = `inputs[${i}]`;
@@ -273,10 +289,12 @@ export function validateModelSpec(raw: unknown): { spec?: ModelSpec; problems: s
       }
       allowedKeys(inp, ["name", "type", "dims", "range"], path, problems);
       const name = inp.name;
-      if (typeof name !== "string" || name.length === 0) problems.push(`${path}.name: must be a non-empty string`);
+      if (typeof name !== "string" || name.length === 0)
+        problems.push(`${path}.name: must be a non-empty string`);
       else if (inputs.some((x) => x.name === name)) problems.push(`${path}.name: duplicate input "${name}"`);
       const type = inp.type as InputType;
-      if (!INPUT_TYPES.includes(type)) problems.push(`${path}.type: must be one of ${INPUT_TYPES.join(", ")}`);
+      if (!INPUT_TYPES.includes(type))
+        problems.push(`${path}.type: must be one of ${INPUT_TYPES.join(", ")}`);
       const dims = parseDims(inp.dims, `${path}.dims`, problems);
       const range =
         inp.range === undefined || !INPUT_TYPES.includes(type)
@@ -288,7 +306,8 @@ export function validateModelSpec(raw: unknown): { spec?: ModelSpec; problems: s
   }
 
   const outputs: OutputSpec[] = [];
-  if (!Array.isArray(raw.outputs) || raw.outputs.length === 0) problems.push("outputs: must be a non-empty array");
+  if (!Array.isArray(raw.outputs) || raw.outputs.length === 0)
+    problems.push("outputs: must be a non-empty array");
   else {
     raw.outputs.forEach((out: unknown, i: number) => {
       const path = `outputs[${i}]`;
@@ -298,8 +317,10 @@ export function validateModelSpec(raw: unknown): { spec?: ModelSpec; problems: s
       }
       allowedKeys(out, ["name", "rule", "dims"], path, problems);
       const name = out.name;
-      if (typeof name !== "string" || name.length === 0) problems.push(`${path}.name: must be a non-empty string`);
-      else if (outputs.some((x) => x.name === name)) problems.push(`${path}.name: duplicate output "${name}"`);
+      if (typeof name !== "string" || name.length === 0)
+        problems.push(`${path}.name: must be a non-empty string`);
+      else if (outputs.some((x) => x.name === name))
+        problems.push(`${path}.name: duplicate output "${name}"`);
       const rule = parseRule(out.rule, `${path}.rule`, problems);
       const dims = out.dims === undefined ? undefined : parseDims(out.dims, `${path}.dims`, problems);
       if (dims && rule && (rule.op === "argmax" || rule.op === "topk") && dims.length === 0)
@@ -318,17 +339,22 @@ export function validateModelSpec(raw: unknown): { spec?: ModelSpec; problems: s
 
   if (execution && execution.maxBatch > 1 && inputs.length > 0) {
     const first = inputs[0].dims[0];
-    if (typeof first !== "string") problems.push("execution.maxBatch: batching needs inputs[0].dims[0] to be a symbolic name");
+    if (typeof first !== "string")
+      problems.push("execution.maxBatch: batching needs inputs[0].dims[0] to be a symbolic name");
     else {
       inputs.forEach((inp, i) => {
         if (inp.dims[0] !== first)
-          problems.push(`inputs[${i}].dims[0]: batching (execution.maxBatch > 1) needs the same symbolic first dim "${first}"`);
+          problems.push(
+            `inputs[${i}].dims[0]: batching (execution.maxBatch > 1) needs the same symbolic first dim "${first}"`,
+          );
         if (inp.dims.slice(1).includes(first))
           problems.push(`inputs[${i}].dims: the batch dim "${first}" may only be the first dim`);
       });
       outputs.forEach((out, i) => {
         if (out.dims && out.dims[0] !== first)
-          problems.push(`outputs[${i}].dims[0]: batching (execution.maxBatch > 1) needs the same symbolic first dim "${first}"`);
+          problems.push(
+            `outputs[${i}].dims[0]: batching (execution.maxBatch > 1) needs the same symbolic first dim "${first}"`,
+          );
       });
     }
   }
