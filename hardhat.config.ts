@@ -4,6 +4,7 @@ import hardhatToolboxViem from "@nomicfoundation/hardhat-toolbox-viem";
 
 // The compiler download fails offline: every profile uses solcjs from the npm `solc` package.
 // Hardhat does not check `version` against that file, so read it from solc's package.json.
+// forge-std comes from @layerzerolabs/toolbox-foundry: see remappings.txt.
 const require = createRequire(import.meta.url);
 const solcPath: string = require.resolve("solc/soljson.js");
 const solcVersion: string = (require("solc/package.json") as { version: string }).version;
@@ -28,7 +29,6 @@ export default defineConfig({
       // ganache (the second EVM client) stops at shanghai: no mcopy / transient storage.
       shanghai: compiler("shanghai"),
     },
-    remappings: ["forge-std/=node_modules/@layerzerolabs/toolbox-foundry/lib/forge-std/"],
   },
   paths: {
     ignition: "deploy",

@@ -7,6 +7,7 @@ const args = ["hardhat", "test", ...process.argv.slice(2)];
 const child = spawn("npx", args, { stdio: ["inherit", "pipe", "pipe"], env: process.env });
 
 let out = "";
+// eslint-disable-next-line no-control-regex
 const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, "");
 child.stdout.on("data", (d) => {
   process.stdout.write(d);
