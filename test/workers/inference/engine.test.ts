@@ -8,6 +8,7 @@ import {
   ProfileUnsupportedError,
 } from "../../../workers/src/inference/errors.ts";
 import { knownModel } from "../../../workers/src/inference/models.ts";
+import type { InferenceLogger } from "../../../workers/src/inference/logger.ts";
 
 const tiny = knownModel("tiny-mlp");
 // The weights of scripts/build-models.ts (the oracle for the reference test).
@@ -254,6 +255,35 @@ describe("InferenceEngine on the built models", () => {
     const again = await engine.load(tiny.specJson, tiny.path);
     assert.equal(again, mlp);
     assert.equal((await engine.infer(tiny.sampleInput(), mlp)).result, "ok");
+  });
+});
+
+describe("InferenceEngine close", () => {
+  it("finishes queued and running requests, then refuses new ones", async () => {
+    const engine = new InferenceEngine({ batchWindowMs: 50 });
+    const model = await engine.load(tiny.specJson, tiny.path);
+    const pending = [model.infer(tiny.sampleInput()), model.infer(tiny.sampleInput(2))];
+    await engine.close();
+    const results = await Promise.all(pending);
+    assert.deepEqual(
+      results.map((r) => r.result),
+      ["ok", "ok"],
+    );
+    await assert.rejects(model.infer(tiny.sampleInput()), /closed/);
+    await model.close(); // idempotent
+  });
+
+  it("accepts a pino logger", async () => {
+    const { pino } = await import("pino");
+    const lines: string[] = [];
+    const logger: InferenceLogger = pino({ level: "info" }, { write: (l: string) => void lines.push(l) });
+    const engine = new InferenceEngine({ logger });
+    await engine.load(tiny.specJson, tiny.path);
+    await engine.close();
+    assert.ok(
+      lines.some((l) => /model loaded on cpu/.test(l) && /"provider":"cpu"/.test(l)),
+      lines.join(""),
+    );
   });
 });
 

@@ -93,6 +93,8 @@ function toRaw(name: string, t: OrtTensor): RawOutput {
 /** A model loaded under one profile; `infer` is safe to call concurrently. */
 export class LoadedModel {
   private readonly queues = new Map<string, { items: Pending[]; rows: number; timer?: NodeJS.Timeout }>();
+  private readonly running = new Set<Promise<unknown>>();
+  private closed = false;
   private readonly batchDim: string | null;
   private readonly maxBatch: number;
   private readonly outputNames: string[];
@@ -126,6 +128,7 @@ export class LoadedModel {
    * An input the model cannot take resolves to result "INVALID_INPUT" (with `reason` for logs).
    */
   async infer(input: Uint8Array | string): Promise<InferenceResult> {
+    if (this.closed) throw new InferenceError("model is closed");
     const start = performance.now();
     const bytes = typeof input === "string" ? new TextEncoder().encode(input) : input;
     const decoded = decodeInput(bytes, this.spec);
@@ -169,14 +172,19 @@ export class LoadedModel {
   private async run(
     feeds: Record<string, OrtTensor>,
   ): Promise<{ ok: true; out: Record<string, OrtTensor> } | { ok: false; reason: string }> {
+    if (this.closed) throw new InferenceError("model is closed");
+    const p = this.session.run(feeds, this.outputNames);
+    this.running.add(p);
     try {
-      return { ok: true, out: await this.session.run(feeds, this.outputNames) };
+      return { ok: true, out: await p };
     } catch (err) {
       if (isResourceFailure(err))
         throw new InferenceResourceError(`run failed for lack of resources: ${(err as Error).message}`, {
           cause: err,
         });
       return { ok: false, reason: `the model rejected the input: ${(err as Error).message.split("\n")[0]}` };
+    } finally {
+      this.running.delete(p);
     }
   }
 
@@ -198,13 +206,15 @@ export class LoadedModel {
     if (!q) return;
     this.queues.delete(key);
     if (q.timer) clearTimeout(q.timer);
-    void this.runBatch(q.items);
+    const p = this.runBatch(q.items);
+    this.running.add(p);
+    void p.finally(() => this.running.delete(p));
   }
 
   private async runBatch(items: Pending[]): Promise<void> {
     if (items.length === 1) {
       const it = items[0];
-      this.runSingle(it.tensors, it.start).then(it.resolve, it.reject);
+      await this.runSingle(it.tensors, it.start).then(it.resolve, it.reject);
       return;
     }
     try {
@@ -219,7 +229,7 @@ export class LoadedModel {
       if (!r.ok || !fits) {
         // One input may be at fault, or the outputs do not follow the batch: run each alone.
         this.logger.debug({ model: this.sha256, requests: items.length }, "batch fell back to single runs");
-        for (const it of items) this.runSingle(it.tensors, it.start).then(it.resolve, it.reject);
+        for (const it of items) await this.runSingle(it.tensors, it.start).then(it.resolve, it.reject);
         return;
       }
       let row = 0;
@@ -245,9 +255,12 @@ export class LoadedModel {
     }
   }
 
-  /** Releases the session; pending batches are flushed first. */
+  /** Runs what is queued, waits for the runs in flight, then releases the session. Idempotent. */
   async close(): Promise<void> {
+    if (this.closed) return;
     for (const key of [...this.queues.keys()]) this.flush(key);
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    this.closed = true;
     await this.session.release();
   }
 }
