@@ -13,7 +13,7 @@
  * Importing this module has no side effects.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, posix, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -199,6 +199,10 @@ export function buildShanghai(opts: { cacheDir?: string; force?: boolean } = {})
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(build));
   renameSync(tmp, file);
+  // Keep only the newest build: older keys belong to sources that no longer exist.
+  for (const f of readdirSync(dir)) {
+    if (f.endsWith(".json") && f !== `${cacheKey}.json`) rmSync(join(dir, f), { force: true });
+  }
   return { build, file, cached: false, ms: Date.now() - started };
 }
 
