@@ -24,7 +24,7 @@ describe("real pretrained models", () => {
     assert.equal(one.result, "ok");
     assert.equal(one.canonical, '{"outputs":[{"name":"softmax_0.tmp_0","dims":[1],"data":[0]}]}');
     assert.ok(one.margin > 0.5, `margin ${one.margin}`);
-    // A text line upside down: flip the image (rows and columns).
+    // The same image rotated by 180° (rows and columns flipped): another valid input.
     const x = JSON.parse(m.sampleInput(1)) as { inputs: { x: { data: number[] } } };
     const d = x.inputs.x.data;
     const flipped = new Array<number>(d.length);

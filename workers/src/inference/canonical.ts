@@ -93,16 +93,18 @@ function toNumbers(out: RawOutput): Float64Array {
   return res;
 }
 
-function integerText(v: number | bigint): string {
-  if (typeof v === "bigint") return v >= -BigInt(MAX_SAFE) && v <= BigInt(MAX_SAFE) ? v.toString() : `"${v}"`;
-  if (v === 0) return "0"; // also -0
-  if (Math.abs(v) <= MAX_SAFE) return String(v);
+/** An integer as it appears in the canonical JSON: a number, or a quoted decimal string beyond ±(2^53 − 1). */
+function integerItem(v: number | bigint): number | string {
+  if (typeof v === "bigint") return v >= -BigInt(MAX_SAFE) && v <= BigInt(MAX_SAFE) ? Number(v) : `"${v}"`;
+  if (v === 0) return 0; // also -0
+  if (Math.abs(v) <= MAX_SAFE) return v;
   return `"${BigInt(v).toString()}"`;
 }
 
 interface Applied {
   dims: number[];
-  data: string[];
+  /** Items joined with "," into the JSON array (numbers print as integers; strings are pre-quoted). */
+  data: (number | string)[];
   margin: number;
 }
 
@@ -117,7 +119,7 @@ function applyArgmax(out: RawOutput, v: Float64Array): Applied | string {
   const ax = lastAxis(out, "argmax");
   if (typeof ax === "string") return ax;
   const { rows, len } = ax;
-  const data = new Array<string>(rows);
+  const data = new Array<number>(rows);
   let margin = Infinity;
   for (let r = 0; r < rows; r++) {
     const base = r * len;
@@ -132,7 +134,7 @@ function applyArgmax(out: RawOutput, v: Float64Array): Applied | string {
         best = i;
       } else if (x > second) second = x;
     }
-    data[r] = String(best);
+    data[r] = best;
     if (len > 1) margin = Math.min(margin, top - second);
   }
   return { dims: out.dims.slice(0, -1), data, margin };
@@ -144,7 +146,7 @@ function applyTopk(out: RawOutput, v: Float64Array, k: number): Applied | string
   const { rows, len } = ax;
   if (k > len) return `output "${out.name}": topk k=${k} exceeds the last axis length ${len}`;
   const keep = Math.min(k + 1, len);
-  const data: string[] = [];
+  const data: number[] = [];
   let margin = Infinity;
   const idx: number[] = [];
   for (let r = 0; r < rows; r++) {
@@ -162,7 +164,7 @@ function applyTopk(out: RawOutput, v: Float64Array, k: number): Applied | string
       }
       idx[p] = i;
     }
-    for (let j = 0; j < k; j++) data.push(String(idx[j]));
+    for (let j = 0; j < k; j++) data.push(idx[j]);
     for (let j = 0; j + 1 < keep; j++) margin = Math.min(margin, v[base + idx[j]] - v[base + idx[j + 1]]);
   }
   return { dims: [...out.dims.slice(0, -1), k], data, margin };
@@ -170,13 +172,13 @@ function applyTopk(out: RawOutput, v: Float64Array, k: number): Applied | string
 
 function applyRound(v: Float64Array, dims: readonly number[], decimals: number): Applied {
   const scale = 10 ** decimals;
-  const data = new Array<string>(v.length);
+  const data = new Array<number | string>(v.length);
   let margin = Infinity;
   for (let i = 0; i < v.length; i++) {
     const y = v[i] * scale;
     let r = Math.round(y);
     if (r - y === 0.5 && r % 2 !== 0) r -= 1;
-    data[i] = integerText(r);
+    data[i] = r === 0 ? 0 : Math.abs(r) <= MAX_SAFE ? r : integerItem(r);
     const dist = Math.abs(y) >= 2 ** 52 ? 0.5 : Math.abs(y - (Math.floor(y) + 0.5));
     margin = Math.min(margin, dist / scale);
   }
@@ -185,10 +187,10 @@ function applyRound(v: Float64Array, dims: readonly number[], decimals: number):
 
 function applyInt(out: RawOutput): Applied {
   const d = out.data as ArrayLike<number | bigint | boolean>;
-  const data = new Array<string>(d.length);
+  const data = new Array<number | string>(d.length);
   for (let i = 0; i < d.length; i++) {
     const x = d[i];
-    data[i] = typeof x === "boolean" ? (x ? "1" : "0") : integerText(x);
+    data[i] = typeof x === "boolean" ? (x ? 1 : 0) : integerItem(x);
   }
   return { dims: [...out.dims], data, margin: Infinity };
 }
