@@ -255,6 +255,17 @@ describe("requester SDK on a real EVM", () => {
         return true;
       },
     );
+    // OMNIT but no native coin for gas
+    const broke = await s.contextFor(11);
+    await s.send(0, s.token.address, s.omniTokenAbi, "transfer", [devAccount(11).address, parseEther("10")]);
+    await s.drain(11);
+    await assert.rejects(createTask(broke, { modelId, input: TEST_INPUT, reward: "5" }), (e: unknown) => {
+      assert.ok(e instanceof InsufficientFundsError, String(e));
+      assert.equal(e.asset, "gas");
+      assert.equal(e.code, "INSUFFICIENT_GAS");
+      assert.match(e.message, /has 0 of the native coin, not enough gas for createTaskWithPermit/);
+      return true;
+    });
     const t = await createTask(ctx, { modelId, input: TEST_INPUT, reward: "1" });
     await assert.rejects(cancel(ctx, t.taskId), (e: unknown) => {
       assert.ok(e instanceof ContractRevertError);

@@ -137,8 +137,16 @@ export async function deploySuite(opts: { computeNodes?: number[]; requester?: n
     ]);
   };
 
+  /** Empties account `index`'s native-coin balance. */
+  const drain = async (index: number) => {
+    await networkHelpers.setBalance(devAccount(index).address, 0n);
+  };
+
   return {
     conn,
+    send,
+    drain,
+    omniTokenAbi,
     viem,
     networkHelpers,
     token,

@@ -130,6 +130,7 @@ const command: CliCommand = {
       }
       const result = await waitForResult(ctx, created.taskId, {
         resultPrivateKey: created.resultKey.privateKey,
+        fromBlock: created.receipt.blockNumber,
         autoDispute: values["auto-dispute"] ?? false,
         onProgress: (p) =>
           console.log(`[${isoTime(p.chainTime)}] task ${p.taskId} ${p.status}: ${p.message}`),

@@ -136,8 +136,8 @@ export const ALL_ERRORS: Abi = (() => {
   return out;
 })();
 
-/** Turns a viem error into `ContractRevertError` (with the decoded custom error) or gas `InsufficientFundsError`. */
-export function explainError(fn: string, e: unknown, account?: Address): unknown {
+/** Turns a viem error into `ContractRevertError` (with the decoded custom error), or returns undefined for "no gas money". */
+export function explainError(fn: string, e: unknown): unknown {
   if (!(e instanceof BaseError)) return e;
   const reverted = e.walk((x) => x instanceof ContractFunctionRevertedError);
   if (reverted instanceof ContractFunctionRevertedError) {
@@ -149,9 +149,24 @@ export function explainError(fn: string, e: unknown, account?: Address): unknown
       e,
     );
   }
-  const funds = e.walk((x) => (x as { name?: string }).name === "InsufficientFundsError");
-  if (funds && account) return new InsufficientFundsError(account, "gas", 0n, 0n, fn, "too little", "more");
+  if (isGasFundsError(e)) return undefined;
   return new ContractRevertError(fn, undefined, [], e.shortMessage, e);
+}
+
+/** viem's InsufficientFundsError, or a node's own words for it (Hardhat: "Sender doesn't have enough funds"). */
+function isGasFundsError(e: BaseError): boolean {
+  if (e.walk((x) => (x as { name?: string }).name === "InsufficientFundsError")) return true;
+  return /insufficient funds|enough funds|funds for gas/i.test(`${e.details} ${e.message}`);
+}
+
+/** `InsufficientFundsError` for gas, with the account's balance of the native coin. */
+async function gasError(
+  ctx: OmniTensorContext,
+  fn: string,
+  account: Address,
+): Promise<InsufficientFundsError> {
+  const balance = await ctx.publicClient.getBalance({ address: account });
+  return new InsufficientFundsError(account, "gas", balance, 0n, fn, `${formatEther(balance)}`, "more");
 }
 
 /** A contract call to send: the address, an ABI holding the function, its name and arguments. */
@@ -180,13 +195,13 @@ export async function sendTx(ctx: OmniTensorContext, req: TxRequest): Promise<Tr
     });
     request = sim.request as Parameters<typeof wallet.writeContract>[0];
   } catch (e) {
-    throw explainError(req.functionName, e, account);
+    throw explainError(req.functionName, e) ?? (await gasError(ctx, req.functionName, account));
   }
   let hash: Hex;
   try {
     hash = await wallet.writeContract(request);
   } catch (e) {
-    throw explainError(req.functionName, e, account);
+    throw explainError(req.functionName, e) ?? (await gasError(ctx, req.functionName, account));
   }
   const receipt = await ctx.publicClient.waitForTransactionReceipt({
     hash,

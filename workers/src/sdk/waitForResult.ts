@@ -31,6 +31,8 @@ export interface WaitForResultOptions {
   revealForLateNodes?: boolean;
   /** Dispute when the opened outputs disagree or fail their checks (default false: it escrows a bond equal to the reward). */
   autoDispute?: boolean;
+  /** The block to read commitments from: the task's creation block when known (default: the deployment's start block). */
+  fromBlock?: bigint;
   /** Stops the wait: it rejects with the signal's reason. */
   signal?: AbortSignal;
   /** Deliver the accepted output (pushing it to the callback) when nobody has (default true with key and wallet). */
@@ -110,7 +112,7 @@ export async function waitForResult(
   const interval = opts.pollIntervalMs ?? ctx.pollingIntervalMs ?? 1000;
   const started = Date.now();
   const reports = new Map<Address, CommitmentReport>();
-  let nextBlock = BigInt(ctx.deployment.startBlock);
+  let nextBlock = opts.fromBlock ?? BigInt(ctx.deployment.startBlock);
   let lastMessage = "";
   const progress = (t: TaskInfo, now: bigint, message = describe(t)) => {
     if (message === lastMessage) return;
@@ -186,7 +188,7 @@ export async function waitForResult(
           abi: taskManagerAbi,
           eventName: "ResultDelivered",
           args: { taskId },
-          fromBlock: BigInt(ctx.deployment.startBlock),
+          fromBlock: opts.fromBlock ?? BigInt(ctx.deployment.startBlock),
           strict: true,
         });
         if (logs[0]) output = hexToBytes(logs[0].args.output);

@@ -1,7 +1,7 @@
 import { keccak256, type Address, type Hex } from "viem";
 import { taskManagerAbi } from "../chain/abis.ts";
 import { commitmentOf } from "../protocol/commitment.ts";
-import { SealedOutputError } from "../protocol/errors.ts";
+import { ProtocolEncodingError, SealedOutputError } from "../protocol/errors.ts";
 import { openSealedOutput } from "../protocol/sealed.ts";
 import type { OmniTensorContext } from "./context.ts";
 import { commitmentInfo } from "./tasks.ts";
@@ -67,32 +67,51 @@ export async function checkCommitment(
   };
 }
 
-/** Reads the `Committed` events of a task in [fromBlock, toBlock] and checks each. */
+/** Many RPC providers cap eth_getLogs ranges: log reads go in windows of this many blocks. */
+export const LOG_BLOCK_RANGE = 5_000n;
+
+/**
+ * Reads the `Committed` events of a task in [fromBlock, toBlock] (default: from the deployment's
+ * start block to the latest block, in windows of `LOG_BLOCK_RANGE`) and checks each.
+ */
 export async function readCommitments(
   ctx: OmniTensorContext,
-  params: { taskId: bigint; resultPrivateKey: Hex; fromBlock?: bigint; toBlock?: bigint },
+  params: {
+    taskId: bigint;
+    resultPrivateKey: Hex;
+    fromBlock?: bigint;
+    toBlock?: bigint;
+    blockRange?: bigint;
+  },
 ): Promise<CommitmentReport[]> {
-  const logs = await ctx.publicClient.getContractEvents({
-    address: ctx.deployment.contracts.TaskManager,
-    abi: taskManagerAbi,
-    eventName: "Committed",
-    args: { taskId: params.taskId },
-    fromBlock: params.fromBlock ?? BigInt(ctx.deployment.startBlock),
-    toBlock: params.toBlock ?? "latest",
-    strict: true,
-  });
+  const range = params.blockRange ?? LOG_BLOCK_RANGE;
+  if (range < 1n) throw new ProtocolEncodingError("blockRange", "must be at least 1");
+  const from = params.fromBlock ?? BigInt(ctx.deployment.startBlock);
+  const to = params.toBlock ?? (await ctx.publicClient.getBlockNumber({ cacheTime: 0 }));
   const out: CommitmentReport[] = [];
-  for (const log of logs) {
-    out.push(
-      await checkCommitment(ctx, params.resultPrivateKey, {
-        taskId: log.args.taskId,
-        node: log.args.node,
-        place: Number(log.args.place),
-        sealedOutput: log.args.sealedOutput,
-        blockNumber: log.blockNumber,
-        transactionHash: log.transactionHash,
-      }),
-    );
+  for (let start = from; start <= to; start += range) {
+    const end = start + range - 1n < to ? start + range - 1n : to;
+    const logs = await ctx.publicClient.getContractEvents({
+      address: ctx.deployment.contracts.TaskManager,
+      abi: taskManagerAbi,
+      eventName: "Committed",
+      args: { taskId: params.taskId },
+      fromBlock: start,
+      toBlock: end,
+      strict: true,
+    });
+    for (const log of logs) {
+      out.push(
+        await checkCommitment(ctx, params.resultPrivateKey, {
+          taskId: log.args.taskId,
+          node: log.args.node,
+          place: Number(log.args.place),
+          sealedOutput: log.args.sealedOutput,
+          blockNumber: log.blockNumber,
+          transactionHash: log.transactionHash,
+        }),
+      );
+    }
   }
   return out;
 }
