@@ -200,8 +200,10 @@ function checkRule(out: RawOutput, rule: OutputRule): void {
     throw new OutputRuleError(
       `output "${out.name}": rule int needs an integer or bool tensor, got ${out.type}`,
     );
-  if (rule.op === "round" && !FLOAT_TYPES.has(out.type) && !INTEGER_TYPES.has(out.type))
-    throw new OutputRuleError(`output "${out.name}": rule round needs a numeric tensor, got ${out.type}`);
+  if (rule.op !== "int" && !FLOAT_TYPES.has(out.type) && !INTEGER_TYPES.has(out.type))
+    throw new OutputRuleError(
+      `output "${out.name}": rule ${rule.op} needs a numeric tensor, got ${out.type}`,
+    );
 }
 
 /** Classifies a margin against the spec's: FRAGILE below, skip in [m, 2m), commit at or above 2m. */
