@@ -162,6 +162,11 @@ describe("canonicalize", () => {
       () => canonicalize([f32("y", [1], [1])], [{ name: "y", rule: { op: "int" } }], 1e-6),
       OutputRuleError,
     );
+    const strings = { name: "s", type: "string", dims: [2], data: ["a", "b"] } as unknown as RawOutput;
+    assert.throws(
+      () => canonicalize([strings], [{ name: "s", rule: { op: "argmax" } }], 1e-6),
+      /needs a numeric tensor/,
+    );
     assert.throws(
       () => canonicalize([f32("y", [1], [1])], [{ name: "z", rule: { op: "argmax" } }], 1e-6),
       /did not return it/,
