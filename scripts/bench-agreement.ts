@@ -8,6 +8,7 @@
  * Options: --inputs N (per model, default 12), --no-doc.
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import * as prettier from "prettier";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { decodeInput } from "../workers/src/inference/codec.ts";
@@ -183,5 +184,8 @@ if (WRITE_DOC) {
   const i = text.indexOf(start);
   const j = text.indexOf(end);
   if (i < 0 || j < i) throw new Error(`docs/inference.md has no ${start} … ${end} section`);
-  writeFileSync(file, text.slice(0, i + start.length) + "\n" + out + "\n" + text.slice(j));
+  const next = text.slice(0, i + start.length) + "\n" + out + "\n" + text.slice(j);
+  // Keep the doc as prettier formats it (npm run lint checks it).
+  const options = { ...(await prettier.resolveConfig(file)), filepath: file };
+  writeFileSync(file, await prettier.format(next, options));
 }

@@ -9,6 +9,7 @@
  * Options: --seconds S (time per measurement, default 2), --no-doc.
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import * as prettier from "prettier";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -86,7 +87,7 @@ function table(head: string[], rows: string[][]): string {
   return lines.join("\n");
 }
 
-function updateDoc(marker: string, body: string): void {
+async function updateDoc(marker: string, body: string): Promise<void> {
   const file = join(REPO_ROOT, "docs", "inference.md");
   const text = readFileSync(file, "utf8");
   const start = `<!-- ${marker}:start -->`;
@@ -94,7 +95,10 @@ function updateDoc(marker: string, body: string): void {
   const i = text.indexOf(start);
   const j = text.indexOf(end);
   if (i < 0 || j < i) throw new Error(`docs/inference.md has no ${start} … ${end} section`);
-  writeFileSync(file, text.slice(0, i + start.length) + "\n" + body + "\n" + text.slice(j));
+  const next = text.slice(0, i + start.length) + "\n" + body + "\n" + text.slice(j);
+  // Keep the doc as prettier formats it (npm run lint checks it).
+  const options = { ...(await prettier.resolveConfig(file)), filepath: file };
+  writeFileSync(file, await prettier.format(next, options));
 }
 
 const models: KnownModelId[] = ["tiny-mlp", "ocr-cls", "ocr-det", "silero-vad"];
@@ -126,4 +130,4 @@ const out = [
   table(["model", "batch 1", "batch 4", "batch 8", "batch 8 vs 1"], batch),
 ].join("\n");
 console.log(out);
-if (WRITE_DOC) updateDoc("bench:infer", out);
+if (WRITE_DOC) await updateDoc("bench:infer", out);
