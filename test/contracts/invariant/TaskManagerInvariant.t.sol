@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Test} from "forge-std/Test.sol";
+import {OmniToken} from "../../../contracts/token/OmniToken.sol";
+import {NodeStaking} from "../../../contracts/staking/NodeStaking.sol";
+import {TaskManager} from "../../../contracts/tasks/TaskManager.sol";
+import {Task, TaskStatus, Commitment} from "../../../contracts/types/TaskTypes.sol";
+import {TaskManagerHandler} from "./TaskManagerHandler.sol";
+
+/// @notice Invariants of TaskManager under random lifecycles (TaskManagerHandler, PROTOCOL.md §6 "At all times").
+/// forge-config: default.invariant.runs = 64
+/// forge-config: default.invariant.depth = 100
+contract TaskManagerInvariantTest is Test {
+    TaskManagerHandler internal handler;
+    TaskManager internal tm;
+    OmniToken internal token;
+    NodeStaking internal staking;
+
+    function setUp() public {
+        vm.warp(1_700_000_000);
+        vm.roll(1_000);
+        handler = new TaskManagerHandler();
+        handler.init();
+        tm = handler.tm();
+        token = handler.token();
+        staking = handler.staking();
+        bytes4[] memory selectors = new bytes4[](17);
+        selectors[0] = TaskManagerHandler.fullTask.selector;
+        selectors[1] = TaskManagerHandler.commit.selector;
+        selectors[2] = TaskManagerHandler.commit.selector;
+        selectors[3] = TaskManagerHandler.fullTask.selector;
+        selectors[4] = TaskManagerHandler.drawVerifiers.selector;
+        selectors[5] = TaskManagerHandler.dispute.selector;
+        selectors[6] = TaskManagerHandler.reveal.selector;
+        selectors[7] = TaskManagerHandler.reveal.selector;
+        selectors[8] = TaskManagerHandler.finalize.selector;
+        selectors[9] = TaskManagerHandler.warp.selector;
+        selectors[10] = TaskManagerHandler.liquidate.selector;
+        selectors[11] = TaskManagerHandler.claim.selector;
+        selectors[12] = TaskManagerHandler.release.selector;
+        selectors[13] = TaskManagerHandler.withdraw.selector;
+        selectors[14] = TaskManagerHandler.advance.selector;
+        selectors[15] = TaskManagerHandler.advance.selector;
+        selectors[16] = TaskManagerHandler.createTask.selector;
+        targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+        targetContract(address(handler));
+    }
+
+    /// @dev Every run must have settled at least one task (so that the invariants saw the money move); logs how far
+    ///      the lifecycles got (visible with -vvv on a failure).
+    function afterInvariant() public {
+        string[8] memory keys =
+            ["commit", "dispute", "reveal", "finalized", "unresolved", "liquidate", "claim", "withdraw"];
+        for (uint256 i = 0; i < 8; ++i) emit log_named_uint(keys[i], handler.done(bytes32(bytes(keys[i]))));
+        assertGt(handler.done("finalized") + handler.done("unresolved"), 0, "no task settled in this run");
+    }
+
+    /// @dev OMNIT held by TaskManager == everything that came in − everything that went out (ghost sums).
+    function invariant_balanceMatchesGhostFlows() public view {
+        assertEq(token.balanceOf(address(tm)), handler.ghostIn() - handler.ghostOut());
+    }
+
+    /// @dev OMNIT held ≥ open escrows + open dispute bonds + unclaimed credits + the pool.
+    function invariant_balanceCoversEscrowsCreditsAndPool() public view {
+        uint256[] memory ids = handler.tasks();
+        uint256 owed = tm.verificationPool();
+        for (uint256 i = 0; i < ids.length; ++i) {
+            Task memory t = tm.getTask(ids[i]);
+            if (t.status != TaskStatus.Finalized && t.status != TaskStatus.Unresolved && t.status != TaskStatus.Cancelled)
+            {
+                owed += t.reward + (t.disputed ? t.disputeBond : 0);
+            }
+        }
+        address[] memory all = handler.actors();
+        for (uint256 i = 0; i < all.length; ++i) owed += tm.creditOf(all[i]);
+        assertGe(token.balanceOf(address(tm)), owed);
+    }
+
+    /// @dev Each escrow is settled (finalized or cancelled) exactly once, and only settled tasks are terminal.
+    function invariant_escrowSettledExactlyOnce() public view {
+        uint256[] memory ids = handler.tasks();
+        for (uint256 i = 0; i < ids.length; ++i) {
+            TaskStatus st = tm.statusOf(ids[i]);
+            bool terminal = st == TaskStatus.Finalized || st == TaskStatus.Unresolved || st == TaskStatus.Cancelled;
+            assertEq(handler.settlements(ids[i]), terminal ? 1 : 0);
+        }
+    }
+
+    /// @dev No node that revealed a paid hash was ever liquidated in that task.
+    function invariant_honestRevealersNeverSlashed() public view {
+        assertEq(handler.honestSlashed(), 0);
+    }
+
+    /// @dev Each node's locked amount in NodeStaking == the bonds of its open commitments (live, not released).
+    function invariant_lockedEqualsOpenBonds() public view {
+        uint256[] memory ids = handler.tasks();
+        address[] memory nodes = handler.nodes();
+        for (uint256 n = 0; n < nodes.length; ++n) {
+            uint256 open;
+            for (uint256 i = 0; i < ids.length; ++i) {
+                Commitment memory c = tm.commitmentOf(ids[i], nodes[n]);
+                if (c.commitment != bytes32(0) && !c.voided && !c.bondReleased) open += c.bond;
+            }
+            assertEq(staking.lockedOf(nodes[n]), open);
+        }
+    }
+}
