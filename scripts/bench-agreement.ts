@@ -105,6 +105,7 @@ const models: [KnownModelId, number][] = [
   ["tiny-mlp", N],
   ["ocr-cls", N],
   ["ocr-det", Math.max(2, Math.round(N / 2))],
+  ["ocr-rec", Math.max(2, Math.round(N / 3))],
   ["silero-vad", N],
 ];
 for (const [id, count] of models) {

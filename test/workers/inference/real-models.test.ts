@@ -9,7 +9,7 @@ describe("real pretrained models", () => {
   const engine = new InferenceEngine({ threads: 1, batchWindowMs: 20 });
   after(() => engine.close());
 
-  for (const id of ["ocr-cls", "ocr-det", "silero-vad"] as const) {
+  for (const id of ["ocr-cls", "ocr-det", "ocr-rec", "silero-vad"] as const) {
     it(`${id}: the shipped file has the recorded sha256`, async () => {
       const m = knownModel(id);
       assert.equal(await sha256File(m.path), m.sha256);
@@ -66,6 +66,25 @@ describe("real pretrained models", () => {
     const bad = await model.infer(JSON.stringify(input));
     assert.equal(bad.result, "INVALID_INPUT");
     assert.match(bad.reason ?? "", /inputs\.sr\.data\[0\]: 44100 is outside the range/);
+  });
+
+  it("ocr-rec (PaddleOCR recognizer, 6,625 classes): top-3 per time step with a measured small margin", async () => {
+    const m = knownModel("ocr-rec");
+    const model = await engine.load(m.specJson, m.path);
+    assert.equal(m.spec.execution.margin, 1e-9);
+    const a = await model.infer(m.sampleInput(1));
+    assert.equal(a.result, "ok");
+    const out = JSON.parse(a.canonical) as { outputs: { dims: number[]; data: number[] }[] };
+    assert.deepEqual(out.outputs[0].dims, [1, 20, 3]);
+    assert.ok(out.outputs[0].data.every((i) => Number.isInteger(i) && i >= 0 && i < 6625));
+    // Each time step lists 3 distinct classes.
+    for (let t = 0; t < 20; t++) assert.equal(new Set(out.outputs[0].data.slice(t * 3, t * 3 + 3)).size, 3);
+    // The owner measured 1e-9 for this model; with a margin of 1e-3 the same result is FRAGILE.
+    const strict = JSON.parse(m.specJson) as { execution: { margin: number } };
+    strict.execution.margin = 1e-3;
+    const b = await (await engine.load(JSON.stringify(strict), m.path)).infer(m.sampleInput(1));
+    assert.equal(b.result, "FRAGILE");
+    assert.equal(b.margin, a.margin);
   });
 
   it("ocr-det (PaddleOCR text detector): a probability map, deterministic across runs", async () => {

