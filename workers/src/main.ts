@@ -142,6 +142,7 @@ export async function startWorker(config: WorkerConfig, opts: StartOptions = {})
     if (config.roles.includes("compute") && models.size === 0) logger.error("compute role without any usable model: no task will be taken");
 
     let chainNow = 0n;
+    let headNumber = 0n;
     const prefix = config.redisPrefix;
     const queues = new QueueSet({ connection: redisConn, prefix: `${prefix}-q-${me.toLowerCase()}`, chainNow: () => chainNow || undefined });
     const ctx: BotContext = {
@@ -155,12 +156,15 @@ export async function startWorker(config: WorkerConfig, opts: StartOptions = {})
       models,
       key: (name) => `${prefix}:${chainId}:${me.toLowerCase()}:${name}`,
       chainNow: () => chainNow,
+      headNumber: () => headNumber,
     };
 
     await autoStake(ctx);
 
     // Latest chain time before any job runs (jobs compare deadlines with it).
-    chainNow = (await clients.publicClient.getBlock({ blockTag: "latest" })).timestamp;
+    const latest = await clients.publicClient.getBlock({ blockTag: "latest" });
+    chainNow = latest.timestamp;
+    headNumber = latest.number;
     queues.startWorkers(common, createHandlers(ctx), config.concurrency);
     shutdown.onStop("queues", () => queues.close());
 
@@ -180,6 +184,7 @@ export async function startWorker(config: WorkerConfig, opts: StartOptions = {})
       onRpcState: (down) => (rpcDown = down),
       onHead: async (head) => {
         chainNow = head.timestamp;
+        headNumber = head.number;
         m.lastBlock.set(Number(head.safe));
         await queues.promoteDue(head.timestamp);
         if (Date.now() - lastGauges > 5000) {

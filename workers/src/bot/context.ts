@@ -27,6 +27,8 @@ export interface BotContext {
   key(name: string): string;
   /** The latest chain time seen (seconds). */
   chainNow(): bigint;
+  /** The latest block number seen. */
+  headNumber(): bigint;
 }
 
 export const TM = taskManagerAbi as Abi;

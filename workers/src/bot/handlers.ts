@@ -27,7 +27,6 @@ import { toLocalAccount } from "../protocol/index.ts";
 const PLACE_NAME: Record<Place, string> = { 1: "seat", 2: "verifier", 3: "juror" };
 /** Errors after which the step can never succeed for this node. */
 const FINAL_COMMIT_ERRORS = new Set([
-  "TaskManagerAlreadyCommitted",
   "TaskManagerCommitClosed",
   "TaskManagerSeatTaken",
   "TaskManagerNotOpen",
@@ -135,8 +134,9 @@ function nextSeatStep(t: TaskView, now: bigint): bigint {
 /** A seed is "pending" while fewer than 2 blocks followed the block that asked for it. */
 async function seedPending(ctx: BotContext, seed: Hex, seedBlock: bigint): Promise<boolean> {
   if (seedBlock === 0n || BigInt(seed) !== 0n) return false;
-  const head = await ctx.clients.publicClient.getBlockNumber();
-  return head < seedBlock + 2n;
+  // The watcher's head is usually fresh; ask the node only when it says "pending".
+  if (ctx.headNumber() >= seedBlock + 2n) return false;
+  return (await ctx.clients.publicClient.getBlockNumber()) < seedBlock + 2n;
 }
 
 /**
@@ -144,20 +144,29 @@ async function seedPending(ctx: BotContext, seed: Hex, seedBlock: bigint): Promi
  * means a seat is certain once eligible; the model is run only when the rank gives a real chance.
  */
 async function betterRanked(ctx: BotContext, taskId: bigint, myRank: bigint): Promise<number> {
-  const nodes = await ctx.redis.smembers(ctx.key("nodes"));
+  const nodes = (await ctx.redis.smembers(ctx.key("nodes"))).filter((n) => n !== ctx.me.toLowerCase());
+  const ranks = await Promise.all(nodes.map((n) => readRank(ctx, taskId, n as Address)));
   let better = 0;
-  for (const n of nodes) {
-    if (n === ctx.me.toLowerCase()) continue;
-    const r = await readRank(ctx, taskId, n as Address);
-    if (r === maxUint256) continue;
-    if (r < myRank || (r === myRank && n < ctx.me.toLowerCase())) better++;
-  }
+  nodes.forEach((n, i) => {
+    const r = ranks[i];
+    if (r !== maxUint256 && (r < myRank || (r === myRank && n < ctx.me.toLowerCase()))) better++;
+  });
   return better;
 }
 
 export function createHandlers(ctx: BotContext): Record<Step, Handler> {
   const me = ctx.me;
   const tmAddr = ctx.deployment.contracts.TaskManager;
+  // getTask read by infer is reused by the commit that follows it (no second round trip).
+  const taskCache = new Map<string, { at: number; t: TaskView }>();
+  const cachedTask = async (taskId: bigint, maxAgeMs: number): Promise<TaskView> => {
+    const c = taskCache.get(taskId.toString());
+    if (c && Date.now() - c.at < maxAgeMs) return c.t;
+    const t = await readTask(ctx, taskId);
+    taskCache.set(taskId.toString(), { at: Date.now(), t });
+    if (taskCache.size > 1000) taskCache.delete(taskCache.keys().next().value!);
+    return t;
+  };
   const send = (functionName: string, args: readonly unknown[], log: Logger, expectedReward?: bigint, onSent?: () => void) =>
     ctx.submitter.send({ address: tmAddr, abi: TM, functionName, args, logger: log, expectedReward, onSent });
 
@@ -165,13 +174,16 @@ export function createHandlers(ctx: BotContext): Record<Step, Handler> {
   const infer: Handler = async (data, { log }) => {
     const taskId = BigInt(data.taskId);
     const place = (data.place ?? 1) as Place;
-    const t = await readTask(ctx, taskId);
+    const [t, myRank] = await Promise.all([cachedTask(taskId, 0), place === 1 ? readRank(ctx, taskId, me) : Promise.resolve(0n)]);
     if (t.status === Status.None || isFinal(t.status)) return;
     const now = ctx.chainNow();
     if (place === 1) {
       if (now >= t.seatDeadline) return;
-      if (await seedPending(ctx, t.seatSeed, t.seatSeedBlock)) throw new RescheduleError(now + 1n, "seat seed not known yet");
-      const rank = await readRank(ctx, taskId, me);
+      if (await seedPending(ctx, t.seatSeed, t.seatSeedBlock)) {
+        data.seedWaitFrom ??= Date.now();
+        throw new RescheduleError(now + 1n, "seat seed not known yet", ctx.common.config.pollIntervalMs);
+      }
+      const rank = myRank === maxUint256 ? await readRank(ctx, taskId, me) : myRank;
       if (rank === maxUint256) {
         log.info("not a compute node of this task's snapshot; skipped");
         ctx.common.metrics.skipped.inc({ reason: "not-eligible" });
@@ -194,7 +206,7 @@ export function createHandlers(ctx: BotContext): Record<Step, Handler> {
       const ok = place === 2 ? el.verifier : el.juror;
       if (!ok) {
         const [seed, block] = place === 2 ? [t.verifierSeed, t.verifierSeedBlock] : [t.jurySeed, t.jurySeedBlock];
-        if (await seedPending(ctx, seed, block)) throw new RescheduleError(now + 1n, "draw seed not known yet");
+        if (await seedPending(ctx, seed, block)) throw new RescheduleError(now + 1n, "draw seed not known yet", ctx.common.config.pollIntervalMs);
         log.debug({ place: PLACE_NAME[place] }, "not drawn");
         return;
       }
@@ -204,7 +216,8 @@ export function createHandlers(ctx: BotContext): Record<Step, Handler> {
     const out = await computeOutput(ctx, rec, log);
     if (!out) return;
     const inferMs = performance.now() - t0;
-    await ctx.queues.add("commit", { taskId: data.taskId, place, seenAt: data.seenAt, inferMs }, { suffix: PLACE_NAME[place] });
+    const seedWaitMs = data.seedWaitFrom ? Date.now() - data.seedWaitFrom - inferMs : 0;
+    await ctx.queues.add("commit", { taskId: data.taskId, place, seenAt: data.seenAt, inferMs, seedWaitMs }, { suffix: PLACE_NAME[place] });
   };
 
   const draw = async (taskId: bigint, log: Logger) => {
@@ -229,17 +242,20 @@ export function createHandlers(ctx: BotContext): Record<Step, Handler> {
     const taskId = BigInt(data.taskId);
     if (data.commitAction === "draw") return draw(taskId, log);
     const place = (data.place ?? 1) as Place;
-    const t = await readTask(ctx, taskId);
+    const T0 = performance.now();
+    const queuedMs = data.seenAt ? Date.now() - data.seenAt : undefined;
+    const t = await cachedTask(taskId, 2000);
     if (t.status === Status.None || isFinal(t.status)) return;
-    const mine = await readCommitment(ctx, taskId, me);
-    if (BigInt(mine.commitment) !== 0n) return; // done already
     const now = ctx.chainNow();
-    const el = await readEligibility(ctx, taskId, me);
-    const ok = place === 1 ? el.seat : place === 2 ? el.verifier : el.juror;
-    if (!ok) {
-      if (place === 1 && now < t.seatDeadline) throw new RescheduleError(nextSeatStep(t, now), "not eligible for a seat yet");
-      log.info({ place: PLACE_NAME[place] }, "no longer eligible; not committing");
-      return;
+    if (place !== 1) {
+      // Seats skip these reads: the simulation in send() refuses an ineligible or repeated commit.
+      const mine = await readCommitment(ctx, taskId, me);
+      if (BigInt(mine.commitment) !== 0n) return; // done already
+      const el = await readEligibility(ctx, taskId, me);
+      if (!(place === 2 ? el.verifier : el.juror)) {
+        log.info({ place: PLACE_NAME[place] }, "no longer eligible; not committing");
+        return;
+      }
     }
     const rec = await record(ctx, taskId);
     const out = await computeOutput(ctx, rec, log);
@@ -247,14 +263,21 @@ export function createHandlers(ctx: BotContext): Record<Step, Handler> {
     const s = await salt(ctx, taskId);
     const commitment = commitmentOf(taskId, me, out.outputHash, s);
     const sealed = sealOutput(rec.resultKey, taskId, me, s, out.canonical);
+    let latencyMs: number | undefined;
+    let timing: Record<string, number | undefined> = {};
     try {
       // TaskCreated seen → commit sent, the model run excluded.
+      const T1 = performance.now();
       const observe = () => {
-        if (data.seenAt) ctx.common.metrics.createdToCommitSeconds.observe(Math.max(0, Date.now() - data.seenAt - (data.inferMs ?? 0)) / 1000);
+        timing = { queuedMs, prepMs: Math.round(T1 - T0), sendMs: Math.round(performance.now() - T1) };
+        if (!data.seenAt) return;
+        latencyMs = Math.max(0, Date.now() - data.seenAt - (data.inferMs ?? 0) - (data.seedWaitMs ?? 0));
+        ctx.common.metrics.createdToCommitSeconds.observe(latencyMs / 1000);
       };
       await send("commit", [taskId, commitment, sealed], log, place === 1 ? t.workerShare : undefined, observe);
     } catch (e) {
       if (e instanceof TxRevertError && e.errorName) {
+        if (e.errorName === "TaskManagerAlreadyCommitted") return; // done already (a rerun after a restart)
         if (e.errorName === "TaskManagerNotEligible" && place === 1 && now < t.seatDeadline)
           throw new RescheduleError(nextSeatStep(t, now), "not eligible (race)");
         if (FINAL_COMMIT_ERRORS.has(e.errorName) || e.errorName === "TaskManagerNotEligible") {
@@ -270,7 +293,7 @@ export function createHandlers(ctx: BotContext): Record<Step, Handler> {
       throw e;
     }
     ctx.common.metrics.committed.inc({ place: PLACE_NAME[place] });
-    log.info({ place: PLACE_NAME[place], outputHash: out.outputHash }, "committed");
+    log.info({ place: PLACE_NAME[place], outputHash: out.outputHash, latencyMs, inferMs: data.inferMs, seedWaitMs: data.seedWaitMs, ...timing }, "committed");
     await ctx.queues.add("reveal", { taskId: data.taskId }, { dueAt: t.commitDeadline });
     await ctx.queues.add("finalize", { taskId: data.taskId }, { dueAt: t.revealDeadline });
   };

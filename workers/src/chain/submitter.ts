@@ -119,7 +119,27 @@ export class Submitter {
     this.state = keyState(this.account);
   }
 
-  /** Simulates the call as this account; throws TxRevertError with the custom error name. */
+  /**
+   * Simulates the call as this account and estimates its gas in one RPC call
+   * (eth_estimateGas executes the call); throws TxRevertError with the custom error name.
+   */
+  async estimate(req: Pick<SendRequest, "address" | "abi" | "functionName" | "args">): Promise<bigint> {
+    try {
+      return await this.opts.clients.publicClient.estimateContractGas({
+        address: req.address,
+        abi: req.abi,
+        functionName: req.functionName,
+        args: req.args,
+        account: this.opts.clients.account,
+      } as Parameters<ChainClients["publicClient"]["estimateContractGas"]>[0]);
+    } catch (e) {
+      if (isNetworkError(e)) throw new RpcUnreachableError(this.opts.clients.chain.rpcUrls.default.http[0], e);
+      const { name, detail } = revertName(e);
+      throw new TxRevertError(req.functionName, name, detail, { cause: e });
+    }
+  }
+
+  /** Simulates the call as this account (eth_call); throws TxRevertError with the custom error name. */
   async simulate(req: Pick<SendRequest, "address" | "abi" | "functionName" | "args">): Promise<unknown> {
     try {
       const { result } = await this.opts.clients.publicClient.simulateContract({
@@ -137,7 +157,36 @@ export class Submitter {
     }
   }
 
+  /** The most gas each function was estimated at or used (per Submitter). */
+  private readonly gasSeen = new Map<string, bigint>();
+  private cachedFees?: { at: number; value: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } };
+  private cachedBalance?: { at: number; value: bigint };
+
+  /** The wallet balance, re-read at most every 10 s (and after every failed send). */
+  private async balance(): Promise<bigint> {
+    if (this.cachedBalance && Date.now() - this.cachedBalance.at < 10_000) return this.cachedBalance.value;
+    const value = await this.opts.clients.publicClient.getBalance({ address: this.account });
+    this.cachedBalance = { at: Date.now(), value };
+    return value;
+  }
+
+  /** Signs locally and sends the raw transaction (one RPC call). */
+  private async sendRaw(tx: { to: Address; data: Hex; gas: bigint; nonce: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }): Promise<Hash> {
+    const account = this.opts.clients.account;
+    if (!account.signTransaction) throw new Error("the node account cannot sign transactions locally");
+    const serialized = await account.signTransaction({ ...tx, type: "eip1559", chainId: this.opts.clients.chain.id });
+    return this.opts.clients.publicClient.sendRawTransaction({ serializedTransaction: serialized });
+  }
+
+  /** Fees, re-estimated at most every second. */
   private async fees(fn: string): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+    if (this.cachedFees && Date.now() - this.cachedFees.at < 1000) return this.cachedFees.value;
+    const value = await this.estimateFees(fn);
+    this.cachedFees = { at: Date.now(), value };
+    return value;
+  }
+
+  private async estimateFees(fn: string): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
     const pc = this.opts.clients.publicClient;
     const cap = parseGwei(this.opts.gas.maxFeePerGasGwei.toFixed(9));
     const capPrio = parseGwei(this.opts.gas.maxPriorityFeePerGasGwei.toFixed(9));
@@ -166,7 +215,6 @@ export class Submitter {
     const log = req.logger ?? this.opts.logger;
     const fn = req.functionName;
     const pc = this.opts.clients.publicClient;
-    const wc = this.opts.clients.walletClient;
     const data = encodeFunctionData({ abi: req.abi, functionName: req.functionName, args: req.args } as Parameters<
       typeof encodeFunctionData
     >[0]);
@@ -176,12 +224,19 @@ export class Submitter {
     let hash!: Hash;
     try {
       await this.state.lock.run(async () => {
-        // Simulate inside the lock: a transaction of ours that is being mined cannot change the answer.
-        await this.simulate(req);
-        gas = req.gas ?? ((await pc.estimateGas({ account: this.opts.clients.account, to: req.address, data })) * 12n) / 10n;
-        fees = await this.fees(fn);
+        // Simulate (and estimate gas) inside the lock: our own pending transactions cannot change the answer.
+        // After the first estimate of a function, an eth_call simulation is enough (eth_estimateGas
+        // runs the call many times): the limit is 1.5 × the most gas that function has used or been estimated at.
+        const known = this.gasSeen.get(fn);
+        const [estimated, f, balance] = await Promise.all([
+          known === undefined ? this.estimate(req) : this.simulate(req).then(() => known),
+          this.fees(fn),
+          this.balance(),
+        ]);
+        if (known === undefined) this.gasSeen.set(fn, estimated);
+        gas = req.gas ?? (estimated * 3n) / 2n;
+        fees = f;
         const need = gas * fees.maxFeePerGas;
-        const balance = await pc.getBalance({ address: this.account });
         const floor = this.opts.gas.minBalanceEth ?? 0n;
         if (balance < need || balance < floor) {
           const err = new NoGasError(this.account, balance, need > floor ? need : floor);
@@ -197,15 +252,16 @@ export class Submitter {
           const factor = BigInt(Math.round((this.opts.profitFactor ?? 1) * 1e6));
           if (req.expectedReward * 1_000_000n < costOmnit * factor) throw new UnprofitableError(fn, req.expectedReward, costOmnit);
         }
-        const chainNonce = await pc.getTransactionCount({ address: this.account, blockTag: "pending" });
-        nonce = this.state.next !== undefined && this.state.next > chainNonce ? this.state.next : chainNonce;
+        nonce = this.state.next ?? (await pc.getTransactionCount({ address: this.account, blockTag: "pending" }));
         try {
-          hash = await wc.sendTransaction({ to: req.address, data, gas, nonce, ...fees, account: this.opts.clients.account, chain: wc.chain });
+          hash = await this.sendRaw({ to: req.address, data, gas, nonce, ...fees });
         } catch (e) {
           this.state.next = undefined; // re-read the nonce from the chain next time
+          this.cachedBalance = undefined;
           throw e;
         }
         this.state.next = nonce + 1;
+        if (this.cachedBalance) this.cachedBalance.value -= need;
       });
     } catch (e) {
       if (e instanceof WorkerError) {
@@ -222,6 +278,8 @@ export class Submitter {
     log.debug({ fn, hash, nonce }, "transaction sent");
     const receipt = await this.waitOrReplace({ fn, data, to: req.address, gas, nonce, fees, hash, log });
     const cost = receipt.gasUsed * receipt.effectiveGasPrice;
+    if (receipt.gasUsed > (this.gasSeen.get(fn) ?? 0n)) this.gasSeen.set(fn, receipt.gasUsed);
+    if (receipt.status !== "success" && receipt.gasUsed >= gas) this.gasSeen.delete(fn); // out of gas: estimate again
     if (receipt.status !== "success") {
       this.opts.onFailed?.(fn);
       // Find out why (a race lost between simulation and mining, typically).
@@ -274,15 +332,7 @@ export class Submitter {
         continue;
       }
       try {
-        const h = await this.opts.clients.walletClient.sendTransaction({
-          to: t.to,
-          data: t.data,
-          gas: t.gas,
-          nonce: t.nonce,
-          ...next,
-          account: this.opts.clients.account,
-          chain: this.opts.clients.walletClient.chain,
-        });
+        const h = await this.sendRaw({ to: t.to, data: t.data, gas: t.gas, nonce: t.nonce, ...next });
         hashes.push(h);
         fees = next;
         t.log.warn({ fn: t.fn, nonce: t.nonce, hash: h, maxFeePerGas: next.maxFeePerGas.toString() }, "replaced a stuck transaction");

@@ -8,6 +8,7 @@
  */
 import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { Logger } from "pino";
+import { Redis, type RedisOptions } from "ioredis";
 import { STEPS, jobIdOf, type Step, type TaskJobData } from "./types.ts";
 import { WorkerError } from "../chain/errors.ts";
 import { taskLogger, type Common } from "../common.ts";
@@ -17,6 +18,8 @@ export class RescheduleError extends Error {
   constructor(
     readonly dueAt: bigint,
     readonly why: string,
+    /** Wall-clock wait instead of one derived from chain time (e.g. "the next block"). */
+    readonly afterMs?: number,
   ) {
     super(`rescheduled to chain time ${dueAt}: ${why}`);
     this.name = "RescheduleError";
@@ -38,6 +41,8 @@ export interface QueueSetOptions {
 export class QueueSet {
   readonly queues: Record<Step, Queue<TaskJobData>>;
   private workers: Worker<TaskJobData>[] = [];
+  /** Our own connection for the chain-due index (closed in close()). */
+  private readonly redis: Redis;
   private closing?: Promise<void>;
 
   constructor(private readonly opts: QueueSetOptions) {
@@ -54,6 +59,8 @@ export class QueueSet {
         },
       });
     this.queues = q;
+    this.redis = new Redis({ ...(opts.connection as RedisOptions), maxRetriesPerRequest: null });
+    this.redis.on("error", () => undefined); // reported by the queue workers' "error" events
   }
 
   /** Wall-clock delay of a job due at chain time `dueAt`. */
@@ -74,11 +81,19 @@ export class QueueSet {
     const queue = this.queues[step];
     const existing = await queue.getJob(jobId);
     if (existing) return false;
-    await queue.add(step, { ...data, ...(opts.dueAt !== undefined ? { dueAt: opts.dueAt.toString() } : {}) }, {
-      jobId,
-      delay: this.delayOf(opts.dueAt),
-    });
+    const delay = this.delayOf(opts.dueAt);
+    await queue.add(step, { ...data, ...(opts.dueAt !== undefined ? { dueAt: opts.dueAt.toString() } : {}) }, { jobId, delay });
+    if (delay > 0 && opts.dueAt !== undefined) await this.markDue(step, jobId, opts.dueAt);
     return true;
+  }
+
+  /** Redis sorted set of delayed jobs by chain due time (so promotion never scans every job). */
+  private get dueKey(): string {
+    return `${this.opts.prefix}:chain-due`;
+  }
+
+  private async markDue(step: Step, jobId: string, dueAt: bigint): Promise<void> {
+    await this.redis.zadd(this.dueKey, dueAt.toString(), `${step}|${jobId}`);
   }
 
   /** Removes a job by id if it is waiting or delayed (e.g. a seat lost). */
@@ -89,16 +104,16 @@ export class QueueSet {
 
   /** Promotes every delayed job whose chain due time has come (call on each new head). */
   async promoteDue(chainNow: bigint): Promise<number> {
+    const due = await this.redis.zrangebyscore(this.dueKey, "-inf", chainNow.toString());
     let n = 0;
-    for (const step of STEPS) {
-      const delayed = await this.queues[step].getDelayed(0, 999);
-      for (const job of delayed) {
-        const due = job.data.dueAt === undefined ? undefined : BigInt(job.data.dueAt);
-        if (due !== undefined && due <= chainNow) {
-          await job.promote().catch(() => undefined);
-          n++;
-        }
+    for (const member of due) {
+      const [step, jobId] = member.split("|") as [Step, string];
+      const job = this.queues[step] ? await this.queues[step].getJob(jobId) : undefined;
+      if (job && (await job.isDelayed())) {
+        await job.promote().catch(() => undefined);
+        n++;
       }
+      await this.redis.zrem(this.dueKey, member);
     }
     return n;
   }
@@ -122,10 +137,11 @@ export class QueueSet {
             await handlers[step](job.data, { log, job, attempt: job.attemptsMade });
           } catch (e) {
             if (e instanceof RescheduleError) {
-              const delay = this.delayOf(e.dueAt);
+              const delay = e.afterMs ?? this.delayOf(e.dueAt);
               log.debug({ dueAt: e.dueAt.toString(), why: e.why }, "rescheduled");
               await job.updateData({ ...job.data, dueAt: e.dueAt.toString() });
-              await job.moveToDelayed(Date.now() + Math.max(delay, 200), token);
+              await job.moveToDelayed(Date.now() + Math.max(delay, 20), token);
+              if (e.afterMs === undefined) await this.markDue(step, job.id!, e.dueAt);
               throw new DelayedError();
             }
             if (e instanceof WorkerError && !e.retryable) {
@@ -153,6 +169,7 @@ export class QueueSet {
       this.closing = (async () => {
         await Promise.all(this.workers.map((w) => w.close()));
         await Promise.all(STEPS.map((s) => this.queues[s].close()));
+        await this.redis.quit().catch(() => this.redis.disconnect());
       })();
     return this.closing;
   }

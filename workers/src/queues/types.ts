@@ -32,6 +32,10 @@ export interface TaskJobData {
   seenAt?: number;
   /** Milliseconds the model run took (excluded from the TaskCreated → commit latency metric). */
   inferMs?: number;
+  /** Wall-clock ms when the job started waiting for a seed (2 blocks after the call that fixes it). */
+  seedWaitFrom?: number;
+  /** Milliseconds spent waiting for the seed (excluded from the latency metric: the protocol's wait, not the bot's). */
+  seedWaitMs?: number;
 }
 
 /** The dedupe key of a job: `task-<id>-<step>[-<suffix>]` (BullMQ ids cannot contain ':'). */
