@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FIXTURE_DIR, REPO_ROOT, knownModel } from "../../../workers/src/inference/models.ts";
@@ -9,13 +9,18 @@ import { FIXTURE_DIR, REPO_ROOT, knownModel } from "../../../workers/src/inferen
 const BIN = join(REPO_ROOT, "workers", "bin", "omnitensor.mjs");
 const tmp = mkdtempSync(join(tmpdir(), "omnit-cli-"));
 
-function cli(...args: string[]) {
+function cliWithStdin(input: string | undefined, ...args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: REPO_ROOT,
     encoding: "utf8",
     timeout: 60_000,
+    input,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function cli(...args: string[]) {
+  return cliWithStdin(undefined, ...args);
 }
 
 const fx = (name: string) => join(FIXTURE_DIR, name);
@@ -83,6 +88,33 @@ describe("omnitensor infer", () => {
       "2",
     );
     assert.equal((JSON.parse(r2.stdout) as { result: string }).result, "NON_FINITE");
+  });
+
+  it("reads the input from stdin with --input -", () => {
+    const r = cliWithStdin(
+      readFileSync(fx("tiny-mlp.input.json"), "utf8"),
+      "infer",
+      "--model",
+      fx("tiny-mlp.onnx"),
+      "--spec",
+      fx("tiny-mlp.spec.json"),
+      "--input",
+      "-",
+    );
+    const file = cli(
+      "infer",
+      "--model",
+      fx("tiny-mlp.onnx"),
+      "--spec",
+      fx("tiny-mlp.spec.json"),
+      "--input",
+      fx("tiny-mlp.input.json"),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      (JSON.parse(r.stdout) as { outputHash: string }).outputHash,
+      (JSON.parse(file.stdout) as { outputHash: string }).outputHash,
+    );
   });
 
   it("gives the same hash as the engine for a real model", () => {

@@ -314,6 +314,22 @@ describe("InferenceEngine load errors", () => {
     await engine.close();
   });
 
+  it("falls back to the CPU where a spec allows CUDA and the runtime has none (or uses CUDA where it has)", async () => {
+    const engine = new InferenceEngine();
+    const spec = JSON.parse(tiny.specJson) as { execution: { providers: string[] } };
+    spec.execution.providers = ["cuda", "cpu"];
+    const model = await engine.load(JSON.stringify(spec), tiny.path);
+    const cuda = (await engine.availableProviders(["cuda", "cpu"])).has("cuda");
+    assert.equal(model.provider, cuda ? "cuda" : "cpu");
+    assert.equal((await model.infer(tiny.sampleInput())).provider, model.provider);
+    spec.execution.providers = ["cuda"];
+    if (!cuda) await assert.rejects(engine.load(JSON.stringify(spec), tiny.path), ProfileUnsupportedError);
+    const noGpu = new InferenceEngine({ allowGpu: false });
+    await assert.rejects(noGpu.load(JSON.stringify(spec), tiny.path), /none available here \(have cpu\)/);
+    await noGpu.close();
+    await engine.close();
+  });
+
   it("refuses a malformed spec, an unsupported version and a missing model", async () => {
     const engine = new InferenceEngine();
     await assert.rejects(engine.load("{}", tiny.path), ModelSpecError);
