@@ -77,6 +77,36 @@ contract TaskManagerInvariantTest is Test {
         assertGe(token.balanceOf(address(tm)), owed);
     }
 
+    /// @dev Exact accounting: OMNIT held == open escrows and dispute bonds + credits + the pool + what settled tasks
+    ///      still owe (unclaimed shares, verifier pay, forfeited bond shares, accumulated slash shares) + the
+    ///      accumulators' carried remainders. Nothing is created or lost by any rounding.
+    function invariant_balanceEqualsEverythingOwed() public view {
+        uint256[] memory ids = handler.tasks();
+        address[] memory nodes = handler.nodes();
+        uint256 owed = tm.verificationPool();
+        address[] memory all = handler.actors();
+        for (uint256 i = 0; i < all.length; ++i) owed += tm.creditOf(all[i]);
+        for (uint256 i = 0; i < ids.length; ++i) {
+            Task memory t = tm.getTask(ids[i]);
+            if (t.status == TaskStatus.Cancelled) continue;
+            if (t.status != TaskStatus.Finalized && t.status != TaskStatus.Unresolved) {
+                owed += t.reward + (t.disputed ? t.disputeBond : 0);
+                continue;
+            }
+            owed += t.slashRemainder;
+            for (uint256 n = 0; n < nodes.length; ++n) owed += _outstanding(t, tm.commitmentOf(ids[i], nodes[n]));
+        }
+        assertEq(token.balanceOf(address(tm)), owed);
+    }
+
+    function _outstanding(Task memory t, Commitment memory c) internal pure returns (uint256 due) {
+        if (c.commitment == bytes32(0) || c.voided || !c.revealed) return 0;
+        bool paid = t.payMode == 2 || (t.payMode == 1 && c.outputHash == t.leader);
+        if (!paid) return 0;
+        if (!c.claimed) due = c.place == 1 ? t.workerShare : t.verifierPay + t.bondShare;
+        if (t.status == TaskStatus.Finalized) due += t.perWinner - c.claimedPerWinner;
+    }
+
     /// @dev Each escrow is settled (finalized or cancelled) exactly once, and only settled tasks are terminal.
     function invariant_escrowSettledExactlyOnce() public view {
         uint256[] memory ids = handler.tasks();
