@@ -14,6 +14,10 @@ import {TaskDraws} from "../libraries/TaskDraws.sol";
 ///         verifiers (PROTOCOL.md §4.1, §4.3, §4.6, §4.12). Token transfers stay in TaskManager; these functions
 ///         check and record, and return the amounts that TaskManager then moves.
 library TaskLifecycle {
+    /// @dev Largest accepted reward: 2^96 − 1 wei (79 billion OMNIT, far above the 1e9 OMNIT supply), so that every
+    ///      amount derived from it (bond ≤ 1,000 × reward, dispute bond = reward) fits the task's uint128 fields.
+    uint256 internal constant MAX_REWARD = type(uint96).max;
+
     /// @notice Validate `req`, store the task with its copied parameters and snapshots, emit TaskCreated.
     /// @dev Reverts TaskManagerInvalidRequest(field) naming the first bad field.
     /// @return taskId the new task's id (ids start at 1)
@@ -22,7 +26,7 @@ library TaskLifecycle {
         returns (uint256 taskId)
     {
         Params memory p = s.params;
-        if (req.reward < p.minReward) revert ITaskManager.TaskManagerInvalidRequest("reward");
+        if (req.reward < p.minReward || req.reward > MAX_REWARD) revert ITaskManager.TaskManagerInvalidRequest("reward");
         if (req.redundancy == 0 || req.redundancy > p.maxRedundancy) {
             revert ITaskManager.TaskManagerInvalidRequest("redundancy");
         }
@@ -46,11 +50,12 @@ library TaskLifecycle {
         t.callbackGasLimit = req.callbackGasLimit;
         t.redundancy = req.redundancy;
         t.status = TaskStatus.Seating;
-        t.reward = req.reward;
+        // reward ≤ 2^96 − 1 (checked above); w ≤ reward; bond ≤ max(2^128 − 1, 1,000 · w) < 2^128: the casts are exact.
+        t.reward = uint128(req.reward);
         t.modelOwner = model.owner;
         t.royaltyBps = model.royaltyBps;
-        t.workerShare = w;
-        t.bond = Payouts.bond(p.minCommitBond, p.bondMultiplier, w);
+        t.workerShare = uint128(w);
+        t.bond = uint128(Payouts.bond(p.minCommitBond, p.bondMultiplier, w));
         _copyParams(t, p);
         t.computeCount = uint64(staking.activeComputeCount());
         t.validatorCount = uint64(staking.activeValidatorCount());
@@ -105,7 +110,7 @@ library TaskLifecycle {
         bond = t.reward;
         t.disputed = true;
         t.disputedAt = uint64(block.timestamp);
-        t.disputeBond = bond;
+        t.disputeBond = uint128(bond); // = reward < 2^96
         t.disputeBondPayer = msg.sender;
         t.jurySeedBlock = uint64(block.number);
         emit ITaskManager.TaskDisputed(taskId, msg.sender, bond);

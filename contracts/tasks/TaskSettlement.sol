@@ -120,7 +120,10 @@ library TaskSettlement {
                 rest -= bounty;
             }
             // n ≥ 1 in a Finalized task.
-            (t.perWinner, t.slashRemainder) = Payouts.accrue(t.perWinner, t.slashRemainder, rest, t.n);
+            (uint256 acc, uint256 rem) = Payouts.accrue(t.perWinner, t.slashRemainder, rest, t.n);
+            // Both are bounded by the sum of all slashes, which NodeStaking takes from uint128 balances of a token
+            // whose supply is 1e27 < 2^128: the casts are exact.
+            (t.perWinner, t.slashRemainder) = (uint128(acc), uint128(rem));
         } else {
             s.pool += slashed;
         }
@@ -222,14 +225,14 @@ library TaskSettlement {
         uint256 v = r.verifierVotes;
         uint256 pay = Payouts.verifierPay(w, fee, v);
         t.payMode = PAY_LEADER;
-        t.verifierPay = pay;
+        t.verifierPay = uint128(pay); // pay ≤ w < 2^128
         s.credits[t.modelOwner] += royalty;
         s.pool += fee - pay * v;
         s.credits[t.requester] += (t.redundancy - r.seatVotes) * w + rem;
         if (t.disputed) {
             uint256 bond = t.disputeBond;
             if (t.m == 0 && t.revealedCount == t.liveCommitments && v > 0) {
-                t.bondShare = bond / v;
+                t.bondShare = uint128(bond / v); // ≤ disputeBond < 2^128
                 s.pool += bond % v;
             } else {
                 s.credits[t.disputeBondPayer] += bond;
@@ -247,7 +250,7 @@ library TaskSettlement {
             uint256 v = t.revealedVerifiers;
             uint256 pay = Payouts.verifierPay(w, fee, v);
             t.payMode = PAY_ANY;
-            t.verifierPay = pay;
+            t.verifierPay = uint128(pay); // pay ≤ w < 2^128
             s.credits[t.modelOwner] += royalty;
             s.pool += fee - pay * v;
             s.credits[t.requester] += (t.redundancy - t.revealedSeats) * w + rem;
@@ -259,7 +262,7 @@ library TaskSettlement {
             uint256 v = lead.verifierVotes;
             uint256 pay = Payouts.verifierPay(w, fee, v);
             t.payMode = PAY_LEADER;
-            t.verifierPay = pay;
+            t.verifierPay = uint128(pay); // pay ≤ w < 2^128
             s.pool += fee - pay * v;
             s.credits[t.requester] += reward - fee - w * lead.seatVotes;
             return;

@@ -40,29 +40,31 @@ struct SignedCommit {
     bytes signature;
 }
 
-/// @notice One task (`getTask`). Amounts in OMNIT wei, times in seconds, counts of nodes.
+/// @notice One task (`getTask`). Amounts in OMNIT wei (uint128: the whole supply is 1e27 < 2^128), times in
+///         seconds, counts of nodes. Fields are ordered for storage packing (createTask writes 13 slots).
 struct Task {
-    // --- who and what
+    // slot: who, when, what state
     address requester;
-    address disputer;
-    bytes32 modelId;
-    bytes32 inputHash;
-    bytes32 resultKey;
-    address callback;
-    uint32 callbackGasLimit;
+    uint64 createdAt;
     uint8 redundancy;
     TaskStatus status;
     bool delivered;
-    uint256 reward;
-    // --- clock
-    uint64 createdAt;
+    // slot
+    address disputer;
     uint64 seatDeadline;
+    bytes32 modelId;
+    bytes32 inputHash;
+    bytes32 resultKey;
+    // slot
+    address callback;
+    uint32 callbackGasLimit;
     uint64 verifyDeadline;
+    // slot: the other deadlines and the copied seat step
     uint64 disputeDeadline;
     uint64 commitDeadline;
     uint64 revealDeadline;
-    // --- parameters copied at creation (a later change never applies to this task)
     uint64 seatStep;
+    // slot: parameters copied at creation (a later change never applies to this task) and the snapshot C
     uint32 seatFactor;
     uint32 expectedVerifiers;
     uint32 jurySize;
@@ -71,44 +73,49 @@ struct Task {
     uint16 slashBps;
     uint16 noRevealSlashBps;
     uint16 liquidatorBountyBps;
-    address modelOwner;
-    uint256 minCommitBond;
-    uint256 bond;
-    uint256 workerShare;
-    // --- snapshots and seeds (a seed is zero until stored; its block is the block of the call that asked for it)
     uint64 computeCount;
+    // slot: the royalty's payee and the snapshot V
+    address modelOwner;
     uint64 validatorCount;
+    // slots: amounts
+    uint128 reward;
+    uint128 workerShare;
+    uint128 minCommitBond;
+    uint128 bond;
+    // slot: the blocks whose successors' hashes fix the seeds (0: not asked for), and the dispute's time
     uint64 seatSeedBlock;
     uint64 verifierSeedBlock;
     uint64 jurySeedBlock;
+    uint64 disputedAt;
+    // seeds: zero until stored
     bytes32 seatSeed;
     bytes32 verifierSeed;
     bytes32 jurySeed;
-    // --- dispute
-    bool disputed;
-    uint64 disputedAt;
+    // slot: the dispute and commit counts
     address disputeBondPayer;
-    uint256 disputeBond;
-    // --- commitments (live ones; voided seats are removed from `seatHolders`)
-    address[] seatHolders;
+    bool disputed;
     uint32 committedVerifiers;
     uint32 committedJurors;
+    // slot
+    uint128 disputeBond;
     uint32 liveCommitments;
     uint32 revealedCount;
     uint32 revealedSeats;
     uint32 revealedVerifiers;
-    // --- tally (PROTOCOL.md §5): the leading hash, its votes n, the other reveals m, whether the lead is tied
+    // live seat holders (voided seats are replaced in place)
+    address[] seatHolders;
+    // tally (PROTOCOL.md §5): the leading hash, its votes n, the other reveals m, whether the lead is tied
     bytes32 leader;
     uint32 n;
     uint32 m;
     bool tied;
-    bytes32 acceptedOutputHash;
-    // --- settlement (set at finalize)
     uint8 payMode;
-    uint256 verifierPay;
-    uint256 bondShare;
-    uint256 perWinner;
-    uint256 slashRemainder;
+    bytes32 acceptedOutputHash;
+    // settlement (set at finalize; perWinner and slashRemainder grow with liquidations)
+    uint128 verifierPay;
+    uint128 bondShare;
+    uint128 perWinner;
+    uint128 slashRemainder;
 }
 
 /// @notice One node's commitment in one task.

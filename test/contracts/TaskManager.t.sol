@@ -3,9 +3,6 @@ pragma solidity ^0.8.24;
 
 import {TaskManagerBase} from "./base/TaskManagerBase.t.sol";
 import {TaskManager} from "../../contracts/tasks/TaskManager.sol";
-import {TaskLifecycle} from "../../contracts/tasks/TaskLifecycle.sol";
-import {TaskCommits} from "../../contracts/tasks/TaskCommits.sol";
-import {TaskSettlement} from "../../contracts/tasks/TaskSettlement.sol";
 import {ITaskManager} from "../../contracts/interfaces/ITaskManager.sol";
 import {Task, TaskRequest, SignedCommit, TaskStatus, Commitment, HashTally} from "../../contracts/types/TaskTypes.sol";
 import {RecordingConsumer, RevertingConsumer} from "../../contracts/mocks/TestConsumers.sol";
@@ -1078,7 +1075,7 @@ contract TaskManagerTest is TaskManagerBase {
 
     function test_deliver_pushesResultToConsumer() public {
         RecordingConsumer consumer = new RecordingConsumer();
-        bytes memory out = bytes('{"outputs":[]}');
+        bytes memory out = bytes("{\"outputs\":[]}");
         uint256 id = _finalizedWithCallback(address(consumer), 200_000, out);
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.TaskManagerWrongOutput.selector, id, keccak256("nope")));
         tm.deliver(id, "nope");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Vm} from "forge-std/Vm.sol";
 import {TaskManagerBase} from "./base/TaskManagerBase.t.sol";
 import {ITaskManager} from "../../contracts/interfaces/ITaskManager.sol";
 import {Task, TaskRequest, SignedCommit, TaskStatus} from "../../contracts/types/TaskTypes.sol";
@@ -11,7 +12,7 @@ import {
 
 /// @notice The attacks of PROTOCOL.md's "Why" sections and issue 4, each as a test that fails if it works.
 contract TaskManagerSecurityTest is TaskManagerBase {
-    bytes internal constant OUT = bytes('{"outputs":[{"name":"y","dims":[1],"data":[1]}]}');
+    bytes internal constant OUT = bytes("{\"outputs\":[{\"name\":\"y\",\"dims\":[1],\"data\":[1]}]}");
 
     function setUp() public override {
         super.setUp();
@@ -112,10 +113,10 @@ contract TaskManagerSecurityTest is TaskManagerBase {
     function _lastCallbackFailure(uint256 id) internal returns (bytes memory) {
         Vm.Log[] memory logs = vm.getRecordedLogs();
         for (uint256 i = logs.length; i > 0; --i) {
-            Vm.Log memory l = logs[i - 1];
-            if (l.emitter == address(tm) && l.topics[0] == ITaskManager.CallbackFailed.selector) {
-                assertEq(l.topics[1], bytes32(id));
-                return abi.decode(l.data, (bytes));
+            Vm.Log memory entry = logs[i - 1];
+            if (entry.emitter == address(tm) && entry.topics[0] == ITaskManager.CallbackFailed.selector) {
+                assertEq(entry.topics[1], bytes32(id));
+                return abi.decode(entry.data, (bytes));
             }
         }
         revert("no CallbackFailed");
@@ -367,5 +368,3 @@ contract TaskManagerSecurityTest is TaskManagerBase {
         assertEq(tm.creditOf(requester) + tm.creditOf(seats[0]) + tm.verificationPool(), 0);
     }
 }
-
-import {Vm} from "forge-std/Vm.sol";

@@ -6,8 +6,7 @@ import {OmniToken} from "../../../contracts/token/OmniToken.sol";
 import {NodeStaking} from "../../../contracts/staking/NodeStaking.sol";
 import {ModelRegistry} from "../../../contracts/registry/ModelRegistry.sol";
 import {TaskManager} from "../../../contracts/tasks/TaskManager.sol";
-import {ITaskManager} from "../../../contracts/interfaces/ITaskManager.sol";
-import {Task, TaskRequest, SignedCommit, TaskStatus, Commitment} from "../../../contracts/types/TaskTypes.sol";
+import {Task, TaskRequest, SignedCommit} from "../../../contracts/types/TaskTypes.sol";
 
 /// @notice Shared suite for the TaskManager tests: the real OmniToken, NodeStaking, ModelRegistry and TaskManager
 ///         (its external libraries are linked by the test runner), a registered model, a requester, and pools of
@@ -39,7 +38,7 @@ abstract contract TaskManagerBase is Test {
     address[] internal validators;
     mapping(address node => uint256 key) internal keyOf;
 
-    bytes internal constant INPUT = bytes('{"inputs":{"x":{"type":"float32","dims":[1],"data":[1]}}}');
+    bytes internal constant INPUT = bytes("{\"inputs\":{\"x\":{\"type\":\"float32\",\"dims\":[1],\"data\":[1]}}}");
     bytes32 internal constant GOOD = keccak256("canonical output: good");
     bytes32 internal constant BAD = keccak256("canonical output: bad");
 
@@ -53,7 +52,7 @@ abstract contract TaskManagerBase is Test {
         vm.prank(owner);
         staking.setTaskManager(address(tm));
         vm.prank(modelOwner);
-        modelId = registry.registerModel(keccak256("onnx"), "ipfs://model", '{"spec":1}', ROYALTY_BPS);
+        modelId = registry.registerModel(keccak256("onnx"), "ipfs://model", "{\"spec\":1}", ROYALTY_BPS);
         _fund(requester);
     }
 

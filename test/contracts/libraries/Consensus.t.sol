@@ -76,13 +76,13 @@ contract ConsensusTest is Test {
     function test_tally_tieThenBreak() public pure {
         bytes32 a = keccak256("a");
         bytes32 b = keccak256("b");
-        (bytes32 l, uint256 n, bool t) = Consensus.tally(bytes32(0), 0, false, a, 1);
-        (l, n, t) = Consensus.tally(l, n, t, b, 1);
+        (bytes32 lead, uint256 n, bool t) = Consensus.tally(bytes32(0), 0, false, a, 1);
+        (lead, n, t) = Consensus.tally(lead, n, t, b, 1);
         assertTrue(t);
-        assertEq(l, a);
-        (l, n, t) = Consensus.tally(l, n, t, b, 2);
+        assertEq(lead, a);
+        (lead, n, t) = Consensus.tally(lead, n, t, b, 2);
         assertFalse(t);
-        assertEq(l, b);
+        assertEq(lead, b);
         assertEq(n, 2);
     }
 }
