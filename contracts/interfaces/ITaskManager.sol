@@ -23,6 +23,10 @@ import {Task, TaskRequest, SignedCommit, TaskStatus, Commitment, HashTally} from
 ///     (payMode: 0 nobody paid for a hash, 1 the leader's holders, 2 every revealed node; verifierPay; bondShare;
 ///     perWinner; slashRemainder) that bots need to compute what a claim will credit.
 ///  7. `Claimed` is emitted on every successful claim, with amount 0 on a repeat that finds nothing new.
+///  8. The functions that move value (createTask, cancel, dispute, finalize, liquidate, claim, release, withdraw,
+///     deliver, fundPool) share one reentrancy lock, so a consumer cannot call them from onInferenceResult.
+///  9. `release` reverts TaskManagerBondReleased on a bond already released or taken (rather than doing nothing).
+/// 10. createTask refuses rewards above 2^96 − 1 wei (TaskManagerInvalidRequest("reward")) so amounts fit uint128.
 interface ITaskManager {
     // ------------------------------------------------------------------ events (PROTOCOL.md §9)
     event TaskCreated(

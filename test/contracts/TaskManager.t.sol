@@ -944,6 +944,81 @@ contract TaskManagerTest is TaskManagerBase {
         tm.liquidate(id, computes[4]);
     }
 
+    function test_dispute_unresolvedLeaderPaysItsWorkersOnly() public {
+        // nobody but the seats answers: A_d = 3 seats + J (6 validators) = 9, 66 % → 5; n = 2 is not enough
+        (uint256 id, address[] memory seats) = _disputedTask(BAD);
+        address[] memory js = _jurors(id);
+        _toCommitEnd(id);
+        for (uint256 i = 0; i < 3; ++i) _reveal(id, seats[i], i == 2 ? BAD : GOOD);
+        _toRevealEnd(id);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.TaskUnresolved(id, GOOD, 2, 1, false);
+        tm.finalize(id);
+        assertEq(uint8(tm.statusOf(id)), uint8(TaskStatus.Unresolved));
+        // the leader's workers are paid; royalty and the rest of the escrow back; the bond back; the fee to the pool
+        assertEq(tm.creditOf(requester), REWARD - FEE - 2 * W + REWARD);
+        assertEq(tm.creditOf(modelOwner), 0);
+        assertEq(tm.verificationPool(), FEE);
+        vm.prank(seats[0]);
+        tm.claim(id);
+        assertEq(tm.creditOf(seats[0]), W);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.TaskManagerNothingToClaim.selector, id, seats[2]));
+        vm.prank(seats[2]);
+        tm.claim(id);
+        // nobody is liquidated for a hash; the absent jurors are, into the pool, without bounty
+        assertFalse(tm.isLiquidatable(id, seats[2]));
+        assertGt(js.length, 0);
+        assertTrue(tm.isLiquidatable(id, js[0]));
+        uint256 before = staking.stakeOf(js[0]);
+        vm.prank(seats[0]);
+        tm.liquidate(id, js[0]);
+        uint256 slashed = before * 1_000 / 10_000;
+        assertEq(tm.verificationPool(), FEE + slashed);
+        assertEq(tm.creditOf(seats[0]), W, "no bounty in an Unresolved task");
+    }
+
+    function test_dispute_tiedLeaderRefundsEverything() public {
+        _stakeNodes(0, 3);
+        vm.prank(owner);
+        tm.setExpectedVerifiers(1);
+        (uint256 id, address[] memory seats) = _seated(2, _hashes(GOOD, BAD, GOOD));
+        _toSeatEnd(id);
+        vm.prank(requester);
+        tm.dispute(id);
+        _toCommitEnd(id);
+        _reveal(id, seats[0], GOOD);
+        _reveal(id, seats[1], BAD);
+        _toRevealEnd(id);
+        tm.finalize(id);
+        Task memory t = _task(id);
+        assertTrue(t.tied);
+        assertEq(t.payMode, 0);
+        assertEq(tm.creditOf(requester), 2 * REWARD, "escrow and bond back");
+        assertEq(tm.verificationPool(), 0);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.TaskManagerNothingToClaim.selector, id, seats[0]));
+        vm.prank(seats[0]);
+        tm.claim(id);
+        tm.release(id, seats[0]);
+        tm.release(id, seats[1]);
+        assertEq(staking.lockedOf(seats[0]) + staking.lockedOf(seats[1]), 0);
+    }
+
+    function test_juror_silentAfterCommitLosesItsBond() public {
+        (uint256 id, address[] memory seats) = _disputedTask(GOOD);
+        address[] memory js = _jurors(id);
+        _commit(id, js[0], GOOD);
+        _toCommitEnd(id);
+        for (uint256 i = 0; i < 3; ++i) _reveal(id, seats[i], GOOD);
+        _toRevealEnd(id);
+        tm.finalize(id);
+        assertEq(uint8(tm.statusOf(id)), uint8(TaskStatus.Finalized));
+        assertEq(tm.creditOf(requester), REWARD, "a silent juror: the dispute is not groundless");
+        vm.prank(seats[1]);
+        tm.liquidate(id, js[0]);
+        assertEq(staking.stakeOf(js[0]), 0, "bond + slashBps 100 % of the rest");
+        assertEq(staking.lockedOf(js[0]), 0);
+    }
+
     // ================================================================== cancel
 
     function test_cancel_rules() public {
