@@ -1130,6 +1130,56 @@ contract TaskManagerTest is TaskManagerBase {
         assertEq(tm.commitmentOf(id, computes[2]).commitment, cs[3].commitment);
     }
 
+    function test_commitBatch_ineligibleEntryIsSkippedWithReason() public {
+        uint256 id = _createTask(REWARD, 3);
+        SignedCommit[] memory cs = new SignedCommit[](2);
+        uint256 dl = block.timestamp + 1 hours;
+        cs[0] = _sign(id, validators[0], _commitment(id, validators[0], GOOD), "v", dl); // no seat for a validator
+        cs[1] = _sign(id, computes[0], _commitment(id, computes[0], GOOD), "c", dl);
+        vm.expectEmit(address(tm));
+        emit ITaskManager.CommitSkipped(
+            id, validators[0], abi.encodeWithSelector(ITaskManager.TaskManagerNotEligible.selector, id, validators[0])
+        );
+        tm.commitBatch(cs);
+        assertEq(tm.commitmentOf(id, computes[0]).commitment, cs[1].commitment);
+    }
+
+    function test_createTaskWithPermit_badPermitNeedsAllowance() public {
+        address user = makeAddr("no-allowance");
+        vm.prank(treasury);
+        token.transfer(user, REWARD);
+        vm.expectRevert(); // the permit fails silently; transferFrom then lacks the allowance
+        vm.prank(user);
+        tm.createTaskWithPermit(_request(REWARD, 3), block.timestamp, 27, bytes32(0), bytes32(0));
+        vm.prank(user);
+        token.approve(address(tm), REWARD);
+        vm.prank(user);
+        uint256 id = tm.createTaskWithPermit(_request(REWARD, 3), block.timestamp, 27, bytes32(0), bytes32(0));
+        assertEq(_task(id).requester, user);
+    }
+
+    function test_voidedCommitment_cannotBeRevealedReleasedOrLiquidated() public {
+        uint256 id = _createTask(REWARD, 1);
+        address[] memory sorted = _byRank(id);
+        _commit(id, sorted[1], GOOD);
+        _commit(id, sorted[0], GOOD); // displaces sorted[1]
+        _toCommitEnd(id);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.TaskManagerCommitmentVoided.selector, id, sorted[1]));
+        _reveal(id, sorted[1], GOOD);
+        _reveal(id, sorted[0], GOOD);
+        _toRevealEnd(id);
+        tm.finalize(id);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.TaskManagerCommitmentVoided.selector, id, sorted[1]));
+        tm.release(id, sorted[1]);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.TaskManagerNotLiquidatable.selector, id, sorted[1]));
+        tm.liquidate(id, sorted[1]);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.TaskManagerNothingToClaim.selector, id, sorted[1]));
+        vm.prank(sorted[1]);
+        tm.claim(id);
+        assertEq(staking.stakeOf(sorted[1]), STAKE);
+        assertEq(staking.lockedOf(sorted[1]), 0);
+    }
+
     // ================================================================== deliver
 
     function _finalizedWithCallback(address callback, uint32 gasLimit, bytes memory output)
