@@ -26,7 +26,13 @@ import {Task, TaskRequest, SignedCommit, TaskStatus, Commitment, HashTally} from
 ///  8. The functions that move value (createTask, cancel, dispute, finalize, liquidate, claim, release, withdraw,
 ///     deliver, fundPool) share one reentrancy lock, so a consumer cannot call them from onInferenceResult.
 ///  9. `release` reverts TaskManagerBondReleased on a bond already released or taken (rather than doing nothing).
-/// 10. createTask refuses rewards above 2^96 − 1 wei (TaskManagerInvalidRequest("reward")) so amounts fit uint128.
+/// 10. createTask refuses rewards above 2^96 − 1 wei (TaskManagerInvalidRequest("reward")) so amounts fit uint128;
+///     `Task` stores its amounts as uint128 (packed: createTask writes 13 slots), `TaskRequest.reward` stays uint256.
+/// 11. The verifier fee enters the pool at finalize (less the pay it owes), not at createTask: a refunded task
+///     (no reveal, tied dispute, cancel) gives the whole escrow back, fee included, as §6 requires.
+/// 12. Each seat's VALIDATOR flag for p (§5) is read from NodeStaking.rolesOf when the seat is committed.
+/// 13. Reverts of the linked libraries carry these errors; a signature that does not recover (bad length, bad s)
+///     reverts TaskManagerInvalidSigner(node, address(0)).
 interface ITaskManager {
     // ------------------------------------------------------------------ events (PROTOCOL.md §9)
     event TaskCreated(
