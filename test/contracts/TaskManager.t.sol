@@ -388,6 +388,36 @@ contract TaskManagerTest is TaskManagerBase {
         assertEq(_task(id).liveCommitments, 2);
     }
 
+    /// @dev Whatever order the compute nodes commit in, the seats end with the `redundancy` best (rank, address).
+    /// forge-config: default.fuzz.runs = 64
+    function testFuzz_seats_goByRankNotSpeed(uint256 orderSeed, uint8 k) public {
+        k = uint8(bound(k, 1, 3));
+        uint256 id = _createTask(REWARD, k);
+        skip(30 minutes); // threshold 4 · k · 2 ≥ 8 > ranks of C = 5: everyone eligible
+        address[] memory order = computes;
+        for (uint256 i = order.length; i > 1; --i) {
+            uint256 j = uint256(keccak256(abi.encode(orderSeed, i))) % i;
+            (order[i - 1], order[j]) = (order[j], order[i - 1]);
+        }
+        for (uint256 i = 0; i < order.length; ++i) {
+            vm.prank(order[i]);
+            try tm.commit(id, _commitment(id, order[i], GOOD), "") {} catch {}
+        }
+        address[] memory best = _byRank(id);
+        address[] memory holders = _task(id).seatHolders;
+        assertEq(holders.length, k);
+        for (uint256 i = 0; i < k; ++i) {
+            bool found;
+            for (uint256 h = 0; h < k; ++h) if (holders[h] == best[i]) found = true;
+            assertTrue(found, "a best-ranked node holds a seat");
+        }
+        for (uint256 i = k; i < best.length; ++i) {
+            Commitment memory c = tm.commitmentOf(id, best[i]);
+            assertTrue(c.commitment == bytes32(0) || c.voided, "worse ranks hold nothing live");
+            assertEq(staking.lockedOf(best[i]), 0);
+        }
+    }
+
     function test_commit_rankEligibilityDoublesEverySeatStep() public {
         _stakeNodes(15, 0); // C = 20
         uint256 id = _createTask(REWARD, 1); // threshold 4 · 1 · 2^s
