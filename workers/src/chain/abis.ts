@@ -4086,9 +4086,34 @@ export const taskManagerAbi = [
             "type": "address"
           },
           {
+            "internalType": "uint64",
+            "name": "createdAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint8",
+            "name": "redundancy",
+            "type": "uint8"
+          },
+          {
+            "internalType": "enum TaskStatus",
+            "name": "status",
+            "type": "uint8"
+          },
+          {
+            "internalType": "bool",
+            "name": "delivered",
+            "type": "bool"
+          },
+          {
             "internalType": "address",
             "name": "disputer",
             "type": "address"
+          },
+          {
+            "internalType": "uint64",
+            "name": "seatDeadline",
+            "type": "uint64"
           },
           {
             "internalType": "bytes32",
@@ -4114,36 +4139,6 @@ export const taskManagerAbi = [
             "internalType": "uint32",
             "name": "callbackGasLimit",
             "type": "uint32"
-          },
-          {
-            "internalType": "uint8",
-            "name": "redundancy",
-            "type": "uint8"
-          },
-          {
-            "internalType": "enum TaskStatus",
-            "name": "status",
-            "type": "uint8"
-          },
-          {
-            "internalType": "bool",
-            "name": "delivered",
-            "type": "bool"
-          },
-          {
-            "internalType": "uint256",
-            "name": "reward",
-            "type": "uint256"
-          },
-          {
-            "internalType": "uint64",
-            "name": "createdAt",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint64",
-            "name": "seatDeadline",
-            "type": "uint64"
           },
           {
             "internalType": "uint64",
@@ -4211,34 +4206,39 @@ export const taskManagerAbi = [
             "type": "uint16"
           },
           {
-            "internalType": "address",
-            "name": "modelOwner",
-            "type": "address"
-          },
-          {
-            "internalType": "uint256",
-            "name": "minCommitBond",
-            "type": "uint256"
-          },
-          {
-            "internalType": "uint256",
-            "name": "bond",
-            "type": "uint256"
-          },
-          {
-            "internalType": "uint256",
-            "name": "workerShare",
-            "type": "uint256"
-          },
-          {
             "internalType": "uint64",
             "name": "computeCount",
             "type": "uint64"
           },
           {
+            "internalType": "address",
+            "name": "modelOwner",
+            "type": "address"
+          },
+          {
             "internalType": "uint64",
             "name": "validatorCount",
             "type": "uint64"
+          },
+          {
+            "internalType": "uint128",
+            "name": "reward",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "workerShare",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "minCommitBond",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "bond",
+            "type": "uint128"
           },
           {
             "internalType": "uint64",
@@ -4253,6 +4253,11 @@ export const taskManagerAbi = [
           {
             "internalType": "uint64",
             "name": "jurySeedBlock",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "disputedAt",
             "type": "uint64"
           },
           {
@@ -4271,29 +4276,14 @@ export const taskManagerAbi = [
             "type": "bytes32"
           },
           {
-            "internalType": "bool",
-            "name": "disputed",
-            "type": "bool"
-          },
-          {
-            "internalType": "uint64",
-            "name": "disputedAt",
-            "type": "uint64"
-          },
-          {
             "internalType": "address",
             "name": "disputeBondPayer",
             "type": "address"
           },
           {
-            "internalType": "uint256",
-            "name": "disputeBond",
-            "type": "uint256"
-          },
-          {
-            "internalType": "address[]",
-            "name": "seatHolders",
-            "type": "address[]"
+            "internalType": "bool",
+            "name": "disputed",
+            "type": "bool"
           },
           {
             "internalType": "uint32",
@@ -4304,6 +4294,11 @@ export const taskManagerAbi = [
             "internalType": "uint32",
             "name": "committedJurors",
             "type": "uint32"
+          },
+          {
+            "internalType": "uint128",
+            "name": "disputeBond",
+            "type": "uint128"
           },
           {
             "internalType": "uint32",
@@ -4326,6 +4321,11 @@ export const taskManagerAbi = [
             "type": "uint32"
           },
           {
+            "internalType": "address[]",
+            "name": "seatHolders",
+            "type": "address[]"
+          },
+          {
             "internalType": "bytes32",
             "name": "leader",
             "type": "bytes32"
@@ -4346,34 +4346,34 @@ export const taskManagerAbi = [
             "type": "bool"
           },
           {
-            "internalType": "bytes32",
-            "name": "acceptedOutputHash",
-            "type": "bytes32"
-          },
-          {
             "internalType": "uint8",
             "name": "payMode",
             "type": "uint8"
           },
           {
-            "internalType": "uint256",
+            "internalType": "bytes32",
+            "name": "acceptedOutputHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint128",
             "name": "verifierPay",
-            "type": "uint256"
+            "type": "uint128"
           },
           {
-            "internalType": "uint256",
+            "internalType": "uint128",
             "name": "bondShare",
-            "type": "uint256"
+            "type": "uint128"
           },
           {
-            "internalType": "uint256",
+            "internalType": "uint128",
             "name": "perWinner",
-            "type": "uint256"
+            "type": "uint128"
           },
           {
-            "internalType": "uint256",
+            "internalType": "uint128",
             "name": "slashRemainder",
-            "type": "uint256"
+            "type": "uint128"
           }
         ],
         "internalType": "struct Task",
