@@ -30,8 +30,9 @@ child.on("close", (code, signal) => {
     passed = totalPassing.at(-1);
     failed = totalFailing.length > 0 ? totalFailing.at(-1) : sum(/^\s*(\d+) failing\s*$/gm).reduce((a, b) => a + b, 0);
   } else {
-    passed = sum(/^\s*(\d+) passing\b/gm).reduce((a, b) => a + b, 0);
-    failed = sum(/^\s*(\d+) failing\b/gm).reduce((a, b) => a + b, 0);
+    // One runner only, or the runner stopped before its summary (a crash): count the results.
+    passed = (out.match(/^\s*✔ (?!\/)/gm) ?? []).length;
+    failed = new Set([...out.matchAll(/^\s*(\d+)\) /gm)].map((m) => m[1])).size;
   }
   const skipped = sum(/^\s*(\d+) skipped\b/gm).reduce((a, b) => a + b, 0);
   const exit = code ?? (signal ? 1 : 0);

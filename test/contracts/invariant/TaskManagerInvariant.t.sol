@@ -9,8 +9,8 @@ import {Task, TaskStatus, Commitment} from "../../../contracts/types/TaskTypes.s
 import {TaskManagerHandler} from "./TaskManagerHandler.sol";
 
 /// @notice Invariants of TaskManager under random lifecycles (TaskManagerHandler, PROTOCOL.md §6 "At all times").
-/// forge-config: default.invariant.runs = 64
-/// forge-config: default.invariant.depth = 100
+/// forge-config: default.invariant.runs = 256
+/// forge-config: default.invariant.depth = 50
 contract TaskManagerInvariantTest is Test {
     TaskManagerHandler internal handler;
     TaskManager internal tm;
