@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {
-    Task, TaskState, TaskStatus, KIND_SEATS, KIND_VERIFIERS, KIND_JURY, ROLE_VALIDATOR
+    TaskData, TaskState, TaskStatus, KIND_SEATS, KIND_VERIFIERS, KIND_JURY, ROLE_VALIDATOR
 } from "../types/TaskTypes.sol";
 import {INodeStaking} from "../interfaces/INodeStaking.sol";
 import {ITaskManager} from "../interfaces/ITaskManager.sol";
@@ -15,7 +15,7 @@ import {Sortition} from "./Sortition.sol";
 ///      is gone) the storing transaction uses blockhash(block.number − 1): a liveness fallback only.
 library TaskDraws {
     /// @notice The open task `taskId`; reverts TaskManagerUnknownTask or TaskManagerNotOpen(taskId, status).
-    function openTask(TaskState storage s, uint256 taskId) internal view returns (Task storage t) {
+    function openTask(TaskState storage s, uint256 taskId) internal view returns (TaskData storage t) {
         t = s.tasks[taskId];
         TaskStatus st = t.status;
         if (st == TaskStatus.None) revert ITaskManager.TaskManagerUnknownTask(taskId);
@@ -24,7 +24,7 @@ library TaskDraws {
 
     /// @notice The finalized (Finalized or Unresolved) task `taskId`; reverts TaskManagerUnknownTask or
     ///         TaskManagerNotSettled(taskId).
-    function settledTask(TaskState storage s, uint256 taskId) internal view returns (Task storage t) {
+    function settledTask(TaskState storage s, uint256 taskId) internal view returns (TaskData storage t) {
         t = s.tasks[taskId];
         TaskStatus st = t.status;
         if (st == TaskStatus.None) revert ITaskManager.TaskManagerUnknownTask(taskId);
@@ -32,7 +32,7 @@ library TaskDraws {
     }
 
     /// @notice The seed of `kind` without storing it; `known` is false before block b + 2 or when never asked for.
-    function peek(Task storage t, uint256 taskId, uint8 kind) internal view returns (bytes32 seed, bool known) {
+    function peek(TaskData storage t, uint256 taskId, uint8 kind) internal view returns (bytes32 seed, bool known) {
         (bytes32 stored, uint256 b) = _slot(t, kind);
         if (stored != bytes32(0)) return (stored, true);
         if (b == 0 || block.number < b + 2) return (bytes32(0), false);
@@ -41,7 +41,7 @@ library TaskDraws {
     }
 
     /// @notice The seed of `kind`, stored (and SeedFixed emitted) the first time it is known.
-    function fix(Task storage t, uint256 taskId, uint8 kind) internal returns (bytes32 seed, bool known) {
+    function fix(TaskData storage t, uint256 taskId, uint8 kind) internal returns (bytes32 seed, bool known) {
         (bytes32 stored,) = _slot(t, kind);
         if (stored != bytes32(0)) return (stored, true);
         (seed, known) = peek(t, taskId, kind);
@@ -53,21 +53,21 @@ library TaskDraws {
     }
 
     /// @notice The seed of `kind`, stored; reverts TaskManagerSeedNotReady(taskId, kind) while unknown.
-    function require_(Task storage t, uint256 taskId, uint8 kind) internal returns (bytes32 seed) {
+    function require_(TaskData storage t, uint256 taskId, uint8 kind) internal returns (bytes32 seed) {
         bool known;
         (seed, known) = fix(t, taskId, kind);
         if (!known) revert ITaskManager.TaskManagerSeedNotReady(taskId, kind);
     }
 
     /// @notice Whether `node` passes the sampled verifier lottery (a "place", committed or not).
-    function isVerifierDrawn(Task storage t, bytes32 vSeed, address node) internal view returns (bool) {
+    function isVerifierDrawn(TaskData storage t, bytes32 vSeed, address node) internal view returns (bool) {
         return Sortition.isDrawn(vSeed, node, KIND_VERIFIERS, t.validatorCount, t.expectedVerifiers);
     }
 
     /// @notice Whether `node` is a drawn juror of a disputed task: a validator that could take a place as of the
     ///         dispute's time, without a verifier place, that passes the jury lottery. (The caller checks that it has
     ///         no commitment record.)
-    function isJuror(Task storage t, INodeStaking staking, bytes32 vSeed, bytes32 jSeed, address node)
+    function isJuror(TaskData storage t, INodeStaking staking, bytes32 vSeed, bytes32 jSeed, address node)
         internal
         view
         returns (bool)
@@ -78,7 +78,7 @@ library TaskDraws {
         return staking.eligibleAt(node, ROLE_VALIDATOR, t.createdAt, t.disputedAt);
     }
 
-    function _slot(Task storage t, uint8 kind) private view returns (bytes32 stored, uint256 b) {
+    function _slot(TaskData storage t, uint8 kind) private view returns (bytes32 stored, uint256 b) {
         if (kind == KIND_SEATS) return (t.seatSeed, t.seatSeedBlock);
         if (kind == KIND_VERIFIERS) return (t.verifierSeed, t.verifierSeedBlock);
         return (t.jurySeed, t.jurySeedBlock);

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {
-    Task,
+    TaskData,
     TaskState,
     TaskStatus,
     Commitment,
@@ -41,7 +41,7 @@ library TaskCommits {
         bytes32 commitment,
         bytes calldata sealedOutput
     ) external {
-        Task storage t = TaskDraws.openTask(s, taskId);
+        TaskData storage t = TaskDraws.openTask(s, taskId);
         if (commitment == bytes32(0)) revert ITaskManager.TaskManagerZeroCommitment(taskId);
         Commitment storage c = s.commits[taskId][node];
         if (c.commitment != bytes32(0)) revert ITaskManager.TaskManagerAlreadyCommitted(taskId, node);
@@ -51,7 +51,10 @@ library TaskCommits {
         if (block.timestamp < t.seatDeadline) {
             displaced = _takeSeat(t, staking, taskId, node);
             place = PLACE_SEAT;
-            c.validatorRole = (staking.rolesOf(node) & ROLE_VALIDATOR) != 0;
+            if ((staking.rolesOf(node) & ROLE_VALIDATOR) != 0) {
+                c.validatorRole = true;
+                ++t.seatValidators;
+            }
         } else {
             place = _verifierOrJuror(t, staking, taskId, node);
         }
@@ -74,7 +77,7 @@ library TaskCommits {
     /// @dev Emits Revealed. Reverts TaskManagerRevealClosed, TaskManagerNoCommitment, TaskManagerCommitmentVoided,
     ///      TaskManagerAlreadyRevealed, TaskManagerWrongReveal.
     function reveal(TaskState storage s, uint256 taskId, address node, bytes32 outputHash, bytes32 salt) external {
-        Task storage t = TaskDraws.openTask(s, taskId);
+        TaskData storage t = TaskDraws.openTask(s, taskId);
         if (block.timestamp < t.commitDeadline || block.timestamp >= t.revealDeadline) {
             revert ITaskManager.TaskManagerRevealClosed(taskId);
         }
@@ -115,7 +118,7 @@ library TaskCommits {
         view
         returns (uint256)
     {
-        Task storage t = s.tasks[taskId];
+        TaskData storage t = s.tasks[taskId];
         if (t.status == TaskStatus.None) return type(uint256).max;
         (bytes32 seed, bool known) = TaskDraws.peek(t, taskId, KIND_SEATS);
         if (!known) return type(uint256).max;
@@ -129,7 +132,7 @@ library TaskCommits {
         view
         returns (bool seat, bool verifier, bool juror)
     {
-        Task storage t = s.tasks[taskId];
+        TaskData storage t = s.tasks[taskId];
         if (t.status != TaskStatus.Seating || s.commits[taskId][node].commitment != bytes32(0)) {
             return (false, false, false);
         }
@@ -149,7 +152,7 @@ library TaskCommits {
     // ------------------------------------------------------------------ internal
 
     /// @dev The seat rules; returns the displaced holder (zero when a seat was free).
-    function _takeSeat(Task storage t, INodeStaking staking, uint256 taskId, address node)
+    function _takeSeat(TaskData storage t, INodeStaking staking, uint256 taskId, address node)
         private
         returns (address displaced)
     {
@@ -196,6 +199,7 @@ library TaskCommits {
         Commitment storage lc = s.commits[taskId][loser];
         lc.voided = true;
         lc.bondReleased = true;
+        if (lc.validatorRole) --s.tasks[taskId].seatValidators;
         uint256 bond = lc.bond;
         staking.releaseBond(loser, bond);
         emit ITaskManager.SeatLost(taskId, loser, by);
@@ -203,7 +207,7 @@ library TaskCommits {
     }
 
     /// @dev The place of a commit after the seat window: a sampled verifier, else a juror of a disputed task.
-    function _verifierOrJuror(Task storage t, INodeStaking staking, uint256 taskId, address node)
+    function _verifierOrJuror(TaskData storage t, INodeStaking staking, uint256 taskId, address node)
         private
         returns (uint8)
     {
@@ -228,7 +232,7 @@ library TaskCommits {
 
     /// @dev The bond the commit locks: the task's bond (refused when the unlocked stake is smaller), or for a juror
     ///      min(bond, unlocked) (refused below the task's minCommitBond).
-    function _bondFor(Task storage t, INodeStaking staking, uint256 taskId, address node, uint8 place)
+    function _bondFor(TaskData storage t, INodeStaking staking, uint256 taskId, address node, uint8 place)
         private
         view
         returns (uint256)
@@ -246,7 +250,7 @@ library TaskCommits {
     }
 
     /// @dev Whether a seat commit by `node` would be accepted now.
-    function _seatOpen(TaskState storage s, Task storage t, INodeStaking staking, uint256 taskId, address node)
+    function _seatOpen(TaskState storage s, TaskData storage t, INodeStaking staking, uint256 taskId, address node)
         private
         view
         returns (bool)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Task, TaskRequest, TaskState, TaskStatus, Params} from "../types/TaskTypes.sol";
+import {TaskData, TaskRequest, TaskState, TaskStatus, Params} from "../types/TaskTypes.sol";
 import {Model} from "../types/ModelTypes.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {INodeStaking} from "../interfaces/INodeStaking.sol";
@@ -40,7 +40,7 @@ library TaskLifecycle {
         if (w == 0) revert ITaskManager.TaskManagerInvalidRequest("reward");
 
         taskId = ++s.taskCount;
-        Task storage t = s.tasks[taskId];
+        TaskData storage t = s.tasks[taskId];
         t.requester = msg.sender;
         t.disputer = req.disputer;
         t.modelId = req.modelId;
@@ -67,7 +67,7 @@ library TaskLifecycle {
     /// @dev Reverts TaskManagerNotRequester, TaskManagerTooEarly(taskId, seatDeadline), TaskManagerSeatsCommitted.
     ///      Emits TaskCancelled. Returns the escrow that TaskManager sends back at once.
     function cancel(TaskState storage s, uint256 taskId) external returns (address requester, uint256 refund) {
-        Task storage t = TaskDraws.openTask(s, taskId);
+        TaskData storage t = TaskDraws.openTask(s, taskId);
         requester = t.requester;
         if (msg.sender != requester) revert ITaskManager.TaskManagerNotRequester(taskId, msg.sender);
         if (block.timestamp < t.seatDeadline) revert ITaskManager.TaskManagerTooEarly(taskId, t.seatDeadline);
@@ -81,7 +81,7 @@ library TaskLifecycle {
     /// @notice Draw the sampled verifiers: anyone, once, in [seatDeadline, verifyDeadline), after a seat commit.
     /// @dev Emits VerifiersDrawn. Reverts TaskManagerTooEarly/TooLate, TaskManagerAlreadyDrawn, TaskManagerNoSeatCommitted.
     function drawVerifiers(TaskState storage s, uint256 taskId) external {
-        Task storage t = TaskDraws.openTask(s, taskId);
+        TaskData storage t = TaskDraws.openTask(s, taskId);
         if (block.timestamp < t.seatDeadline) revert ITaskManager.TaskManagerTooEarly(taskId, t.seatDeadline);
         if (block.timestamp >= t.verifyDeadline) revert ITaskManager.TaskManagerTooLate(taskId, t.verifyDeadline);
         if (t.verifierSeedBlock != 0) revert ITaskManager.TaskManagerAlreadyDrawn(taskId);
@@ -95,7 +95,7 @@ library TaskLifecycle {
     /// @dev Emits (VerifiersDrawn,) TaskDisputed. Reverts TaskManagerNotDisputer, TaskManagerTooEarly/TooLate,
     ///      TaskManagerAlreadyDisputed, TaskManagerNoSeatCommitted.
     function dispute(TaskState storage s, uint256 taskId) external returns (uint256 bond) {
-        Task storage t = TaskDraws.openTask(s, taskId);
+        TaskData storage t = TaskDraws.openTask(s, taskId);
         if (msg.sender != t.requester && (t.disputer == address(0) || msg.sender != t.disputer)) {
             revert ITaskManager.TaskManagerNotDisputer(taskId, msg.sender);
         }
@@ -129,7 +129,7 @@ library TaskLifecycle {
         }
     }
 
-    function _copyParams(Task storage t, Params memory p) private {
+    function _copyParams(TaskData storage t, Params memory p) private {
         uint64 createdAt = uint64(block.timestamp);
         t.createdAt = createdAt;
         t.seatDeadline = createdAt + p.seatWindow;
@@ -148,7 +148,7 @@ library TaskLifecycle {
         t.minCommitBond = p.minCommitBond;
     }
 
-    function _emitCreated(uint256 taskId, Task storage t, TaskRequest calldata req) private {
+    function _emitCreated(uint256 taskId, TaskData storage t, TaskRequest calldata req) private {
         emit ITaskManager.TaskCreated(
             taskId,
             msg.sender,

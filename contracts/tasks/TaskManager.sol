@@ -10,7 +10,7 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {
-    Task, TaskRequest, SignedCommit, TaskStatus, TaskState, Params, Commitment, HashTally
+    Task, TaskData, TaskRequest, SignedCommit, TaskStatus, TaskState, Params, Commitment, HashTally
 } from "../types/TaskTypes.sol";
 import {ITaskManager} from "../interfaces/ITaskManager.sol";
 import {INodeStaking} from "../interfaces/INodeStaking.sol";
@@ -202,7 +202,7 @@ contract TaskManager is ITaskManager, Ownable2Step, ReentrancyGuard, EIP712 {
     ///      (reverting with TaskManagerInsufficientGas unless the 63/64 rule leaves it that much). A callback with
     ///      no code, or one that fails, emits CallbackFailed with at most 256 bytes of its revert data.
     function deliver(uint256 taskId, bytes calldata output) external nonReentrant {
-        Task storage t = _s.tasks[taskId];
+        TaskData storage t = _s.tasks[taskId];
         if (t.status != TaskStatus.Finalized) revert TaskManagerNotFinalized(taskId);
         if (t.delivered) revert TaskManagerAlreadyDelivered(taskId);
         bytes32 h = keccak256(output);
@@ -379,13 +379,13 @@ contract TaskManager is ITaskManager, Ownable2Step, ReentrancyGuard, EIP712 {
 
     /// @inheritdoc ITaskManager
     function getTask(uint256 taskId) external view returns (Task memory t) {
-        t = _s.tasks[taskId];
+        t = _toTask(_s.tasks[taskId]);
         t.status = statusOf(taskId);
     }
 
     /// @inheritdoc ITaskManager
     function statusOf(uint256 taskId) public view returns (TaskStatus) {
-        Task storage t = _s.tasks[taskId];
+        TaskData storage t = _s.tasks[taskId];
         TaskStatus st = t.status;
         if (st != TaskStatus.Seating) return st;
         if (block.timestamp < t.seatDeadline) return TaskStatus.Seating;
@@ -566,6 +566,69 @@ contract TaskManager is ITaskManager, Ownable2Step, ReentrancyGuard, EIP712 {
     function _create(TaskRequest calldata req) private returns (uint256 taskId) {
         taskId = TaskLifecycle.create(_s, _registry, _staking, req);
         _token.safeTransferFrom(msg.sender, address(this), req.reward);
+    }
+
+    /// @dev The stored task as the `Task` that `getTask` returns (same fields, another packing).
+    function _toTask(TaskData storage d) private view returns (Task memory t) {
+        t.requester = d.requester;
+        t.createdAt = d.createdAt;
+        t.redundancy = d.redundancy;
+        t.status = d.status;
+        t.delivered = d.delivered;
+        t.disputer = d.disputer;
+        t.seatDeadline = d.seatDeadline;
+        t.modelId = d.modelId;
+        t.inputHash = d.inputHash;
+        t.resultKey = d.resultKey;
+        t.callback = d.callback;
+        t.callbackGasLimit = d.callbackGasLimit;
+        t.verifyDeadline = d.verifyDeadline;
+        t.disputeDeadline = d.disputeDeadline;
+        t.commitDeadline = d.commitDeadline;
+        t.revealDeadline = d.revealDeadline;
+        t.seatStep = d.seatStep;
+        t.seatFactor = d.seatFactor;
+        t.expectedVerifiers = d.expectedVerifiers;
+        t.jurySize = d.jurySize;
+        t.verifierFeeBps = d.verifierFeeBps;
+        t.royaltyBps = d.royaltyBps;
+        t.slashBps = d.slashBps;
+        t.noRevealSlashBps = d.noRevealSlashBps;
+        t.liquidatorBountyBps = d.liquidatorBountyBps;
+        t.computeCount = d.computeCount;
+        t.modelOwner = d.modelOwner;
+        t.validatorCount = d.validatorCount;
+        t.reward = d.reward;
+        t.workerShare = d.workerShare;
+        t.minCommitBond = d.minCommitBond;
+        t.bond = d.bond;
+        t.seatSeedBlock = d.seatSeedBlock;
+        t.verifierSeedBlock = d.verifierSeedBlock;
+        t.jurySeedBlock = d.jurySeedBlock;
+        t.disputedAt = d.disputedAt;
+        t.seatSeed = d.seatSeed;
+        t.verifierSeed = d.verifierSeed;
+        t.jurySeed = d.jurySeed;
+        t.disputeBondPayer = d.disputeBondPayer;
+        t.disputed = d.disputed;
+        t.committedVerifiers = d.committedVerifiers;
+        t.committedJurors = d.committedJurors;
+        t.disputeBond = d.disputeBond;
+        t.liveCommitments = d.liveCommitments;
+        t.revealedCount = d.revealedCount;
+        t.revealedSeats = d.revealedSeats;
+        t.revealedVerifiers = d.revealedVerifiers;
+        t.seatHolders = d.seatHolders;
+        t.leader = d.leader;
+        t.n = d.n;
+        t.m = d.m;
+        t.tied = d.tied;
+        t.payMode = d.payMode;
+        t.acceptedOutputHash = d.acceptedOutputHash;
+        t.verifierPay = d.verifierPay;
+        t.bondShare = d.bondShare;
+        t.perWinner = d.perWinner;
+        t.slashRemainder = d.slashRemainder;
     }
 
     /// @dev Reverts TaskManagerSignatureExpired or TaskManagerInvalidSigner.

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {
-    Task,
+    TaskData,
     TaskState,
     TaskStatus,
     Commitment,
@@ -26,9 +26,9 @@ import {TaskDraws} from "../libraries/TaskDraws.sol";
 library TaskSettlement {
     /// @notice Apply the consensus rule and credit the task's money (anyone, at or after revealDeadline).
     /// @dev Emits TaskFinalized or TaskUnresolved. Reverts TaskManagerTooEarly(taskId, revealDeadline) and
-    ///      TaskDraws.openTask's errors. Loops only over the seat holders (≤ maxRedundancy ≤ 10).
+    ///      TaskDraws.openTask's errors. O(1): p of §5 is the seatValidators counter + committedVerifiers.
     function finalize(TaskState storage s, uint256 taskId) external {
-        Task storage t = TaskDraws.openTask(s, taskId);
+        TaskData storage t = TaskDraws.openTask(s, taskId);
         if (block.timestamp < t.revealDeadline) revert ITaskManager.TaskManagerTooEarly(taskId, t.revealDeadline);
         bool disputed = t.disputed;
         uint256 n = t.n;
@@ -37,7 +37,11 @@ library TaskSettlement {
         uint256 activeOfVote;
         if (disputed) {
             activeOfVote = Consensus.voteSize(
-                t.seatHolders.length, t.committedVerifiers, t.jurySize, t.validatorCount, _validatorsCalled(s, t, taskId)
+                t.seatHolders.length,
+                t.committedVerifiers,
+                t.jurySize,
+                t.validatorCount,
+                uint256(t.seatValidators) + t.committedVerifiers
             );
         }
         if (Consensus.accepts(disputed, n, m, tied, activeOfVote)) {
@@ -60,7 +64,7 @@ library TaskSettlement {
         external
         returns (uint256 amount)
     {
-        Task storage t = TaskDraws.settledTask(s, taskId);
+        TaskData storage t = TaskDraws.settledTask(s, taskId);
         Commitment storage c = s.commits[taskId][node];
         if (!_isPaid(t, c)) revert ITaskManager.TaskManagerNothingToClaim(taskId, node);
         if (!c.claimed) {
@@ -86,7 +90,7 @@ library TaskSettlement {
     /// @dev Reverts TaskManagerNotSettled, TaskManagerNoCommitment, TaskManagerCommitmentVoided,
     ///      TaskManagerBondReleased, TaskManagerBondAtRisk.
     function release(TaskState storage s, INodeStaking staking, uint256 taskId, address node) external {
-        Task storage t = TaskDraws.settledTask(s, taskId);
+        TaskData storage t = TaskDraws.settledTask(s, taskId);
         Commitment storage c = s.commits[taskId][node];
         if (c.commitment == bytes32(0)) revert ITaskManager.TaskManagerNoCommitment(taskId, node);
         if (c.voided) revert ITaskManager.TaskManagerCommitmentVoided(taskId, node);
@@ -104,7 +108,7 @@ library TaskSettlement {
     /// @dev Emits Liquidated. Reverts TaskManagerNotSettled, TaskManagerSelfLiquidation,
     ///      TaskManagerAlreadyLiquidated, TaskManagerNotLiquidatable, TaskManagerJurorExcused.
     function liquidate(TaskState storage s, INodeStaking staking, uint256 taskId, address node) external {
-        Task storage t = TaskDraws.settledTask(s, taskId);
+        TaskData storage t = TaskDraws.settledTask(s, taskId);
         if (msg.sender == node) revert ITaskManager.TaskManagerSelfLiquidation(taskId, node);
         if (s.liquidated[taskId][node]) revert ITaskManager.TaskManagerAlreadyLiquidated(taskId, node);
         (uint256 bond, uint256 bps, bool wrongHash) = _liability(s, t, staking, taskId, node);
@@ -136,7 +140,7 @@ library TaskSettlement {
         view
         returns (bool)
     {
-        Task storage t = s.tasks[taskId];
+        TaskData storage t = s.tasks[taskId];
         if (t.status != TaskStatus.Finalized && t.status != TaskStatus.Unresolved) return false;
         if (s.liquidated[taskId][node]) return false;
         Commitment storage c = s.commits[taskId][node];
@@ -151,7 +155,7 @@ library TaskSettlement {
     // ------------------------------------------------------------------ internal
 
     /// @dev What a liquidation of `node` takes: (bond, bps, whether it revealed a wrong hash); reverts when nothing.
-    function _liability(TaskState storage s, Task storage t, INodeStaking staking, uint256 taskId, address node)
+    function _liability(TaskState storage s, TaskData storage t, INodeStaking staking, uint256 taskId, address node)
         private
         returns (uint256 bond, uint256 bps, bool wrongHash)
     {
@@ -177,7 +181,7 @@ library TaskSettlement {
 
     /// @dev A live commitment's bond is at risk while it can still be liquidated: never revealed, or revealed a hash
     ///      other than R in a Finalized disputed task; and not liquidated yet.
-    function _atRisk(TaskState storage s, Task storage t, Commitment storage c, uint256 taskId, address node)
+    function _atRisk(TaskState storage s, TaskData storage t, Commitment storage c, uint256 taskId, address node)
         private
         view
         returns (bool)
@@ -188,7 +192,7 @@ library TaskSettlement {
     }
 
     /// @dev The bounty goes to a caller that revealed R, or to the requester/disputer against a wrong reveal.
-    function _bountyDue(TaskState storage s, Task storage t, uint256 taskId, bool wrongHash)
+    function _bountyDue(TaskState storage s, TaskData storage t, uint256 taskId, bool wrongHash)
         private
         view
         returns (bool)
@@ -199,26 +203,16 @@ library TaskSettlement {
     }
 
     /// @dev Whether `c` is a live, revealed commitment whose hash the settlement pays.
-    function _isPaid(Task storage t, Commitment storage c) private view returns (bool) {
+    function _isPaid(TaskData storage t, Commitment storage c) private view returns (bool) {
         if (c.commitment == bytes32(0) || c.voided || !c.revealed) return false;
         uint8 mode = t.payMode;
         return mode == PAY_ANY || (mode == PAY_LEADER && c.outputHash == t.leader);
     }
 
-    /// @dev p of §5: live seat holders that held the VALIDATOR role when they committed + committed sampled verifiers.
-    function _validatorsCalled(TaskState storage s, Task storage t, uint256 taskId) private view returns (uint256 p) {
-        address[] storage seats = t.seatHolders;
-        uint256 len = seats.length;
-        for (uint256 i = 0; i < len; ++i) {
-            if (s.commits[taskId][seats[i]].validatorRole) ++p;
-        }
-        p += t.committedVerifiers;
-    }
-
     /// @dev §6 Finalized: royalty to the model owner, w to each worker that revealed R (claimed later), the other
     ///      seats' shares and the division remainder to the requester, min(w, fee / v) to each verifier and juror
     ///      that revealed R, the rest of the fee to the pool; the dispute bond forfeited iff groundless.
-    function _settleFinalized(TaskState storage s, Task storage t, uint256 taskId) private {
+    function _settleFinalized(TaskState storage s, TaskData storage t, uint256 taskId) private {
         (uint256 royalty, uint256 fee, uint256 w, uint256 rem) =
             Payouts.split(t.reward, t.royaltyBps, t.verifierFeeBps, t.redundancy);
         HashTally storage r = s.tallies[taskId][t.leader];
@@ -242,7 +236,7 @@ library TaskSettlement {
 
     /// @dev §6 Unresolved: undisputed with a reveal pays the work; disputed with an untied leader pays the leader's
     ///      workers, verifiers and jurors and refunds the rest; otherwise everything is refunded.
-    function _settleUnresolved(TaskState storage s, Task storage t, uint256 taskId) private {
+    function _settleUnresolved(TaskState storage s, TaskData storage t, uint256 taskId) private {
         uint256 reward = t.reward;
         (uint256 royalty, uint256 fee, uint256 w, uint256 rem) =
             Payouts.split(reward, t.royaltyBps, t.verifierFeeBps, t.redundancy);

@@ -118,6 +118,85 @@ struct Task {
     uint128 slashRemainder;
 }
 
+/// @notice How TaskManager stores a task: the fields of `Task` (same names and meanings), packed differently so that
+///         the hot paths write fewer slots; plus `seatValidators`. Internal only: `getTask` returns a `Task`.
+struct TaskData {
+    // slot: who, when, what state
+    address requester;
+    uint64 createdAt;
+    uint8 redundancy;
+    TaskStatus status;
+    bool delivered;
+    uint8 seatValidators; // live seat holders that held the VALIDATOR role when they committed (p of §5, seats)
+    // slot
+    address disputer;
+    uint64 seatDeadline;
+    bytes32 modelId;
+    bytes32 inputHash;
+    bytes32 resultKey;
+    // slot
+    address callback;
+    uint32 callbackGasLimit;
+    uint64 verifyDeadline;
+    // slot: the other deadlines and the copied seat step
+    uint64 disputeDeadline;
+    uint64 commitDeadline;
+    uint64 revealDeadline;
+    uint64 seatStep;
+    // slot: parameters copied at creation (a later change never applies to this task) and the snapshot C
+    uint32 seatFactor;
+    uint32 expectedVerifiers;
+    uint32 jurySize;
+    uint16 verifierFeeBps;
+    uint16 royaltyBps;
+    uint16 slashBps;
+    uint16 noRevealSlashBps;
+    uint16 liquidatorBountyBps;
+    uint64 computeCount;
+    // slot: the royalty's payee and the snapshot V
+    address modelOwner;
+    uint64 validatorCount;
+    // slots: amounts
+    uint128 reward;
+    uint128 workerShare;
+    uint128 minCommitBond;
+    uint128 bond;
+    // slot: the blocks whose successors' hashes fix the seeds (0: not asked for), and the dispute's time
+    uint64 seatSeedBlock;
+    uint64 verifierSeedBlock;
+    uint64 jurySeedBlock;
+    uint64 disputedAt;
+    // seeds: zero until stored
+    bytes32 seatSeed;
+    bytes32 verifierSeed;
+    bytes32 jurySeed;
+    // slot: the dispute and commit counts
+    address disputeBondPayer;
+    bool disputed;
+    uint32 committedVerifiers;
+    uint32 committedJurors;
+    // slot
+    uint128 disputeBond;
+    uint32 liveCommitments;
+    uint32 revealedCount;
+    uint32 revealedSeats;
+    uint32 revealedVerifiers;
+    // live seat holders (voided seats are replaced in place)
+    address[] seatHolders;
+    // tally (PROTOCOL.md §5): the leading hash, its votes n, the other reveals m, whether the lead is tied
+    bytes32 leader;
+    uint32 n;
+    uint32 m;
+    bool tied;
+    uint8 payMode;
+    uint128 verifierPay; // in the tally's slot: finalize writes no fresh slot for it
+    bytes32 acceptedOutputHash;
+    // settlement (set at finalize; perWinner and slashRemainder grow with liquidations)
+    uint128 bondShare;
+    uint128 perWinner;
+    uint128 slashRemainder;
+}
+
 /// @notice One node's commitment in one task.
 struct Commitment {
     bytes32 commitment;
@@ -166,7 +245,7 @@ struct TaskState {
     uint256 taskCount;
     uint256 pool;
     Params params;
-    mapping(uint256 taskId => Task) tasks;
+    mapping(uint256 taskId => TaskData) tasks;
     mapping(uint256 taskId => mapping(address node => Commitment)) commits;
     mapping(uint256 taskId => mapping(bytes32 outputHash => HashTally)) tallies;
     mapping(uint256 taskId => mapping(address node => bool)) liquidated;
