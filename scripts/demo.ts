@@ -49,7 +49,10 @@ const { values: flags } = parseArgs({
   options: { keep: { type: "boolean", default: false }, port: { type: "string" }, help: { type: "boolean" } },
 });
 if (flags.help) {
-  console.log("Usage: npm run demo [-- --keep] [-- --port 8545]\n\n" + (await import("node:fs")).readFileSync(import.meta.filename, "utf8").split("*/")[0]);
+  console.log(
+    "Usage: npm run demo [-- --keep] [-- --port 8545]\n\n" +
+      (await import("node:fs")).readFileSync(import.meta.filename, "utf8").split("*/")[0],
+  );
   process.exit(0);
 }
 
@@ -65,17 +68,23 @@ const yellow = (s: string) => paint("33", s);
 const clock = () => dim(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s]`);
 const say = (s: string) => console.log(`${clock()} ${s}`);
 const step = (n: number, s: string) => console.log(`\n${clock()} ${bold(`${n}. ${s}`)}`);
-const omnit = (wei: bigint) => Number(formatUnits(wei, 18)).toLocaleString("en-US", { maximumFractionDigits: 4 });
+const omnit = (wei: bigint) =>
+  Number(formatUnits(wei, 18)).toLocaleString("en-US", { maximumFractionDigits: 4 });
 const short = (a: string) => `${a.slice(0, 6)}…${a.slice(-4)}`;
 
 const names = new Map<string, string>();
 const nameOf = (a: Address) => names.get(a.toLowerCase()) ?? short(a);
-for (const i of COMPUTE) names.set(devAddress(i).toLowerCase(), i === CHEATER ? `compute-${i} (cheater)` : `compute-${i}`);
+for (const i of COMPUTE)
+  names.set(devAddress(i).toLowerCase(), i === CHEATER ? `compute-${i} (cheater)` : `compute-${i}`);
 for (const i of VERIFIERS) names.set(devAddress(i).toLowerCase(), `verifier-${i}`);
 names.set(devAddress(REQUESTER).toLowerCase(), "requester");
 names.set(devAddress(MODEL_OWNER).toLowerCase(), "model owner");
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 90_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -115,9 +124,13 @@ async function ensureRedis(): Promise<void> {
     );
   }
   say("no Redis on 127.0.0.1:6379: starting redis-server (in memory, no persistence)");
-  spawnSync("redis-server", ["--daemonize", "yes", "--bind", "127.0.0.1", "--port", "6379", "--save", "", "--appendonly", "no"], {
-    stdio: "ignore",
-  });
+  spawnSync(
+    "redis-server",
+    ["--daemonize", "yes", "--bind", "127.0.0.1", "--port", "6379", "--save", "", "--appendonly", "no"],
+    {
+      stdio: "ignore",
+    },
+  );
   await waitFor("redis-server to answer", async () => redisAnswers(), 10_000);
 }
 
@@ -132,7 +145,10 @@ async function wipeRedisDb(): Promise<void> {
 // ---------- build ----------
 function build(): Promise<void> {
   return new Promise((res, rej) => {
-    const child = spawn("npx", ["hardhat", "build", "--no-tests"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("npx", ["hardhat", "build", "--no-tests"], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
@@ -150,7 +166,10 @@ async function shutdown(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  console.log(bold("OmniTensor demo") + dim("  (a local chain, real contracts, a real ONNX model, 6 bots, one cheater)"));
+  console.log(
+    bold("OmniTensor demo") +
+      dim("  (a local chain, real contracts, a real ONNX model, 6 bots, one cheater)"),
+  );
 
   step(1, "Infrastructure");
   await ensureRedis();
@@ -180,18 +199,31 @@ async function main(): Promise<void> {
     ...COMPUTE.map((index) => ({ index, roles: 1, stake: STAKE })),
     ...VERIFIERS.map((index) => ({ index, roles: 2, stake: STAKE })),
   ]);
-  const treasury = await OmniTensorClient.connect({ rpcUrl: chain.rpcUrl, privateKey: devKey(0), deployment: d, pollingIntervalMs: 50 });
+  const treasury = await OmniTensorClient.connect({
+    rpcUrl: chain.rpcUrl,
+    privateKey: devKey(0),
+    deployment: d,
+    pollingIntervalMs: 50,
+  });
   await transfer(treasury, devAddress(REQUESTER), parseEther("100"));
   say(`4 compute nodes (role 1) and 2 validator nodes (role 2) staked; the requester holds 100 OMNIT`);
   const model = knownModel("silero-vad");
-  const owner = await OmniTensorClient.connect({ rpcUrl: chain.rpcUrl, privateKey: devKey(MODEL_OWNER), deployment: d, pollingIntervalMs: 50 });
+  const owner = await OmniTensorClient.connect({
+    rpcUrl: chain.rpcUrl,
+    privateKey: devKey(MODEL_OWNER),
+    deployment: d,
+    pollingIntervalMs: 50,
+  });
   const { modelId } = await owner.registerModel({
     onnxSha256: model.sha256,
     uri: `file://${model.path}`,
     spec: model.specJson,
     royaltyBps: 500,
   });
-  const origin = typeof model.origin === "string" ? model.origin : `npm ${model.origin.package} ${model.origin.version}, ${model.origin.licence}`;
+  const origin =
+    typeof model.origin === "string"
+      ? model.origin
+      : `npm ${model.origin.package} ${model.origin.version}, ${model.origin.licence}`;
   say(`model Silero VAD (${origin})`);
   say(dim(`  sha256 ${model.sha256}  modelId ${modelId}  royalty 5%`));
 
@@ -218,19 +250,35 @@ async function main(): Promise<void> {
         },
         { OMNITENSOR_ALLOW_CHEAT: i === CHEATER ? "1" : "0" },
       );
-      const logDestination = pino.destination({ dest: join(LOG_DIR, `bot${i}.log`), sync: false, mkdir: true });
+      const logDestination = pino.destination({
+        dest: join(LOG_DIR, `bot${i}.log`),
+        sync: false,
+        mkdir: true,
+      });
       workers.push(await startWorker(config, { logDestination, connectTimeoutMs: 30_000 }));
     }),
   );
   await Promise.all(workers.map((w) => w.caughtUp));
-  say(`bots up: ${COMPUTE.map((i) => nameOf(devAddress(i))).join(", ")}, ${VERIFIERS.map((i) => nameOf(devAddress(i))).join(", ")}`);
+  say(
+    `bots up: ${COMPUTE.map((i) => nameOf(devAddress(i))).join(", ")}, ${VERIFIERS.map((i) => nameOf(devAddress(i))).join(", ")}`,
+  );
   say(dim(`  logs: ${LOG_DIR}/bot<N>.log`));
   // A block every second, so seeds (fixed by the block after a call) appear without traffic.
   await rpc(chain.rpcUrl, "evm_setIntervalMining", [1000]);
 
   step(5, `Create a task: ${REWARD} OMNIT, 4 seats, input sealed to the requester's key`);
-  const requester = await OmniTensorClient.connect({ rpcUrl: chain.rpcUrl, privateKey: devKey(REQUESTER), deployment: d, pollingIntervalMs: 100 });
-  const created = await requester.createTask({ modelId, input: model.sampleInput(1), reward: REWARD, redundancy: 4 });
+  const requester = await OmniTensorClient.connect({
+    rpcUrl: chain.rpcUrl,
+    privateKey: devKey(REQUESTER),
+    deployment: d,
+    pollingIntervalMs: 100,
+  });
+  const created = await requester.createTask({
+    modelId,
+    input: model.sampleInput(1),
+    reward: REWARD,
+    redundancy: 4,
+  });
   const taskId = created.taskId;
   say(`task #${taskId} created with one transaction (EIP-2612 permit); escrow ${REWARD} OMNIT`);
   const task = () => requester.getTask(taskId);
@@ -242,7 +290,9 @@ async function main(): Promise<void> {
     onCommitment: (r) => {
       if (seen.has(r.node.toLowerCase())) return;
       seen.set(r.node.toLowerCase(), r);
-      const verdict = r.ok ? green("sealed output opened, commitment checks") : red(`bad: ${r.problem ?? "fails its check"}`);
+      const verdict = r.ok
+        ? green("sealed output opened, commitment checks")
+        : red(`bad: ${r.problem ?? "fails its check"}`);
       say(`  ${nameOf(r.node).padEnd(22)} committed → ${verdict}, outputHash ${short(r.outputHash ?? "0x")}`);
     },
     fromBlock: BigInt(d.startBlock),
@@ -258,14 +308,17 @@ async function main(): Promise<void> {
   await waitFor("6 opened outputs", async () => seen.size === 6 || undefined);
   const reports = [...seen.values()];
   const hashes = new Map<string, string[]>();
-  for (const r of reports) hashes.set(r.outputHash ?? "?", [...(hashes.get(r.outputHash ?? "?") ?? []), nameOf(r.node)]);
+  for (const r of reports)
+    hashes.set(r.outputHash ?? "?", [...(hashes.get(r.outputHash ?? "?") ?? []), nameOf(r.node)]);
   for (const [h, who] of hashes) say(`  output ${short(h)}: ${who.join(", ")}`);
 
   step(7, "The requester's outputs disagree: it disputes (bond = reward) and a jury is called");
   if (!outputsDisagree(reports)) throw new Error("expected the cheater's output to disagree");
   await requester.dispute(taskId);
   info = await task();
-  say(`${yellow("disputed")}: bond ${omnit(info.disputeBond)} OMNIT escrowed; the §5 rule will judge: n > min(10·m, 66% of the nodes called)`);
+  say(
+    `${yellow("disputed")}: bond ${omnit(info.disputeBond)} OMNIT escrowed; the §5 rule will judge: n > min(10·m, 66% of the nodes called)`,
+  );
 
   step(8, "Time travel to the reveal window (20 h – 24 h): every node reveals");
   await warpTo(chain.rpcUrl, info.commitDeadline);
@@ -277,24 +330,35 @@ async function main(): Promise<void> {
   await warpTo(chain.rpcUrl, info.revealDeadline);
   await waitFor("finalized", async () => (await task()).status === "Finalized");
   info = await task();
-  say(`${green("Finalized")}: output ${short(info.acceptedOutputHash)} accepted (n = ${info.n} > min(10·${info.m}, 66% of the vote))`);
+  say(
+    `${green("Finalized")}: output ${short(info.acceptedOutputHash)} accepted (n = ${info.n} > min(10·${info.m}, 66% of the vote))`,
+  );
   const liq = await waitFor("the liquidation", async () => {
     const logs = await requester.ctx.publicClient.getLogs({
       address: d.contracts.TaskManager,
-      event: parseAbiItem("event Liquidated(uint256 indexed taskId, address indexed node, uint256 amount, address indexed liquidator)"),
+      event: parseAbiItem(
+        "event Liquidated(uint256 indexed taskId, address indexed node, uint256 amount, address indexed liquidator)",
+      ),
       args: { taskId },
       fromBlock: BigInt(d.startBlock),
     });
     return logs[0];
   });
-  say(`${red("Liquidated")} ${nameOf(liq.args.node!)}: ${omnit(liq.args.amount!)} OMNIT slashed (by ${nameOf(liq.args.liquidator!)}), paid to the nodes that were right`);
+  say(
+    `${red("Liquidated")} ${nameOf(liq.args.node!)}: ${omnit(liq.args.amount!)} OMNIT slashed (by ${nameOf(liq.args.liquidator!)}), paid to the nodes that were right`,
+  );
   await waitFor("delivery", async () => (await task()).delivered);
   say(`result delivered on chain (ResultDelivered; a dApp callback would receive it)`);
   const honest = [1, 2, 3, ...VERIFIERS].map(devAddress);
   await waitFor(
     "claims and withdrawals",
     async () => {
-      for (const a of honest) if ((await requester.creditOf(a)) !== 0n || (await balanceOf(requester, d, a)) <= before.get(a)!.wallet) return false;
+      for (const a of honest)
+        if (
+          (await requester.creditOf(a)) !== 0n ||
+          (await balanceOf(requester, d, a)) <= before.get(a)!.wallet
+        )
+          return false;
       return true;
     },
     60_000,
@@ -304,7 +368,9 @@ async function main(): Promise<void> {
 
   step(10, "Summary: OMNIT before → after");
   const after = await snapshot(requester, d);
-  const rows: string[][] = [["account", "wallet+credit before", "wallet+credit after", "stake before", "stake after", "change"]];
+  const rows: string[][] = [
+    ["account", "wallet+credit before", "wallet+credit after", "stake before", "stake after", "change"],
+  ];
   for (const [addr, b] of before) {
     const a = after.get(addr)!;
     const delta = a.wallet + a.stake - b.wallet - b.stake;
@@ -313,7 +379,12 @@ async function main(): Promise<void> {
   }
   printTable(rows);
   const credit = await requester.creditOf(devAddress(REQUESTER));
-  if (credit > 0n) say(dim(`of the requester's ${omnit(after.get(devAddress(REQUESTER))!.wallet)} OMNIT, ${omnit(credit)} is credit to withdraw (its dispute bond back, unpaid seats)`));
+  if (credit > 0n)
+    say(
+      dim(
+        `of the requester's ${omnit(after.get(devAddress(REQUESTER))!.wallet)} OMNIT, ${omnit(credit)} is credit to withdraw (its dispute bond back, unpaid seats)`,
+      ),
+    );
   console.log(
     `\n${green("✔")} ${bold("done")} in ${((Date.now() - t0) / 1000).toFixed(0)} s: the cheater lost its stake; honest nodes were paid.`,
   );
@@ -321,7 +392,11 @@ async function main(): Promise<void> {
 
 // ---------- small chain helpers ----------
 async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const r = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
   const j = (await r.json()) as { result?: unknown; error?: { message: string } };
   if (j.error) throw new Error(`${method}: ${j.error.message}`);
   return j.result;
@@ -344,8 +419,17 @@ function portFree(port: number): Promise<boolean> {
     s.once("error", () => res(true));
   });
 }
-async function balanceOf(c: OmniTensorClient, d: { contracts: { OmniToken: Address } }, a: Address): Promise<bigint> {
-  return c.ctx.publicClient.readContract({ address: d.contracts.OmniToken, abi: omniTokenAbi, functionName: "balanceOf", args: [a] });
+async function balanceOf(
+  c: OmniTensorClient,
+  d: { contracts: { OmniToken: Address } },
+  a: Address,
+): Promise<bigint> {
+  return c.ctx.publicClient.readContract({
+    address: d.contracts.OmniToken,
+    abi: omniTokenAbi,
+    functionName: "balanceOf",
+    args: [a],
+  });
 }
 async function transfer(c: OmniTensorClient, to: Address, amount: bigint): Promise<void> {
   const hash = await c.ctx.walletClient!.writeContract({
@@ -379,7 +463,13 @@ function printTable(rows: string[][]): void {
   // eslint-disable-next-line no-control-regex
   const len = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "").length;
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => len(r[c]))));
-  const line = (r: string[]) => "  " + r.map((cell, c) => (c === 0 ? cell + " ".repeat(widths[c] - len(cell)) : " ".repeat(widths[c] - len(cell)) + cell)).join("  ");
+  const line = (r: string[]) =>
+    "  " +
+    r
+      .map((cell, c) =>
+        c === 0 ? cell + " ".repeat(widths[c] - len(cell)) : " ".repeat(widths[c] - len(cell)) + cell,
+      )
+      .join("  ");
   console.log(bold(line(rows[0])));
   for (const r of rows.slice(1)) console.log(line(r));
 }
@@ -394,7 +484,9 @@ process.once("SIGTERM", interrupted);
 main()
   .then(async () => {
     if (flags.keep) {
-      say(`--keep: the chain (${chain!.rpcUrl}) and the bots keep running. Try: npx omnitensor task status 1. Ctrl-C stops.`);
+      say(
+        `--keep: the chain (${chain!.rpcUrl}) and the bots keep running. Try: npx omnitensor task status 1. Ctrl-C stops.`,
+      );
       return;
     }
     await shutdown();

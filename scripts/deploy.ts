@@ -31,7 +31,8 @@ async function firstReceiptBlock(journal: string): Promise<number | undefined> {
 
 function pick(result: Record<string, { address: Address }>, re: RegExp, name: string): Address {
   const key = Object.keys(result).find((k) => re.test(k));
-  if (!key) throw new Error(`the Ignition module returns no ${name} (keys: ${Object.keys(result).join(", ")})`);
+  if (!key)
+    throw new Error(`the Ignition module returns no ${name} (keys: ${Object.keys(result).join(", ")})`);
   return getAddress(result[key].address);
 }
 
@@ -43,7 +44,9 @@ async function main(): Promise<void> {
   const chainId = await publicClient.getChainId();
   const balance = await publicClient.getBalance({ address: deployer.account.address });
   if (balance === 0n)
-    throw new Error(`the deployer ${deployer.account.address} has no native coin on chain ${chainId}: fund it first`);
+    throw new Error(
+      `the deployer ${deployer.account.address} has no native coin on chain ${chainId}: fund it first`,
+    );
 
   const treasury = process.env.TREASURY?.trim() || deployer.account.address;
   if (!isAddress(treasury)) throw new Error(`TREASURY is not an address: "${treasury}"`);
@@ -53,7 +56,9 @@ async function main(): Promise<void> {
   // A restarted local chain keeps Ignition's journal but not the contracts: start over.
   if (LOCAL_CHAINS.has(chainId) && existsSync(ignitionDir)) {
     const prev = join(ignitionDir, "deployed_addresses.json");
-    const addrs = existsSync(prev) ? (Object.values(JSON.parse(await readFile(prev, "utf8"))) as Address[]) : [];
+    const addrs = existsSync(prev)
+      ? (Object.values(JSON.parse(await readFile(prev, "utf8"))) as Address[])
+      : [];
     const code = addrs.length ? await publicClient.getCode({ address: addrs[0] }) : undefined;
     if (!code || code === "0x") await rm(ignitionDir, { recursive: true, force: true });
   }
@@ -63,15 +68,14 @@ async function main(): Promise<void> {
   const parameters = { ...fileParams, OmniTensor: { ...(fileParams.OmniTensor ?? {}), treasury } };
 
   const before = await publicClient.getBlockNumber();
-  console.error(`Deploying OmniTensor to chain ${chainId} (${conn.networkName}) from ${deployer.account.address}`);
+  console.error(
+    `Deploying OmniTensor to chain ${chainId} (${conn.networkName}) from ${deployer.account.address}`,
+  );
   const result = (await conn.ignition.deploy(OmniTensorModule, {
     parameters,
     deploymentId,
     displayUi: !process.env.CI,
-  })) as unknown as Record<
-    string,
-    { address: Address }
-  >;
+  })) as unknown as Record<string, { address: Address }>;
 
   const startBlock = (await firstReceiptBlock(join(ignitionDir, "journal.jsonl"))) ?? Number(before) + 1;
   const deployment: Deployment = {

@@ -28,7 +28,10 @@ child.on("close", (code, signal) => {
   let failed;
   if (totalPassing.length > 0) {
     passed = totalPassing.at(-1);
-    failed = totalFailing.length > 0 ? totalFailing.at(-1) : sum(/^\s*(\d+) failing\s*$/gm).reduce((a, b) => a + b, 0);
+    failed =
+      totalFailing.length > 0
+        ? totalFailing.at(-1)
+        : sum(/^\s*(\d+) failing\s*$/gm).reduce((a, b) => a + b, 0);
   } else {
     // One runner only, or the runner stopped before its summary (a crash): count the results.
     passed = (out.match(/^\s*✔ (?!\/)/gm) ?? []).length;

@@ -17,7 +17,11 @@ const ROOT = resolve(import.meta.dirname, "..", "..");
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
   return new Promise((res) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
@@ -47,12 +51,19 @@ describe("npm run deploy (Ignition) against hardhat node", () => {
       IGNITION_DEPLOYMENT_ID: deploymentId,
       CI: "true",
     };
-    const { code, out } = await run("npx", ["hardhat", "run", "scripts/deploy.ts", "--network", "localhost"], env);
+    const { code, out } = await run(
+      "npx",
+      ["hardhat", "run", "scripts/deploy.ts", "--network", "localhost"],
+      env,
+    );
     assert.equal(code, 0, out);
 
     const raw = JSON.parse(await readFile(join(dir, `${chain.chainId}.json`), "utf8"));
     assert.equal(raw.chainId, chain.chainId);
-    assert.ok(Number.isInteger(raw.startBlock) && raw.startBlock >= 1, "startBlock is the first deploy block");
+    assert.ok(
+      Number.isInteger(raw.startBlock) && raw.startBlock >= 1,
+      "startBlock is the first deploy block",
+    );
     const d = await loadDeployment(chain.chainId, { dir, env: {} });
 
     const client = createPublicClient({ transport: http(chain.rpcUrl) });
@@ -75,11 +86,27 @@ describe("npm run deploy (Ignition) against hardhat node", () => {
       await client.readContract({ address: d.contracts.NodeStaking, abi, functionName: "taskManager" }),
       d.contracts.TaskManager,
     );
-    assert.equal(await client.readContract({ address: d.contracts.OmniToken, abi, functionName: "symbol" }), "OMNIT");
-    const treasury = await client.readContract({ address: d.contracts.TaskManager, abi, functionName: "treasury" });
-    const supply = await client.readContract({ address: d.contracts.OmniToken, abi, functionName: "totalSupply" });
     assert.equal(
-      await client.readContract({ address: d.contracts.OmniToken, abi, functionName: "balanceOf", args: [treasury] }),
+      await client.readContract({ address: d.contracts.OmniToken, abi, functionName: "symbol" }),
+      "OMNIT",
+    );
+    const treasury = await client.readContract({
+      address: d.contracts.TaskManager,
+      abi,
+      functionName: "treasury",
+    });
+    const supply = await client.readContract({
+      address: d.contracts.OmniToken,
+      abi,
+      functionName: "totalSupply",
+    });
+    assert.equal(
+      await client.readContract({
+        address: d.contracts.OmniToken,
+        abi,
+        functionName: "balanceOf",
+        args: [treasury],
+      }),
       supply,
       "the treasury (the deployer by default) holds the whole supply",
     );

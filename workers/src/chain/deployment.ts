@@ -39,7 +39,8 @@ export function parseDeployment(value: unknown, source = "deployment"): Deployme
   if (!Number.isSafeInteger(v.startBlock) || (v.startBlock as number) < 0)
     throw new DeploymentError(`${source}: field "startBlock" must be a non-negative integer`);
   const c = v.contracts as Record<string, unknown> | undefined;
-  if (typeof c !== "object" || c === null) throw new DeploymentError(`${source}: field "contracts" is missing`);
+  if (typeof c !== "object" || c === null)
+    throw new DeploymentError(`${source}: field "contracts" is missing`);
   const contracts = {} as Deployment["contracts"];
   for (const name of CONTRACT_NAMES) {
     const a = c[name];
@@ -93,6 +94,8 @@ export async function loadDeployment(
   }
   const d = parseDeployment(parsed, file);
   if (d.chainId !== chainId)
-    throw new DeploymentError(`${file}: says chainId ${d.chainId} but the RPC is chain ${chainId} (wrong network?)`);
+    throw new DeploymentError(
+      `${file}: says chainId ${d.chainId} but the RPC is chain ${chainId} (wrong network?)`,
+    );
   return d;
 }

@@ -22,7 +22,11 @@ async function load(name: string): Promise<CliCommand> {
 }
 
 async function usage(): Promise<string> {
-  const lines = ["Usage: omnitensor <command> [options]   (omnitensor <command> --help for details)", "", "Commands:"];
+  const lines = [
+    "Usage: omnitensor <command> [options]   (omnitensor <command> --help for details)",
+    "",
+    "Commands:",
+  ];
   for (const name of await listCommands()) {
     const cmd = await load(name);
     lines.push(`  ${name.replace(/-/g, " ").padEnd(22)} ${cmd.summary}`);
