@@ -46,7 +46,8 @@ async function main(): Promise<void> {
   const redis = new Redis({ host: "127.0.0.1", port: 6379, db: REDIS_DB });
   try {
     const d = await deployOmniTensor(chain.rpcUrl);
-    await fundAndStake(chain.rpcUrl, d, NODES.map((index) => ({ index, roles: 1, stake: parseEther("20000") })));
+    // Each open commitment locks a bond of max(minCommitBond = 100 OMNIT, 100 × share): 220 tasks need 22,000 OMNIT per node.
+    await fundAndStake(chain.rpcUrl, d, NODES.map((index) => ({ index, roles: 1, stake: parseEther("100000") })));
     const treasury = actor(chain.rpcUrl, d, devKey(0));
     await treasury.send(d.contracts.OmniToken, omniTokenAbi, "transfer", [devAddress(REQUESTER), parseEther("100000")]);
     const tiny = knownModel("tiny-mlp");
@@ -134,12 +135,15 @@ async function main(): Promise<void> {
     progress("waiting for every seat");
     const createdMs = Date.now() - t0;
     const lastId = firstId + BigInt(TASKS) - 1n;
-    const deadline = Date.now() + 600_000;
     let next = firstId;
-    while (next <= lastId && Date.now() < deadline) {
-      if ((await seats(next)) >= 3) next++;
-      else await new Promise((r) => setTimeout(r, 50));
+    let lastProgress = Date.now();
+    while (next <= lastId && Date.now() - lastProgress < 60_000) {
+      if ((await seats(next)) >= 3) {
+        next++;
+        lastProgress = Date.now();
+      } else await new Promise((r) => setTimeout(r, 50));
     }
+    if (next <= lastId) progress(`stalled at task ${next} (no progress for 60 s)`);
     const totalMs = Date.now() - t0;
     const done = Number(next - firstId);
     let failed = 0;

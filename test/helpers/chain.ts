@@ -113,7 +113,16 @@ export async function startHardhatNode(opts: { port?: number; logFile?: string; 
   const rpcUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   let stopped: Promise<void> | undefined;
-  const stop = () => (stopped ??= killGroup(child));
+  // Safety net: a test process that exits without calling stop() still kills the node's group.
+  const onExit = () => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  };
+  process.once("exit", onExit);
+  const stop = () => (stopped ??= killGroup(child).finally(() => process.off("exit", onExit)));
   for (;;) {
     try {
       const id = await rpc(rpcUrl, "eth_chainId");
@@ -314,23 +323,3 @@ export async function fundAndStake(rpcUrl: string, d: Deployment, nodes: NodeSet
 
 export { parseEther };
 
-let shared: Promise<LocalChain> | undefined;
-/**
- * One node shared by every caller in this process (unit tests): started on first use, its
- * process group killed when the process exits. Tests that need a fresh chain use startHardhatNode.
- */
-export function sharedHardhatNode(): Promise<LocalChain> {
-  if (!shared) {
-    shared = startHardhatNode();
-    void shared.then((c) => {
-      process.once("exit", () => {
-        try {
-          if (c.process.pid !== undefined) process.kill(-c.process.pid, "SIGKILL");
-        } catch {
-          /* gone */
-        }
-      });
-    });
-  }
-  return shared;
-}

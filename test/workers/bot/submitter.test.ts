@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import pino from "pino";
 import type { Abi, Address } from "viem";
-import { deployArtifact, devAddress, devKey, sharedHardhatNode, type LocalChain } from "../../helpers/chain.ts";
+import { deployArtifact, devAddress, devKey, startHardhatNode, type LocalChain } from "../../helpers/chain.ts";
 import { createClients } from "../../../workers/src/chain/clients.ts";
 import { Mutex, Submitter } from "../../../workers/src/chain/submitter.ts";
 import { GasCapError, TxRevertError, UnprofitableError } from "../../../workers/src/chain/errors.ts";
@@ -17,10 +17,11 @@ describe("submitter", () => {
   let token: Address;
 
   before(async () => {
-    chain = await sharedHardhatNode();
+    chain = await startHardhatNode();
     token = await deployArtifact(chain.rpcUrl, devKey(0), "OmniToken", [devAddress(0)]);
   });
   after(async () => {
+    await chain?.stop();
     
   });
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import pino from "pino";
 import { parseAbiItem, type Address, type Log } from "viem";
-import { deployArtifact, devAddress, devKey, mine, sharedHardhatNode, type LocalChain } from "../../helpers/chain.ts";
+import { deployArtifact, devAddress, devKey, mine, startHardhatNode, type LocalChain } from "../../helpers/chain.ts";
 import { createClients } from "../../../workers/src/chain/clients.ts";
 import { redisCheckpoint } from "../../../workers/src/chain/checkpoint.ts";
 import { watchLogs } from "../../../workers/src/chain/watcher.ts";
@@ -21,12 +21,13 @@ describe("watcher", () => {
   let clients: ReturnType<typeof createClients>;
 
   before(async () => {
-    chain = await sharedHardhatNode();
+    chain = await startHardhatNode();
     token = await deployArtifact(chain.rpcUrl, devKey(0), "OmniToken", [devAddress(0)]);
     clients = createClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, privateKey: devKey(0) });
     redis = new Redis({ host: "127.0.0.1", port: 6379, db: 0, lazyConnect: false });
   });
   after(async () => {
+    await chain?.stop();
     const keys = await redis.keys(`${PREFIX}*`);
     if (keys.length) await redis.del(...keys);
     await redis.quit();
@@ -94,7 +95,7 @@ describe("watcher", () => {
     await c.w.caughtUp;
     await sendTransfers(1, 3000n);
     await new Promise((r) => setTimeout(r, 300));
-    assert.equal(c.seen.length, 0, "not confirmed yet");
+    assert.equal(c.seen.length, 0, `not confirmed yet, but saw blocks ${c.seen.map((l) => l.blockNumber).join(",")} at head ${await clients.publicClient.getBlockNumber()}`);
     await mine(chain.rpcUrl, 2);
     const until = Date.now() + 5000;
     while (c.seen.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));

@@ -43,7 +43,7 @@ export function createClients(opts: { rpcUrl: string; chainId: number; privateKe
   return {
     chain,
     account,
-    publicClient: createPublicClient({ chain, transport, pollingInterval: 250 }),
+    publicClient: createPublicClient({ chain, transport, pollingInterval: 250, cacheTime: 0 }),
     walletClient: createWalletClient({ chain, transport, account }),
   };
 }

@@ -52,8 +52,10 @@ export class QueueSet {
         connection: opts.connection,
         prefix: opts.prefix,
         defaultJobOptions: {
-          attempts: opts.attempts ?? 10,
-          backoff: { type: "exponential", delay: opts.backoffMs ?? 1000 },
+          // Capped exponential backoff (see startWorkers): 100 attempts ride out an outage of over
+          // an hour without ever giving up on a reveal after a few minutes.
+          attempts: opts.attempts ?? 100,
+          backoff: { type: "capped", delay: opts.backoffMs ?? 1000 },
           removeOnComplete: { count: 5000 },
           removeOnFail: { count: 5000 },
         },
@@ -156,7 +158,15 @@ export class QueueSet {
             throw e;
           }
         },
-        { connection: this.opts.connection, prefix: this.opts.prefix, concurrency, autorun: true },
+        {
+          connection: this.opts.connection,
+          prefix: this.opts.prefix,
+          concurrency,
+          autorun: true,
+          settings: {
+            backoffStrategy: (attemptsMade: number) => Math.min(60_000, (this.opts.backoffMs ?? 1000) * 2 ** Math.min(attemptsMade - 1, 16)),
+          },
+        },
       );
       worker.on("error", (e) => common.logger.warn({ queue: step, err: e.message }, "queue worker error (Redis?)"));
       this.workers.push(worker);
