@@ -4,7 +4,31 @@
 import { spawn } from "node:child_process";
 
 const args = ["hardhat", "test", ...process.argv.slice(2)];
-const child = spawn("npx", args, { stdio: ["inherit", "pipe", "pipe"], env: process.env });
+// Its own process group, so that a hung run (a test that never ends) can be stopped whole.
+const child = spawn("npx", args, { stdio: ["inherit", "pipe", "pipe"], env: process.env, detached: true });
+const LIMIT_MIN = Number(process.env.TEST_TIMEOUT_MIN ?? 25);
+let timedOut = false;
+const watchdog = setTimeout(() => {
+  timedOut = true;
+  console.error(
+    `\nnpm test: still running after ${LIMIT_MIN} minutes: stopping it (TEST_TIMEOUT_MIN to change)`,
+  );
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    /* gone */
+  }
+}, LIMIT_MIN * 60_000);
+watchdog.unref();
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.on(sig, () => {
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      /* gone */
+    }
+  });
+}
 
 let out = "";
 // eslint-disable-next-line no-control-regex
@@ -38,7 +62,8 @@ child.on("close", (code, signal) => {
     failed = new Set([...out.matchAll(/^\s*(\d+)\) /gm)].map((m) => m[1])).size;
   }
   const skipped = sum(/^\s*(\d+) skipped\b/gm).reduce((a, b) => a + b, 0);
-  const exit = code ?? (signal ? 1 : 0);
+  clearTimeout(watchdog);
+  const exit = timedOut ? 1 : (code ?? (signal ? 1 : 0));
   if (exit !== 0 && failed === 0) failed = 1; // the runner itself failed (compile error, crash)
   console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
   process.exit(exit !== 0 ? exit : failed > 0 ? 1 : 0);
