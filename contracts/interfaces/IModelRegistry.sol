@@ -17,5 +17,7 @@ interface IModelRegistry {
     /// @notice The model, or reverts `ModelRegistryUnknownModel(modelId)`.
     function getModel(bytes32 modelId) external view returns (Model memory);
     function exists(bytes32 modelId) external view returns (bool);
+    /// @notice The model's owner and royalty (one storage slot); owner is address(0) for an unknown model.
+    function ownerAndRoyalty(bytes32 modelId) external view returns (address owner, uint16 royaltyBps);
     function modelIdOf(bytes32 onnxSha256, string calldata spec) external pure returns (bytes32);
 }

@@ -75,6 +75,15 @@ contract ModelRegistry is IModelRegistry {
         return _models[modelId].owner != address(0);
     }
 
+    /// @notice The owner and royalty of `modelId` from one storage slot (for TaskManager.createTask).
+    /// @dev    Never reverts: owner is address(0) and royaltyBps 0 for an unknown model.
+    /// @return owner the registering account, or address(0)
+    /// @return royaltyBps the owner's royalty in basis points
+    function ownerAndRoyalty(bytes32 modelId) external view returns (address owner, uint16 royaltyBps) {
+        Model storage m = _models[modelId];
+        return (m.owner, m.royaltyBps);
+    }
+
     /// @notice The id that `registerModel(onnxSha256, _, spec, _)` gives.
     function modelIdOf(bytes32 onnxSha256, string calldata spec) external pure returns (bytes32) {
         return _modelId(onnxSha256, spec);

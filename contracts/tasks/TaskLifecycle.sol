@@ -2,7 +2,6 @@
 pragma solidity ^0.8.24;
 
 import {TaskData, TaskRequest, TaskState, TaskStatus, Params} from "../types/TaskTypes.sol";
-import {Model} from "../types/ModelTypes.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {INodeStaking} from "../interfaces/INodeStaking.sol";
 import {ITaskManager} from "../interfaces/ITaskManager.sol";
@@ -34,9 +33,9 @@ library TaskLifecycle {
             revert ITaskManager.TaskManagerInvalidRequest("callbackGasLimit");
         }
         bytes32 inputHash = _inputHash(req);
-        if (!registry.exists(req.modelId)) revert ITaskManager.TaskManagerInvalidRequest("modelId");
-        Model memory model = registry.getModel(req.modelId);
-        (,, uint256 w,) = Payouts.split(req.reward, model.royaltyBps, p.verifierFeeBps, req.redundancy);
+        (address modelOwner, uint16 royaltyBps) = registry.ownerAndRoyalty(req.modelId);
+        if (modelOwner == address(0)) revert ITaskManager.TaskManagerInvalidRequest("modelId");
+        (,, uint256 w,) = Payouts.split(req.reward, royaltyBps, p.verifierFeeBps, req.redundancy);
         if (w == 0) revert ITaskManager.TaskManagerInvalidRequest("reward");
 
         taskId = ++s.taskCount;
@@ -52,8 +51,8 @@ library TaskLifecycle {
         t.status = TaskStatus.Seating;
         // reward ≤ 2^96 − 1 (checked above); w ≤ reward; bond ≤ max(2^128 − 1, 1,000 · w) < 2^128: the casts are exact.
         t.reward = uint128(req.reward);
-        t.modelOwner = model.owner;
-        t.royaltyBps = model.royaltyBps;
+        t.modelOwner = modelOwner;
+        t.royaltyBps = royaltyBps;
         t.workerShare = uint128(w);
         t.bond = uint128(Payouts.bond(p.minCommitBond, p.bondMultiplier, w));
         _copyParams(t, p);

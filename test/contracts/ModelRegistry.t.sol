@@ -97,4 +97,20 @@ contract ModelRegistryTest is Test {
         assertEq(m.royaltyBps, royalty);
         assertEq(m.spec, spec);
     }
+
+    function test_ownerAndRoyalty_returnsTheRegisteredOwnerAndRoyalty() public {
+        bytes32 id = _register(alice, SHA, SPEC, 1234);
+        (address owner, uint16 royaltyBps) = registry.ownerAndRoyalty(id);
+        assertEq(owner, alice, "owner");
+        assertEq(royaltyBps, 1234, "royaltyBps");
+        Model memory m = registry.getModel(id);
+        assertEq(owner, m.owner, "same owner as getModel");
+        assertEq(royaltyBps, m.royaltyBps, "same royalty as getModel");
+    }
+
+    function test_ownerAndRoyalty_unknownModelIsZero() public view {
+        (address owner, uint16 royaltyBps) = registry.ownerAndRoyalty(keccak256("nope"));
+        assertEq(owner, address(0), "owner");
+        assertEq(royaltyBps, 0, "royaltyBps");
+    }
 }
