@@ -11,7 +11,13 @@
 import { Writable } from "node:stream";
 import { Redis } from "ioredis";
 import { parseEther, type Hex } from "viem";
-import { deployOmniTensor, devAddress, devKey, fundAndStake, startHardhatNode } from "../test/helpers/chain.ts";
+import {
+  deployOmniTensor,
+  devAddress,
+  devKey,
+  fundAndStake,
+  startHardhatNode,
+} from "../test/helpers/chain.ts";
 import { actor, rpcCall, wipeRedis } from "../test/e2e/support.ts";
 import { omniTokenAbi, taskManagerAbi } from "../workers/src/chain/abis.ts";
 import { knownModel } from "../workers/src/inference/index.ts";
@@ -47,9 +53,16 @@ async function main(): Promise<void> {
   try {
     const d = await deployOmniTensor(chain.rpcUrl);
     // Each open commitment locks a bond of max(minCommitBond = 100 OMNIT, 100 × share): 220 tasks need 22,000 OMNIT per node.
-    await fundAndStake(chain.rpcUrl, d, NODES.map((index) => ({ index, roles: 1, stake: parseEther("100000") })));
+    await fundAndStake(
+      chain.rpcUrl,
+      d,
+      NODES.map((index) => ({ index, roles: 1, stake: parseEther("100000") })),
+    );
     const treasury = actor(chain.rpcUrl, d, devKey(0));
-    await treasury.send(d.contracts.OmniToken, omniTokenAbi, "transfer", [devAddress(REQUESTER), parseEther("100000")]);
+    await treasury.send(d.contracts.OmniToken, omniTokenAbi, "transfer", [
+      devAddress(REQUESTER),
+      parseEther("100000"),
+    ]);
     const tiny = knownModel("tiny-mlp");
     const modelId: Hex = await actor(chain.rpcUrl, d, devKey(9)).registerModel(tiny.sha256, tiny.specJson);
     await rpcCall(chain.rpcUrl, "evm_setIntervalMining", [200]);
@@ -91,10 +104,14 @@ async function main(): Promise<void> {
     }
     await Promise.all(workers.map((w) => w.caughtUp));
     const req = actor(chain.rpcUrl, d, devKey(REQUESTER));
-    await req.send(d.contracts.OmniToken, omniTokenAbi, "approve", [d.contracts.TaskManager, parseEther("100000")]);
+    await req.send(d.contracts.OmniToken, omniTokenAbi, "approve", [
+      d.contracts.TaskManager,
+      parseEther("100000"),
+    ]);
     const resultKey = generateResultKey().publicKey;
     const input = tiny.sampleInput(1);
-    const seats = async (id: bigint) => ((await req.tm<{ seatHolders: readonly unknown[] }>("getTask", [id])).seatHolders.length);
+    const seats = async (id: bigint) =>
+      (await req.tm<{ seatHolders: readonly unknown[] }>("getTask", [id])).seatHolders.length;
     const create = () =>
       req.send(d.contracts.TaskManager, taskManagerAbi, "createTask", [
         {
@@ -156,11 +173,20 @@ async function main(): Promise<void> {
     const keys = (await redis.keys(`${PREFIX}*`)).length;
 
     const rows = [
-      ["TaskCreated → commit sent, model run excluded (p50 / p95 / max)", `${pct(lat, 50).toFixed(1)} / ${pct(lat, 95).toFixed(1)} / ${Math.max(...lat).toFixed(1)} ms (${lat.length} commits)`],
+      [
+        "TaskCreated → commit sent, model run excluded (p50 / p95 / max)",
+        `${pct(lat, 50).toFixed(1)} / ${pct(lat, 95).toFixed(1)} / ${Math.max(...lat).toFixed(1)} ms (${lat.length} commits)`,
+      ],
       ["model run (tiny-mlp, p50)", `${pct(inf, 50).toFixed(1)} ms`],
       ["wait for the seat seed (2 blocks; 200 ms interval mining, p50)", `${pct(sw, 50).toFixed(1)} ms`],
-      [`${TASKS} tasks × 3 seats through 3 bots`, `${done}/${TASKS} fully seated in ${(totalMs / 1000).toFixed(1)} s (creating them took ${(createdMs / 1000).toFixed(1)} s)`],
-      ["throughput", `${((done * 3) / (totalMs / 1000)).toFixed(1)} commits/s, ${(done / (totalMs / 1000)).toFixed(1)} tasks/s`],
+      [
+        `${TASKS} tasks × 3 seats through 3 bots`,
+        `${done}/${TASKS} fully seated in ${(totalMs / 1000).toFixed(1)} s (creating them took ${(createdMs / 1000).toFixed(1)} s)`,
+      ],
+      [
+        "throughput",
+        `${((done * 3) / (totalMs / 1000)).toFixed(1)} commits/s, ${(done / (totalMs / 1000)).toFixed(1)} tasks/s`,
+      ],
       ["failures", `${failed} failed transactions, ${failedJobs} failed jobs`],
       ["Redis memory for the run", `${((memAfter - memBefore) / 1024 / 1024).toFixed(2)} MiB (${keys} keys)`],
     ];
@@ -177,7 +203,8 @@ async function main(): Promise<void> {
 async function countFailedJobs(redis: Redis): Promise<number> {
   let n = 0;
   for (const i of NODES)
-    for (const s of STEPS) n += await redis.zcard(`${PREFIX}-${i}-q-${devAddress(i).toLowerCase()}:${s}:failed`);
+    for (const s of STEPS)
+      n += await redis.zcard(`${PREFIX}-${i}-q-${devAddress(i).toLowerCase()}:${s}:failed`);
   return n;
 }
 

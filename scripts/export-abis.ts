@@ -51,10 +51,17 @@ export async function renderAbis(): Promise<{ text: string; sources: Record<stri
       sources[name] = "(missing)";
       continue;
     }
-    const artifact = JSON.parse(await readFile(file, "utf8")) as { abi: unknown[]; sourceName: string; contractName: string };
+    const artifact = JSON.parse(await readFile(file, "utf8")) as {
+      abi: unknown[];
+      sourceName: string;
+      contractName: string;
+    };
     sources[name] = `${artifact.sourceName}:${artifact.contractName}`;
     parts.push(`/** ABI of ${name} (from ${artifact.sourceName}:${artifact.contractName}). */`);
-    parts.push(`export const ${lowerFirst(name)}Abi = ${JSON.stringify(artifact.abi, null, 2)} as const;`, "");
+    parts.push(
+      `export const ${lowerFirst(name)}Abi = ${JSON.stringify(artifact.abi, null, 2)} as const;`,
+      "",
+    );
   }
   return { text: parts.join("\n"), sources };
 }

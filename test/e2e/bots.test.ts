@@ -22,7 +22,16 @@ import {
   startHardhatNode,
   type LocalChain,
 } from "../helpers/chain.ts";
-import { actor, LOG_DIR, rpcCall, startBot, TcpProxy, waitFor, wipeRedis, type BotProcess } from "./support.ts";
+import {
+  actor,
+  LOG_DIR,
+  rpcCall,
+  startBot,
+  TcpProxy,
+  waitFor,
+  wipeRedis,
+  type BotProcess,
+} from "./support.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
 import { knownModel } from "../../workers/src/inference/index.ts";
 import { generateResultKey, openSealedOutput } from "../../workers/src/protocol/index.ts";
@@ -34,7 +43,6 @@ const CHEATER = 4;
 const VERIFIERS = [5, 6];
 const REQUESTER = 10;
 const STAKE = parseEther("20000");
-const HOUR = 3600;
 
 interface TaskView {
   status: number;
@@ -64,14 +72,23 @@ describe("e2e: 4 compute bots + 2 verifier bots", { timeout: 600_000 }, () => {
   before(async () => {
     chain = await startHardhatNode();
     d = await deployOmniTensor(chain.rpcUrl);
-    await fundAndStake(chain.rpcUrl, d, [
-      ...COMPUTE.map((index) => ({ index, roles: 1, stake: STAKE })),
-      ...VERIFIERS.map((index) => ({ index, roles: 2, stake: STAKE })),
-      { index: REQUESTER, roles: 0, stake: 0n, spare: parseEther("1000") },
-    ].filter((n) => n.stake > 0n));
+    await fundAndStake(
+      chain.rpcUrl,
+      d,
+      [
+        ...COMPUTE.map((index) => ({ index, roles: 1, stake: STAKE })),
+        ...VERIFIERS.map((index) => ({ index, roles: 2, stake: STAKE })),
+        { index: REQUESTER, roles: 0, stake: 0n, spare: parseEther("1000") },
+      ].filter((n) => n.stake > 0n),
+    );
     // the requester only needs OMNIT
     const treasury = actor(chain.rpcUrl, d, devKey(0));
-    await treasury.send(d.contracts.OmniToken, (await import("../../workers/src/chain/abis.ts")).omniTokenAbi, "transfer", [devAddress(REQUESTER), parseEther("1000")]);
+    await treasury.send(
+      d.contracts.OmniToken,
+      (await import("../../workers/src/chain/abis.ts")).omniTokenAbi,
+      "transfer",
+      [devAddress(REQUESTER), parseEther("1000")],
+    );
     const tiny = knownModel("tiny-mlp");
     modelId = await actor(chain.rpcUrl, d, devKey(9)).registerModel(tiny.sha256, tiny.specJson);
     // A block every second so that seeds (known 2 blocks after the call) appear without traffic.
@@ -117,12 +134,23 @@ describe("e2e: 4 compute bots + 2 verifier bots", { timeout: 600_000 }, () => {
     const req = actor(chain.rpcUrl, d, devKey(REQUESTER));
     const key = generateResultKey();
     // wait for every bot to be up (its log says so)
-    await waitFor("6 bots started", async () => [...bots.values()].every((b) => readFileSync(b.logFile, "utf8").includes("worker started")), 120_000, 500);
+    await waitFor(
+      "6 bots started",
+      async () => [...bots.values()].every((b) => readFileSync(b.logFile, "utf8").includes("worker started")),
+      120_000,
+      500,
+    );
 
     const balancesBefore = new Map<number, bigint>();
     for (const i of [...COMPUTE, ...VERIFIERS]) balancesBefore.set(i, await req.balanceOf(devAddress(i)));
     const input = knownModel("tiny-mlp").sampleInput(1);
-    const taskId = await req.createTask({ modelId, input, reward: parseEther("10"), redundancy: 4, resultKey: key.publicKey });
+    const taskId = await req.createTask({
+      modelId,
+      input,
+      reward: parseEther("10"),
+      redundancy: 4,
+      resultKey: key.publicKey,
+    });
     const task = () => req.tm<TaskView>("getTask", [taskId]);
 
     // 1. Seats: the four compute bots run the model and commit.
@@ -139,7 +167,9 @@ describe("e2e: 4 compute bots + 2 verifier bots", { timeout: 600_000 }, () => {
     // 3. The requester opens every sealed output, sees the cheater's disagreement and disputes.
     const committed = await req.publicClient.getLogs({
       address: d.contracts.TaskManager,
-      event: parseAbiItem("event Committed(uint256 indexed taskId, address indexed node, uint8 place, bytes sealedOutput)"),
+      event: parseAbiItem(
+        "event Committed(uint256 indexed taskId, address indexed node, uint8 place, bytes sealedOutput)",
+      ),
       args: { taskId },
       fromBlock: 0n,
     });
@@ -151,9 +181,19 @@ describe("e2e: 4 compute bots + 2 verifier bots", { timeout: 600_000 }, () => {
     }
     const honest = outputs.get(devAddress(1).toLowerCase())!;
     assert.match(honest, /^\{"outputs":\[/);
-    for (const i of [1, 2, 3, ...VERIFIERS]) assert.equal(outputs.get(devAddress(i).toLowerCase()), honest, `bot ${i} agrees`);
-    assert.notEqual(outputs.get(devAddress(CHEATER).toLowerCase()), honest, "the cheater committed another result");
-    await req.send(d.contracts.TaskManager, (await import("../../workers/src/chain/abis.ts")).taskManagerAbi, "dispute", [taskId]);
+    for (const i of [1, 2, 3, ...VERIFIERS])
+      assert.equal(outputs.get(devAddress(i).toLowerCase()), honest, `bot ${i} agrees`);
+    assert.notEqual(
+      outputs.get(devAddress(CHEATER).toLowerCase()),
+      honest,
+      "the cheater committed another result",
+    );
+    await req.send(
+      d.contracts.TaskManager,
+      (await import("../../workers/src/chain/abis.ts")).taskManagerAbi,
+      "dispute",
+      [taskId],
+    );
 
     // Fault: the RPC of bot 3 (through the proxy) is unreachable for 30 s, then back.
     await proxy.stop();
@@ -166,7 +206,12 @@ describe("e2e: 4 compute bots + 2 verifier bots", { timeout: 600_000 }, () => {
 
     // Restart the killed compute bot (it will reveal from its queued job / rescanned events).
     bots.set(2, start(2));
-    await waitFor("bot 2 restarted", async () => readFileSync(bots.get(2)!.logFile, "utf8").split("worker started").length > 2, 120_000, 500);
+    await waitFor(
+      "bot 2 restarted",
+      async () => readFileSync(bots.get(2)!.logFile, "utf8").split("worker started").length > 2,
+      120_000,
+      500,
+    );
 
     // 4. Reveal window: every committed node reveals (the cheater reveals its wrong hash).
     await increaseTime(chain.rpcUrl, t0.commitDeadline - (await chainNow()) + 1n);
@@ -178,7 +223,13 @@ describe("e2e: 4 compute bots + 2 verifier bots", { timeout: 600_000 }, () => {
     const fin = await task();
     assert.equal(fin.n, 5);
     assert.equal(fin.m, 1);
-    await waitFor("the cheater liquidated", async () => (await req.tm<boolean>("isLiquidatable", [taskId, devAddress(CHEATER)])) === false && (await cheaterSlashed()), 120_000);
+    await waitFor(
+      "the cheater liquidated",
+      async () =>
+        (await req.tm<boolean>("isLiquidatable", [taskId, devAddress(CHEATER)])) === false &&
+        (await cheaterSlashed()),
+      120_000,
+    );
     await waitFor("result delivered", async () => (await task()).delivered, 120_000);
     await waitFor(
       "honest nodes paid out",
@@ -195,20 +246,37 @@ describe("e2e: 4 compute bots + 2 verifier bots", { timeout: 600_000 }, () => {
       const gained = (await req.balanceOf(devAddress(i))) - balancesBefore.get(i)!;
       assert.ok(gained >= fin.workerShare, `compute bot ${i} gained at least a worker share (${gained})`);
     }
-    const cheaterStake = await req.read<bigint>(d.contracts.NodeStaking, (await import("../../workers/src/chain/abis.ts")).nodeStakingAbi, "stakeOf", [devAddress(CHEATER)]);
+    const cheaterStake = await req.read<bigint>(
+      d.contracts.NodeStaking,
+      (await import("../../workers/src/chain/abis.ts")).nodeStakingAbi,
+      "stakeOf",
+      [devAddress(CHEATER)],
+    );
     assert.ok(cheaterStake < STAKE, "the cheater lost stake");
-    assert.equal((await req.balanceOf(devAddress(CHEATER))) , balancesBefore.get(CHEATER)!, "the cheater earned nothing");
+    assert.equal(
+      await req.balanceOf(devAddress(CHEATER)),
+      balancesBefore.get(CHEATER)!,
+      "the cheater earned nothing",
+    );
 
     // The restarted bot revealed itself, the wiped verifier revealed and recovered.
-    assert.ok(readFileSync(bots.get(2)!.logFile, "utf8").includes('"fn":"reveal"'), "bot 2 sent its reveal after the restart");
+    assert.ok(
+      readFileSync(bots.get(2)!.logFile, "utf8").includes('"fn":"reveal"'),
+      "bot 2 sent its reveal after the restart",
+    );
     const log5 = readFileSync(bots.get(5)!.logFile, "utf8");
     assert.ok(log5.includes('"fn":"reveal"'), "verifier 5 revealed after its Redis state was wiped");
-    assert.ok(readFileSync(bots.get(3)!.logFile, "utf8").includes("RPC reachable again"), "bot 3 saw its RPC come back");
+    assert.ok(
+      readFileSync(bots.get(3)!.logFile, "utf8").includes("RPC reachable again"),
+      "bot 3 saw its RPC come back",
+    );
 
     async function cheaterSlashed(): Promise<boolean> {
       const logs = await req.publicClient.getLogs({
         address: d.contracts.TaskManager,
-        event: parseAbiItem("event Liquidated(uint256 indexed taskId, address indexed node, uint256 amount, address indexed liquidator)"),
+        event: parseAbiItem(
+          "event Liquidated(uint256 indexed taskId, address indexed node, uint256 amount, address indexed liquidator)",
+        ),
         args: { taskId, node: devAddress(CHEATER) },
         fromBlock: 0n,
       });

@@ -38,8 +38,15 @@ describe("e2e: two bots racing for the last seat", { timeout: 300_000 }, () => {
   before(async () => {
     chain = await startHardhatNode();
     d = await deployOmniTensor(chain.rpcUrl);
-    await fundAndStake(chain.rpcUrl, d, NODES.map((index) => ({ index, roles: 1, stake: parseEther("20000") })));
-    await actor(chain.rpcUrl, d, devKey(0)).send(d.contracts.OmniToken, omniTokenAbi, "transfer", [devAddress(REQUESTER), parseEther("100")]);
+    await fundAndStake(
+      chain.rpcUrl,
+      d,
+      NODES.map((index) => ({ index, roles: 1, stake: parseEther("20000") })),
+    );
+    await actor(chain.rpcUrl, d, devKey(0)).send(d.contracts.OmniToken, omniTokenAbi, "transfer", [
+      devAddress(REQUESTER),
+      parseEther("100"),
+    ]);
     await rpcCall(chain.rpcUrl, "evm_setIntervalMining", [1000]);
   });
   after(async () => {
@@ -80,7 +87,8 @@ describe("e2e: two bots racing for the last seat", { timeout: 300_000 }, () => {
     await Promise.all(workers.map((w) => w.caughtUp));
 
     const req = actor(chain.rpcUrl, d, devKey(REQUESTER));
-    const nonces = async () => Promise.all(NODES.map((i) => req.publicClient.getTransactionCount({ address: devAddress(i) })));
+    const nonces = async () =>
+      Promise.all(NODES.map((i) => req.publicClient.getTransactionCount({ address: devAddress(i) })));
     const start = await nonces();
     const taskId = await req.createTask({
       modelId,
@@ -93,13 +101,24 @@ describe("e2e: two bots racing for the last seat", { timeout: 300_000 }, () => {
     const task = () => req.tm<T>("getTask", [taskId]);
     await waitFor("the seat taken", async () => (await task()).seatHolders.length === 1, 60_000);
     const ranks = await Promise.all(NODES.map((i) => req.tm<bigint>("rankOf", [taskId, devAddress(i)])));
-    const better = ranks[0] < ranks[1] || (ranks[0] === ranks[1] && devAddress(7).toLowerCase() < devAddress(8).toLowerCase()) ? 0 : 1;
+    const better =
+      ranks[0] < ranks[1] ||
+      (ranks[0] === ranks[1] && devAddress(7).toLowerCase() < devAddress(8).toLowerCase())
+        ? 0
+        : 1;
     const loser = 1 - better;
     // Let the queues settle, then move past the loser's half-window re-check.
     await new Promise((r) => setTimeout(r, 1500));
     const t = await task();
     await increaseTime(chain.rpcUrl, (t.seatDeadline - t.createdAt) / 2n + 60n);
-    await waitFor("the loser's re-check", async () => logs.get(NODES[loser])!.some((l) => l.includes("no real chance of a seat") || l.includes("commit refused")), 30_000);
+    await waitFor(
+      "the loser's re-check",
+      async () =>
+        logs
+          .get(NODES[loser])!
+          .some((l) => l.includes("no real chance of a seat") || l.includes("commit refused")),
+      30_000,
+    );
     await increaseTime(chain.rpcUrl, 3600);
     await new Promise((r) => setTimeout(r, 1500));
 
@@ -107,7 +126,11 @@ describe("e2e: two bots racing for the last seat", { timeout: 300_000 }, () => {
     const end = await nonces();
     assert.equal(end[better] - start[better], 1, "the winner sent exactly one commit");
     assert.ok(end[loser] - start[loser] <= 1, "the loser paid for at most one commit");
-    assert.equal(end[loser] - start[loser], 0, "with ranks visible before the run, the loser sent nothing at all");
+    assert.equal(
+      end[loser] - start[loser],
+      0,
+      "with ranks visible before the run, the loser sent nothing at all",
+    );
     assert.ok(!logs.get(NODES[loser])!.some((l) => l.includes('"msg":"committed"')));
 
     // /metrics and /health of a running worker
@@ -118,7 +141,9 @@ describe("e2e: two bots racing for the last seat", { timeout: 300_000 }, () => {
     const health = await fetch(`http://127.0.0.1:${w.metricsPort}/health`);
     assert.equal(health.status, 200);
     assert.equal(((await health.json()) as { node: string }).node, devAddress(NODES[loser]));
-    const winnerMetrics = await (await fetch(`http://127.0.0.1:${workers[better].metricsPort}/metrics`)).text();
+    const winnerMetrics = await (
+      await fetch(`http://127.0.0.1:${workers[better].metricsPort}/metrics`)
+    ).text();
     assert.match(winnerMetrics, /omnitensor_tasks_committed_total\{place="seat"\} 1/);
 
     // graceful stop: idempotent, closes the metrics server

@@ -37,18 +37,26 @@ export interface BotProcess {
 }
 
 /** Starts `omnitensor worker --config <file>` as a separate process in its own process group. */
-export function startBot(name: string, config: Record<string, unknown>, env: Record<string, string>): BotProcess {
+export function startBot(
+  name: string,
+  config: Record<string, unknown>,
+  env: Record<string, string>,
+): BotProcess {
   mkdirSync(LOG_DIR, { recursive: true });
   const cfgFile = join(LOG_DIR, `${name}.json`);
   writeFileSync(cfgFile, JSON.stringify(config, null, 2));
   const logFile = join(LOG_DIR, `${name}.log`);
   const fd = openSync(logFile, "a");
-  const child = spawn(process.execPath, [join(ROOT, "workers", "bin", "omnitensor.mjs"), "worker", "--config", cfgFile], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", fd, fd],
-    env: { ...process.env, ...env },
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, "workers", "bin", "omnitensor.mjs"), "worker", "--config", cfgFile],
+    {
+      cwd: ROOT,
+      detached: true,
+      stdio: ["ignore", fd, fd],
+      env: { ...process.env, ...env },
+    },
+  );
   closeSync(fd);
   return {
     name,
@@ -90,7 +98,9 @@ export class TcpProxy {
       client.on("error", drop).on("close", drop);
       upstream.on("error", drop).on("close", drop);
     });
-    await new Promise<void>((r, j) => this.server!.once("error", j).listen(this.port, "127.0.0.1", () => r()));
+    await new Promise<void>((r, j) =>
+      this.server!.once("error", j).listen(this.port, "127.0.0.1", () => r()),
+    );
   }
   async stop(): Promise<void> {
     for (const s of this.sockets) s.destroy();
@@ -122,11 +132,23 @@ export async function wipeRedis(prefix: string, db: number): Promise<number> {
 export function actor(rpcUrl: string, d: Deployment, key: Hex) {
   const chain = chainFor(d.chainId, rpcUrl);
   const publicClient = createPublicClient({ chain, transport: http(rpcUrl), pollingInterval: 50 });
-  const walletClient = createWalletClient({ chain, transport: http(rpcUrl), account: privateKeyToAccount(key) });
+  const walletClient = createWalletClient({
+    chain,
+    transport: http(rpcUrl),
+    account: privateKeyToAccount(key),
+  });
   const address = walletClient.account.address;
   async function send(to: Address, abi: Abi, functionName: string, args: readonly unknown[]) {
-    const { request } = await publicClient.simulateContract({ address: to, abi, functionName, args, account: walletClient.account } as Parameters<typeof publicClient.simulateContract>[0]);
-    const hash = await walletClient.writeContract(request as Parameters<typeof walletClient.writeContract>[0]);
+    const { request } = await publicClient.simulateContract({
+      address: to,
+      abi,
+      functionName,
+      args,
+      account: walletClient.account,
+    } as Parameters<typeof publicClient.simulateContract>[0]);
+    const hash = await walletClient.writeContract(
+      request as Parameters<typeof walletClient.writeContract>[0],
+    );
     const r = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
     if (r.status !== "success") throw new Error(`${functionName} reverted`);
     return r;
@@ -138,14 +160,29 @@ export function actor(rpcUrl: string, d: Deployment, key: Hex) {
     publicClient,
     send,
     read,
-    tm: <T>(fn: string, args: readonly unknown[] = []) => read<T>(d.contracts.TaskManager, taskManagerAbi as Abi, fn, args),
+    tm: <T>(fn: string, args: readonly unknown[] = []) =>
+      read<T>(d.contracts.TaskManager, taskManagerAbi as Abi, fn, args),
     balanceOf: (a: Address) => read<bigint>(d.contracts.OmniToken, omniTokenAbi as Abi, "balanceOf", [a]),
     async registerModel(onnxSha256: Hex, spec: string): Promise<Hex> {
-      await send(d.contracts.ModelRegistry, modelRegistryAbi as Abi, "registerModel", [onnxSha256, "file://model.onnx", spec, 0]);
+      await send(d.contracts.ModelRegistry, modelRegistryAbi as Abi, "registerModel", [
+        onnxSha256,
+        "file://model.onnx",
+        spec,
+        0,
+      ]);
       return read<Hex>(d.contracts.ModelRegistry, modelRegistryAbi as Abi, "modelIdOf", [onnxSha256, spec]);
     },
-    async createTask(req: { modelId: Hex; input: string; reward: bigint; redundancy: number; resultKey: Hex }): Promise<bigint> {
-      await send(d.contracts.OmniToken, omniTokenAbi as Abi, "approve", [d.contracts.TaskManager, req.reward * 3n]);
+    async createTask(req: {
+      modelId: Hex;
+      input: string;
+      reward: bigint;
+      redundancy: number;
+      resultKey: Hex;
+    }): Promise<bigint> {
+      await send(d.contracts.OmniToken, omniTokenAbi as Abi, "approve", [
+        d.contracts.TaskManager,
+        req.reward * 3n,
+      ]);
       const r = await send(d.contracts.TaskManager, taskManagerAbi as Abi, "createTask", [
         {
           modelId: req.modelId,
@@ -167,7 +204,12 @@ export function actor(rpcUrl: string, d: Deployment, key: Hex) {
 }
 
 /** Polls `fn` until it returns a truthy value or `timeoutMs` passes (then throws `what`). */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+  everyMs = 250,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -177,12 +219,19 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     } catch (e) {
       last = e;
     }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
+    if (Date.now() > until)
+      throw new Error(
+        `timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`,
+      );
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
 export async function rpcCall(url: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const r = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
   return ((await r.json()) as { result: unknown }).result;
 }

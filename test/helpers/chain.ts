@@ -96,7 +96,9 @@ async function rpc(url: string, method: string, params: unknown[] = []): Promise
 }
 
 /** Starts `npx hardhat node` on a free port (or `port`), waits until it answers. */
-export async function startHardhatNode(opts: { port?: number; logFile?: string; timeoutMs?: number } = {}): Promise<LocalChain> {
+export async function startHardhatNode(
+  opts: { port?: number; logFile?: string; timeoutMs?: number } = {},
+): Promise<LocalChain> {
   const port = opts.port ?? (await freePort());
   const fd = opts.logFile ? openSync(opts.logFile, "a") : undefined;
   // Hardhat 3 needs Node >= 22: use this process's node when it is one, else go through npx.
@@ -128,7 +130,8 @@ export async function startHardhatNode(opts: { port?: number; logFile?: string; 
       const id = await rpc(rpcUrl, "eth_chainId");
       return { rpcUrl, port, chainId: Number(id), process: child, stop };
     } catch {
-      if (child.exitCode !== null) throw new Error(`hardhat node exited with code ${child.exitCode} before answering`);
+      if (child.exitCode !== null)
+        throw new Error(`hardhat node exited with code ${child.exitCode} before answering`);
       if (Date.now() > deadline) {
         await stop();
         throw new Error(`hardhat node did not answer on ${rpcUrl} in time`);
@@ -199,12 +202,20 @@ export async function deployArtifact(
       }
       for (const ref of refs) {
         const start = 2 + ref.start * 2;
-        bytecode = (bytecode.slice(0, start) + addr.slice(2).toLowerCase() + bytecode.slice(start + ref.length * 2)) as Hex;
+        bytecode = (bytecode.slice(0, start) +
+          addr.slice(2).toLowerCase() +
+          bytecode.slice(start + ref.length * 2)) as Hex;
       }
     }
   }
   const { publicClient, walletClient } = clientsFor(rpcUrl, deployer, await chainIdOf(rpcUrl));
-  const hash = await walletClient.deployContract({ abi: art.abi, bytecode, args: args as unknown[], chain: walletClient.chain, account: walletClient.account! });
+  const hash = await walletClient.deployContract({
+    abi: art.abi,
+    bytecode,
+    args: args as unknown[],
+    chain: walletClient.chain,
+    account: walletClient.account!,
+  });
   const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
   if (!receipt.contractAddress) throw new Error(`deploying ${name} failed`);
   return getAddress(receipt.contractAddress);
@@ -246,20 +257,43 @@ export async function deployOmniTensor(rpcUrl: string, opts: DeployOptions = {})
   const token = await deployArtifact(rpcUrl, key, "OmniToken", [owner]);
   const staking = await deployArtifact(rpcUrl, key, "NodeStaking", [token, owner]);
   const registry = await deployArtifact(rpcUrl, key, "ModelRegistry", []);
-  const taskManager = await deployArtifact(rpcUrl, key, "TaskManager", taskManagerConstructorArgs({ token, staking, registry, owner }));
+  const taskManager = await deployArtifact(
+    rpcUrl,
+    key,
+    "TaskManager",
+    taskManagerConstructorArgs({ token, staking, registry, owner }),
+  );
   const send = async (address: Address, abi: Abi, functionName: string, args: readonly unknown[]) => {
-    const hash = await walletClient.writeContract({ address, abi, functionName, args, chain: walletClient.chain, account: walletClient.account! } as Parameters<typeof walletClient.writeContract>[0]);
+    const hash = await walletClient.writeContract({
+      address,
+      abi,
+      functionName,
+      args,
+      chain: walletClient.chain,
+      account: walletClient.account!,
+    } as Parameters<typeof walletClient.writeContract>[0]);
     const r = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
     if (r.status !== "success") throw new Error(`${functionName} reverted`);
   };
   await send(staking, nodeStakingAbi as Abi, "setTaskManager", [taskManager]);
-  for (const [fn, v] of Object.entries(opts.stakingParams ?? {})) await send(staking, nodeStakingAbi as Abi, fn, [v]);
-  for (const [fn, v] of Object.entries(opts.taskManagerParams ?? {})) await send(taskManager, taskManagerAbi as Abi, fn, [v]);
-  return { chainId, startBlock, contracts: { OmniToken: token, NodeStaking: staking, ModelRegistry: registry, TaskManager: taskManager } };
+  for (const [fn, v] of Object.entries(opts.stakingParams ?? {}))
+    await send(staking, nodeStakingAbi as Abi, fn, [v]);
+  for (const [fn, v] of Object.entries(opts.taskManagerParams ?? {}))
+    await send(taskManager, taskManagerAbi as Abi, fn, [v]);
+  return {
+    chainId,
+    startBlock,
+    contracts: { OmniToken: token, NodeStaking: staking, ModelRegistry: registry, TaskManager: taskManager },
+  };
 }
 
 /** The TaskManager's constructor arguments, in the order its ABI declares them. */
-function taskManagerConstructorArgs(a: { token: Address; staking: Address; registry: Address; owner: Address }): unknown[] {
+function taskManagerConstructorArgs(a: {
+  token: Address;
+  staking: Address;
+  registry: Address;
+  owner: Address;
+}): unknown[] {
   const ctor = (taskManagerAbi as Abi).find((x) => x.type === "constructor");
   if (!ctor || ctor.type !== "constructor") return [a.token, a.staking, a.registry, a.owner];
   return ctor.inputs.map((i) => {
@@ -284,7 +318,12 @@ export interface NodeSetup {
 }
 
 /** Sends OMNIT from the deployer (treasury) to each node and stakes it with the given roles. */
-export async function fundAndStake(rpcUrl: string, d: Deployment, nodes: NodeSetup[], deployerIndex = 0): Promise<void> {
+export async function fundAndStake(
+  rpcUrl: string,
+  d: Deployment,
+  nodes: NodeSetup[],
+  deployerIndex = 0,
+): Promise<void> {
   const chainId = d.chainId;
   const treasury = clientsFor(rpcUrl, devKey(deployerIndex), chainId);
   for (const n of nodes) {
@@ -322,4 +361,3 @@ export async function fundAndStake(rpcUrl: string, d: Deployment, nodes: NodeSet
 }
 
 export { parseEther };
-

@@ -62,7 +62,11 @@ export function createShutdown(logger: Logger): Shutdown {
  */
 export function createCommon(
   config: WorkerConfig,
-  opts: { destination?: pino.DestinationStream; bindings?: Record<string, unknown>; defaultMetrics?: boolean } = {},
+  opts: {
+    destination?: pino.DestinationStream;
+    bindings?: Record<string, unknown>;
+    defaultMetrics?: boolean;
+  } = {},
 ): Common {
   const logger = pino(
     {
@@ -73,7 +77,12 @@ export function createCommon(
     },
     opts.destination ?? pino.destination({ sync: true }),
   );
-  return { config, logger, metrics: createMetrics({ defaultMetrics: opts.defaultMetrics }), shutdown: createShutdown(logger) };
+  return {
+    config,
+    logger,
+    metrics: createMetrics({ defaultMetrics: opts.defaultMetrics }),
+    shutdown: createShutdown(logger),
+  };
 }
 
 /** The logger of one task: every line it writes carries `taskId`. */

@@ -158,7 +158,16 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   for (const [name, field] of Object.entries(ENV_FIELDS)) {
     const v = env[name];
     if (v === undefined || v === "") continue;
-    setPath(out, field, field === "roles" ? v.split(",").map((s) => s.trim()).filter(Boolean) : v);
+    setPath(
+      out,
+      field,
+      field === "roles"
+        ? v
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : v,
+    );
   }
   return out;
 }
@@ -178,9 +187,14 @@ export function parseFlags(argv: string[]): { configFile?: string; fields: Recor
       configFile = value;
       continue;
     }
-    if (rawName === "private-key") throw new ConfigError("privateKey: is read from the PRIVATE_KEY environment variable only");
+    if (rawName === "private-key")
+      throw new ConfigError("privateKey: is read from the PRIVATE_KEY environment variable only");
     const path =
-      rawName === "metrics-port" ? "metrics.port" : rawName === "max-fee-per-gas-gwei" ? "gas.maxFeePerGasGwei" : camel(rawName);
+      rawName === "metrics-port"
+        ? "metrics.port"
+        : rawName === "max-fee-per-gas-gwei"
+          ? "gas.maxFeePerGasGwei"
+          : camel(rawName);
     setPath(fields, path, path === "roles" ? value.split(",").map((s) => s.trim()) : value);
   }
   return { configFile, fields };
@@ -214,9 +228,13 @@ export function parseWorkerConfig(input: unknown, env: NodeJS.ProcessEnv = proce
   if (!r.success) throw new ConfigError(`invalid worker config: ${formatIssues(r.error)}`);
   const c = r.data;
   if (c.cheat.wrongResult && env.OMNITENSOR_ALLOW_CHEAT !== "1")
-    throw new ConfigError("invalid worker config: cheat.wrongResult: test-only; set OMNITENSOR_ALLOW_CHEAT=1 to allow it");
+    throw new ConfigError(
+      "invalid worker config: cheat.wrongResult: test-only; set OMNITENSOR_ALLOW_CHEAT=1 to allow it",
+    );
   if (c.roles.includes("compute") && c.models.length === 0)
-    throw new ConfigError("invalid worker config: models: the compute role needs at least one model (modelId + path)");
+    throw new ConfigError(
+      "invalid worker config: models: the compute role needs at least one model (modelId + path)",
+    );
   return c;
 }
 
@@ -234,7 +252,9 @@ export async function loadWorkerConfig(
     try {
       text = await readFile(opts.file, "utf8");
     } catch (e) {
-      throw new ConfigError(`config file ${opts.file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new ConfigError(
+        `config file ${opts.file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
     }
     try {
       fileFields = JSON.parse(text) as Record<string, unknown>;
@@ -244,7 +264,9 @@ export async function loadWorkerConfig(
     if (typeof fileFields !== "object" || fileFields === null || Array.isArray(fileFields))
       throw new ConfigError(`config file ${opts.file}: must hold a JSON object`);
     if ("privateKey" in fileFields)
-      throw new ConfigError(`config file ${opts.file}: privateKey: must not be in a file; set the PRIVATE_KEY environment variable`);
+      throw new ConfigError(
+        `config file ${opts.file}: privateKey: must not be in a file; set the PRIVATE_KEY environment variable`,
+      );
   }
   const merged = deepMerge(deepMerge(fileFields, fromEnv(env)), opts.flags ?? {});
   return parseWorkerConfig(merged, env);
@@ -261,10 +283,18 @@ export function redactConfig(c: WorkerConfig, node?: Address): Record<string, un
 }
 
 /** Parses a redis:// URL into BullMQ/ioredis connection options (no client is created here). */
-export function redisOptions(url: string): { host: string; port: number; db: number; username?: string; password?: string; tls?: object } {
+export function redisOptions(url: string): {
+  host: string;
+  port: number;
+  db: number;
+  username?: string;
+  password?: string;
+  tls?: object;
+} {
   const u = new URL(url);
   const db = u.pathname && u.pathname !== "/" ? Number(u.pathname.slice(1)) : 0;
-  if (!Number.isInteger(db) || db < 0) throw new ConfigError(`redisUrl: database "${u.pathname.slice(1)}" is not a number`);
+  if (!Number.isInteger(db) || db < 0)
+    throw new ConfigError(`redisUrl: database "${u.pathname.slice(1)}" is not a number`);
   return {
     host: u.hostname || "127.0.0.1",
     port: u.port ? Number(u.port) : 6379,

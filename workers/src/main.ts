@@ -46,7 +46,13 @@ export interface StartOptions {
   connectTimeoutMs?: number;
 }
 
-async function retrying<T>(what: string, log: Logger, signal: AbortSignal, deadline: number, fn: () => Promise<T>): Promise<T> {
+async function retrying<T>(
+  what: string,
+  log: Logger,
+  signal: AbortSignal,
+  deadline: number,
+  fn: () => Promise<T>,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();
@@ -62,16 +68,26 @@ async function retrying<T>(what: string, log: Logger, signal: AbortSignal, deadl
 
 async function resolveDeployment(config: WorkerConfig, chainId: number): Promise<Deployment> {
   if (config.addresses)
-    return parseDeployment({ chainId, startBlock: config.startBlock ?? 0, contracts: config.addresses }, "config.addresses");
+    return parseDeployment(
+      { chainId, startBlock: config.startBlock ?? 0, contracts: config.addresses },
+      "config.addresses",
+    );
   if (config.deploymentFile) {
-    const d = parseDeployment(JSON.parse(await readFile(config.deploymentFile, "utf8")), config.deploymentFile);
-    if (d.chainId !== chainId) throw new Error(`deploymentFile: chainId ${d.chainId} but the RPC is chain ${chainId}`);
+    const d = parseDeployment(
+      JSON.parse(await readFile(config.deploymentFile, "utf8")),
+      config.deploymentFile,
+    );
+    if (d.chainId !== chainId)
+      throw new Error(`deploymentFile: chainId ${d.chainId} but the RPC is chain ${chainId}`);
     return d;
   }
   return loadDeployment(chainId);
 }
 
-async function loadModels(ctx: { common: Common; clients: ReturnType<typeof createClients>; deployment: Deployment }, engine: InferenceEngine): Promise<Map<Hex, LoadedModel>> {
+async function loadModels(
+  ctx: { common: Common; clients: ReturnType<typeof createClients>; deployment: Deployment },
+  engine: InferenceEngine,
+): Promise<Map<Hex, LoadedModel>> {
   const models = new Map<Hex, LoadedModel>();
   for (const m of ctx.common.config.models) {
     const log = ctx.common.logger.child({ modelId: m.modelId });
@@ -87,8 +103,15 @@ async function loadModels(ctx: { common: Common; clients: ReturnType<typeof crea
       log.info({ path: m.path, provider: loaded.provider }, "model loaded and its hash checked");
     } catch (e) {
       if (e instanceof ModelHashMismatchError)
-        log.error({ path: m.path, err: e.message }, "model file fails its hash check against ModelRegistry; not served");
-      else log.error({ path: m.path, err: (e as Error).message.split("\n")[0] }, "model cannot be loaded; not served");
+        log.error(
+          { path: m.path, err: e.message },
+          "model file fails its hash check against ModelRegistry; not served",
+        );
+      else
+        log.error(
+          { path: m.path, err: (e as Error).message.split("\n")[0] },
+          "model cannot be loaded; not served",
+        );
     }
   }
   return models;
@@ -98,12 +121,19 @@ async function loadModels(ctx: { common: Common; clients: ReturnType<typeof crea
 export async function startWorker(config: WorkerConfig, opts: StartOptions = {}): Promise<RunningWorker> {
   const common = createCommon(config, { destination: opts.logDestination });
   const { logger, shutdown } = common;
-  const deadline = opts.connectTimeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.connectTimeoutMs;
+  const deadline =
+    opts.connectTimeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.connectTimeoutMs;
   logger.info({ config: redactConfig(config) }, "starting worker");
   try {
-    const chainId = await retrying(`RPC ${config.rpcUrl}`, logger, shutdown.signal, deadline, () => fetchChainId(config.rpcUrl));
+    const chainId = await retrying(`RPC ${config.rpcUrl}`, logger, shutdown.signal, deadline, () =>
+      fetchChainId(config.rpcUrl),
+    );
     const redisConn = { ...redisOptions(config.redisUrl), maxRetriesPerRequest: null };
-    const redis = new Redis({ ...redisConn, lazyConnect: true, retryStrategy: (n) => backoffMs(n, 200, 5000) });
+    const redis = new Redis({
+      ...redisConn,
+      lazyConnect: true,
+      retryStrategy: (n) => backoffMs(n, 200, 5000),
+    });
     let redisDownLogged = false;
     redis.on("error", (e) => {
       if (!redisDownLogged) logger.error({ err: e.message }, "Redis is unreachable; retrying with backoff");
@@ -139,12 +169,17 @@ export async function startWorker(config: WorkerConfig, opts: StartOptions = {})
     const engine = new InferenceEngine({ threads: 1 });
     shutdown.onStop("inference", () => engine.close());
     const models = await loadModels({ common, clients, deployment }, engine);
-    if (config.roles.includes("compute") && models.size === 0) logger.error("compute role without any usable model: no task will be taken");
+    if (config.roles.includes("compute") && models.size === 0)
+      logger.error("compute role without any usable model: no task will be taken");
 
     let chainNow = 0n;
     let headNumber = 0n;
     const prefix = config.redisPrefix;
-    const queues = new QueueSet({ connection: redisConn, prefix: `${prefix}-q-${me.toLowerCase()}`, chainNow: () => chainNow || undefined });
+    const queues = new QueueSet({
+      connection: redisConn,
+      prefix: `${prefix}-q-${me.toLowerCase()}`,
+      chainNow: () => chainNow || undefined,
+    });
     const ctx: BotContext = {
       common,
       clients,
@@ -202,14 +237,27 @@ export async function startWorker(config: WorkerConfig, opts: StartOptions = {})
         host: config.metrics.host,
         health: async () => {
           const redisOk = redis.status === "ready";
-          return { ok: !rpcDown && redisOk, node: me, rpc: rpcDown ? "down" : "up", redis: redisOk ? "up" : "down", lastBlock: watcher.head()?.safe.toString() ?? null, models: models.size };
+          return {
+            ok: !rpcDown && redisOk,
+            node: me,
+            rpc: rpcDown ? "down" : "up",
+            redis: redisOk ? "up" : "down",
+            lastBlock: watcher.head()?.safe.toString() ?? null,
+            models: models.size,
+          };
         },
       });
       shutdown.onStop("metrics", () => server!.close());
       logger.info({ port: server.port }, "metrics on /metrics, health on /health");
     }
     logger.info({ roles: config.roles, models: [...models.keys()] }, "worker started");
-    return { address: me, metricsPort: server?.port, common, caughtUp: watcher.caughtUp, stop: () => shutdown.stop() };
+    return {
+      address: me,
+      metricsPort: server?.port,
+      common,
+      caughtUp: watcher.caughtUp,
+      stop: () => shutdown.stop(),
+    };
   } catch (e) {
     await shutdown.stop("start failed");
     throw e;
@@ -220,12 +268,19 @@ async function refreshGauges(ctx: BotContext): Promise<void> {
   const pc = ctx.clients.publicClient;
   const [bal, stake] = await Promise.all([
     pc.getBalance({ address: ctx.me }),
-    pc.readContract({ address: ctx.deployment.contracts.NodeStaking, abi: nodeStakingAbi, functionName: "stakeOf", args: [ctx.me] }) as Promise<bigint>,
+    pc.readContract({
+      address: ctx.deployment.contracts.NodeStaking,
+      abi: nodeStakingAbi,
+      functionName: "stakeOf",
+      args: [ctx.me],
+    }) as Promise<bigint>,
   ]);
   ctx.common.metrics.walletBalance.set(Number(bal));
   ctx.common.metrics.stakeBalance.set(Number(stake));
   const depth = await ctx.queues.depth();
-  for (const s of STEPS) for (const [state, n] of Object.entries(depth[s])) ctx.common.metrics.queueDepth.set({ queue: s, state }, n);
+  for (const s of STEPS)
+    for (const [state, n] of Object.entries(depth[s]))
+      ctx.common.metrics.queueDepth.set({ queue: s, state }, n);
 }
 
 /** Tops the stake up to `autoStake` (with the configured roles) when it is below. */
@@ -234,13 +289,32 @@ async function autoStake(ctx: BotContext): Promise<void> {
   if (want === 0n) return;
   const pc = ctx.clients.publicClient;
   const c = ctx.deployment.contracts;
-  const roles = (ctx.common.config.roles.includes("compute") ? 1 : 0) | (ctx.common.config.roles.includes("verifier") ? 2 : 0);
-  const have = (await pc.readContract({ address: c.NodeStaking, abi: NS, functionName: "stakeOf", args: [ctx.me] })) as bigint;
-  const curRoles = Number(await pc.readContract({ address: c.NodeStaking, abi: NS, functionName: "rolesOf", args: [ctx.me] }));
+  const roles =
+    (ctx.common.config.roles.includes("compute") ? 1 : 0) |
+    (ctx.common.config.roles.includes("verifier") ? 2 : 0);
+  const have = (await pc.readContract({
+    address: c.NodeStaking,
+    abi: NS,
+    functionName: "stakeOf",
+    args: [ctx.me],
+  })) as bigint;
+  const curRoles = Number(
+    await pc.readContract({ address: c.NodeStaking, abi: NS, functionName: "rolesOf", args: [ctx.me] }),
+  );
   if (have >= want && curRoles === roles) return;
   const amount = have >= want ? 0n : want - have;
   if (amount > 0n)
-    await ctx.submitter.send({ address: c.OmniToken, abi: omniTokenAbi, functionName: "approve", args: [c.NodeStaking, amount] });
-  await ctx.submitter.send({ address: c.NodeStaking, abi: NS, functionName: "stake", args: [amount, roles, "omnitensor-worker"] });
+    await ctx.submitter.send({
+      address: c.OmniToken,
+      abi: omniTokenAbi,
+      functionName: "approve",
+      args: [c.NodeStaking, amount],
+    });
+  await ctx.submitter.send({
+    address: c.NodeStaking,
+    abi: NS,
+    functionName: "stake",
+    args: [amount, roles, "omnitensor-worker"],
+  });
   ctx.common.logger.info({ stake: want.toString(), roles }, "stake topped up");
 }

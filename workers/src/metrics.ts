@@ -33,16 +33,58 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): WorkerMe
   const r = [registry];
   return {
     registry,
-    tasksSeen: new Counter({ name: "omnitensor_tasks_seen_total", help: "TaskCreated events seen", labelNames: ["role"], registers: r }),
-    committed: new Counter({ name: "omnitensor_tasks_committed_total", help: "Commitments sent, by place (seat, verifier, juror)", labelNames: ["place"], registers: r }),
+    tasksSeen: new Counter({
+      name: "omnitensor_tasks_seen_total",
+      help: "TaskCreated events seen",
+      labelNames: ["role"],
+      registers: r,
+    }),
+    committed: new Counter({
+      name: "omnitensor_tasks_committed_total",
+      help: "Commitments sent, by place (seat, verifier, juror)",
+      labelNames: ["place"],
+      registers: r,
+    }),
     revealed: new Counter({ name: "omnitensor_tasks_revealed_total", help: "Reveals sent", registers: r }),
-    won: new Counter({ name: "omnitensor_tasks_won_total", help: "Tasks where this node revealed the accepted hash", registers: r }),
-    lost: new Counter({ name: "omnitensor_tasks_lost_total", help: "Tasks lost (seat lost, wrong hash, no seat)", labelNames: ["reason"], registers: r }),
-    slashed: new Counter({ name: "omnitensor_slashed_total", help: "Times this node was liquidated", registers: r }),
-    liquidations: new Counter({ name: "omnitensor_liquidations_sent_total", help: "Liquidations this node sent", registers: r }),
-    skipped: new Counter({ name: "omnitensor_tasks_skipped_total", help: "Tasks skipped, by reason", labelNames: ["reason"], registers: r }),
-    txSent: new Counter({ name: "omnitensor_tx_sent_total", help: "Transactions sent, by function", labelNames: ["fn"], registers: r }),
-    txFailed: new Counter({ name: "omnitensor_tx_failed_total", help: "Transactions that failed simulation or reverted", labelNames: ["fn"], registers: r }),
+    won: new Counter({
+      name: "omnitensor_tasks_won_total",
+      help: "Tasks where this node revealed the accepted hash",
+      registers: r,
+    }),
+    lost: new Counter({
+      name: "omnitensor_tasks_lost_total",
+      help: "Tasks lost (seat lost, wrong hash, no seat)",
+      labelNames: ["reason"],
+      registers: r,
+    }),
+    slashed: new Counter({
+      name: "omnitensor_slashed_total",
+      help: "Times this node was liquidated",
+      registers: r,
+    }),
+    liquidations: new Counter({
+      name: "omnitensor_liquidations_sent_total",
+      help: "Liquidations this node sent",
+      registers: r,
+    }),
+    skipped: new Counter({
+      name: "omnitensor_tasks_skipped_total",
+      help: "Tasks skipped, by reason",
+      labelNames: ["reason"],
+      registers: r,
+    }),
+    txSent: new Counter({
+      name: "omnitensor_tx_sent_total",
+      help: "Transactions sent, by function",
+      labelNames: ["fn"],
+      registers: r,
+    }),
+    txFailed: new Counter({
+      name: "omnitensor_tx_failed_total",
+      help: "Transactions that failed simulation or reverted",
+      labelNames: ["fn"],
+      registers: r,
+    }),
     inferenceSeconds: new Histogram({
       name: "omnitensor_inference_seconds",
       help: "Model run latency",
@@ -56,10 +98,27 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): WorkerMe
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
       registers: r,
     }),
-    queueDepth: new Gauge({ name: "omnitensor_queue_depth", help: "Jobs per queue and state", labelNames: ["queue", "state"], registers: r }),
-    walletBalance: new Gauge({ name: "omnitensor_wallet_balance_wei", help: "Native balance of the node wallet (wei)", registers: r }),
-    stakeBalance: new Gauge({ name: "omnitensor_stake_wei", help: "Stake of the node in NodeStaking (OMNIT wei)", registers: r }),
-    lastBlock: new Gauge({ name: "omnitensor_last_processed_block", help: "Last block the watcher processed", registers: r }),
+    queueDepth: new Gauge({
+      name: "omnitensor_queue_depth",
+      help: "Jobs per queue and state",
+      labelNames: ["queue", "state"],
+      registers: r,
+    }),
+    walletBalance: new Gauge({
+      name: "omnitensor_wallet_balance_wei",
+      help: "Native balance of the node wallet (wei)",
+      registers: r,
+    }),
+    stakeBalance: new Gauge({
+      name: "omnitensor_stake_wei",
+      help: "Stake of the node in NodeStaking (OMNIT wei)",
+      registers: r,
+    }),
+    lastBlock: new Gauge({
+      name: "omnitensor_last_processed_block",
+      help: "Last block the watcher processed",
+      registers: r,
+    }),
   };
 }
 

@@ -2,7 +2,6 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import pino from "pino";
 import { UnrecoverableError } from "bullmq";
 import { QueueSet, RescheduleError, type Handler } from "../../../workers/src/queues/queues.ts";
 import { jobIdOf, STEPS, type Step, type TaskJobData } from "../../../workers/src/queues/types.ts";
@@ -49,9 +48,18 @@ describe("queues", () => {
       assert.equal(await qs.add("reveal", { taskId: "5" }, { dueAt: 500n }), true);
       assert.equal(await qs.add("reveal", { taskId: "5" }, { dueAt: 500n }), false);
       assert.equal(await qs.add("reveal", { taskId: "6" }, { dueAt: 500n }), true);
-      assert.equal(await qs.add("settle", { taskId: "5", action: "liquidate" }, { suffix: "liquidate-0x01" }), true);
-      assert.equal(await qs.add("settle", { taskId: "5", action: "liquidate" }, { suffix: "liquidate-0x02" }), true);
-      assert.equal(await qs.add("settle", { taskId: "5", action: "liquidate" }, { suffix: "liquidate-0x01" }), false);
+      assert.equal(
+        await qs.add("settle", { taskId: "5", action: "liquidate" }, { suffix: "liquidate-0x01" }),
+        true,
+      );
+      assert.equal(
+        await qs.add("settle", { taskId: "5", action: "liquidate" }, { suffix: "liquidate-0x02" }),
+        true,
+      );
+      assert.equal(
+        await qs.add("settle", { taskId: "5", action: "liquidate" }, { suffix: "liquidate-0x01" }),
+        false,
+      );
       const d = await qs.depth();
       assert.equal(d.reveal.delayed, 2);
       assert.equal(d.settle.waiting, 2);
@@ -66,7 +74,11 @@ describe("queues", () => {
     const ran: string[] = [];
     try {
       await qs.add("finalize", { taskId: "9" }, { dueAt: 1000n + 86_400n }); // a day of chain time
-      qs.startWorkers(createCommon(config, { defaultMetrics: false }), handlers({ finalize: async (d) => void ran.push(d.taskId) }), 1);
+      qs.startWorkers(
+        createCommon(config, { defaultMetrics: false }),
+        handlers({ finalize: async (d) => void ran.push(d.taskId) }),
+        1,
+      );
       await new Promise((r) => setTimeout(r, 300));
       assert.deepEqual(ran, []);
       now += 86_400n; // time travel
@@ -137,7 +149,8 @@ describe("queues", () => {
     );
     await qs.add("settle", { taskId: "4", action: "claim" });
     const until = Date.now() + 3000;
-    while ((await qs.queues.settle.getActiveCount()) === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    while ((await qs.queues.settle.getActiveCount()) === 0 && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 10));
     await Promise.all([qs.close(), qs.close()]);
     assert.equal(finished, true);
   });

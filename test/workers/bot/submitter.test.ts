@@ -3,7 +3,13 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import pino from "pino";
 import type { Abi, Address } from "viem";
-import { deployArtifact, devAddress, devKey, startHardhatNode, type LocalChain } from "../../helpers/chain.ts";
+import {
+  deployArtifact,
+  devAddress,
+  devKey,
+  startHardhatNode,
+  type LocalChain,
+} from "../../helpers/chain.ts";
 import { createClients } from "../../../workers/src/chain/clients.ts";
 import { Mutex, Submitter } from "../../../workers/src/chain/submitter.ts";
 import { GasCapError, TxRevertError, UnprofitableError } from "../../../workers/src/chain/errors.ts";
@@ -22,7 +28,6 @@ describe("submitter", () => {
   });
   after(async () => {
     await chain?.stop();
-    
   });
 
   it("Mutex runs critical sections one at a time, in order, even when one throws", async () => {
@@ -53,12 +58,27 @@ describe("submitter", () => {
     const before = await clients.publicClient.getTransactionCount({ address: clients.account.address });
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        (i % 2 ? s1 : s2).send({ address: token, abi: omniTokenAbi as Abi, functionName: "transfer", args: [devAddress(7), BigInt(i + 1)] }),
+        (i % 2 ? s1 : s2).send({
+          address: token,
+          abi: omniTokenAbi as Abi,
+          functionName: "transfer",
+          args: [devAddress(7), BigInt(i + 1)],
+        }),
       ),
     );
-    const nonces = await Promise.all(results.map(async (r) => (await clients.publicClient.getTransaction({ hash: r.hash })).nonce));
-    assert.deepEqual([...nonces].sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => before + i));
-    const bal = await clients.publicClient.readContract({ address: token, abi: omniTokenAbi, functionName: "balanceOf", args: [devAddress(7)] });
+    const nonces = await Promise.all(
+      results.map(async (r) => (await clients.publicClient.getTransaction({ hash: r.hash })).nonce),
+    );
+    assert.deepEqual(
+      [...nonces].sort((a, b) => a - b),
+      Array.from({ length: 12 }, (_, i) => before + i),
+    );
+    const bal = await clients.publicClient.readContract({
+      address: token,
+      abi: omniTokenAbi,
+      functionName: "balanceOf",
+      args: [devAddress(7)],
+    });
     assert.equal(bal, 78n); // 1 + 2 + ... + 12
     assert.ok(results.every((r) => r.cost > 0n));
   });
@@ -68,17 +88,32 @@ describe("submitter", () => {
     const s = new Submitter({ clients, gas, logger });
     const nonce = await clients.publicClient.getTransactionCount({ address: clients.account.address });
     await assert.rejects(
-      s.send({ address: token, abi: omniTokenAbi as Abi, functionName: "transfer", args: [devAddress(7), 1n] }),
-      (e: unknown) => e instanceof TxRevertError && e.errorName === "ERC20InsufficientBalance" && !e.retryable,
+      s.send({
+        address: token,
+        abi: omniTokenAbi as Abi,
+        functionName: "transfer",
+        args: [devAddress(7), 1n],
+      }),
+      (e: unknown) =>
+        e instanceof TxRevertError && e.errorName === "ERC20InsufficientBalance" && !e.retryable,
     );
-    assert.equal(await clients.publicClient.getTransactionCount({ address: clients.account.address }), nonce, "nothing sent");
+    assert.equal(
+      await clients.publicClient.getTransactionCount({ address: clients.account.address }),
+      nonce,
+      "nothing sent",
+    );
   });
 
   it("refuses to pay above the gas cap", async () => {
     const clients = createClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, privateKey: devKey(0) });
     const s = new Submitter({ clients, gas: { ...gas, maxFeePerGasGwei: 0.000000001 }, logger });
     await assert.rejects(
-      s.send({ address: token, abi: omniTokenAbi as Abi, functionName: "transfer", args: [devAddress(7), 1n] }),
+      s.send({
+        address: token,
+        abi: omniTokenAbi as Abi,
+        functionName: "transfer",
+        args: [devAddress(7), 1n],
+      }),
       (e: unknown) => e instanceof GasCapError && e.retryable && /gas\.maxFeePerGasGwei/.test(e.message),
     );
   });
@@ -87,7 +122,13 @@ describe("submitter", () => {
     const clients = createClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, privateKey: devKey(0) });
     const s = new Submitter({ clients, gas, logger, omnitPerEth: 1000, profitFactor: 1 });
     await assert.rejects(
-      s.send({ address: token, abi: omniTokenAbi as Abi, functionName: "transfer", args: [devAddress(7), 1n], expectedReward: 1n }),
+      s.send({
+        address: token,
+        abi: omniTokenAbi as Abi,
+        functionName: "transfer",
+        args: [devAddress(7), 1n],
+        expectedReward: 1n,
+      }),
       (e: unknown) => e instanceof UnprofitableError && !e.retryable,
     );
     const ok = await s.send({

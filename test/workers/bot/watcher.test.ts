@@ -4,7 +4,14 @@ import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import pino from "pino";
 import { parseAbiItem, type Address, type Log } from "viem";
-import { deployArtifact, devAddress, devKey, mine, startHardhatNode, type LocalChain } from "../../helpers/chain.ts";
+import {
+  deployArtifact,
+  devAddress,
+  devKey,
+  mine,
+  startHardhatNode,
+  type LocalChain,
+} from "../../helpers/chain.ts";
 import { createClients } from "../../../workers/src/chain/clients.ts";
 import { redisCheckpoint } from "../../../workers/src/chain/checkpoint.ts";
 import { watchLogs } from "../../../workers/src/chain/watcher.ts";
@@ -31,7 +38,6 @@ describe("watcher", () => {
     const keys = await redis.keys(`${PREFIX}*`);
     if (keys.length) await redis.del(...keys);
     await redis.quit();
-    
   });
 
   async function sendTransfers(n: number, value: bigint): Promise<void> {
@@ -95,7 +101,11 @@ describe("watcher", () => {
     await c.w.caughtUp;
     await sendTransfers(1, 3000n);
     await new Promise((r) => setTimeout(r, 300));
-    assert.equal(c.seen.length, 0, `not confirmed yet, but saw blocks ${c.seen.map((l) => l.blockNumber).join(",")} at head ${await clients.publicClient.getBlockNumber()}`);
+    assert.equal(
+      c.seen.length,
+      0,
+      `not confirmed yet, but saw blocks ${c.seen.map((l) => l.blockNumber).join(",")} at head ${await clients.publicClient.getBlockNumber()}`,
+    );
     await mine(chain.rpcUrl, 2);
     const until = Date.now() + 5000;
     while (c.seen.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));

@@ -110,7 +110,11 @@ export async function readTask(ctx: BotContext, taskId: bigint): Promise<TaskVie
   })) as TaskView;
 }
 
-export async function readCommitment(ctx: BotContext, taskId: bigint, node: Address): Promise<CommitmentView> {
+export async function readCommitment(
+  ctx: BotContext,
+  taskId: bigint,
+  node: Address,
+): Promise<CommitmentView> {
   return (await ctx.clients.publicClient.readContract({
     address: ctx.deployment.contracts.TaskManager,
     abi: TM,
@@ -119,7 +123,11 @@ export async function readCommitment(ctx: BotContext, taskId: bigint, node: Addr
   })) as CommitmentView;
 }
 
-export async function readEligibility(ctx: BotContext, taskId: bigint, node: Address): Promise<{ seat: boolean; verifier: boolean; juror: boolean }> {
+export async function readEligibility(
+  ctx: BotContext,
+  taskId: bigint,
+  node: Address,
+): Promise<{ seat: boolean; verifier: boolean; juror: boolean }> {
   const [seat, verifier, juror] = (await ctx.clients.publicClient.readContract({
     address: ctx.deployment.contracts.TaskManager,
     abi: TM,

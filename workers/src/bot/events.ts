@@ -11,12 +11,18 @@ export const TASK_EVENTS = [
     "event TaskCreated(uint256 indexed taskId, address indexed requester, bytes32 indexed modelId, bytes input, string inputURI, bytes32 inputHash, uint256 reward, uint8 redundancy, bytes32 resultKey, uint64 seatDeadline, uint64 revealDeadline)",
   ),
   parseAbiItem("event VerifiersDrawn(uint256 indexed taskId)"),
-  parseAbiItem("event Committed(uint256 indexed taskId, address indexed node, uint8 place, bytes sealedOutput)"),
+  parseAbiItem(
+    "event Committed(uint256 indexed taskId, address indexed node, uint8 place, bytes sealedOutput)",
+  ),
   parseAbiItem("event SeatLost(uint256 indexed taskId, address indexed node, address indexed by)"),
   parseAbiItem("event TaskDisputed(uint256 indexed taskId, address indexed by, uint256 bond)"),
   parseAbiItem("event TaskFinalized(uint256 indexed taskId, bytes32 outputHash, uint256 n, uint256 m)"),
-  parseAbiItem("event TaskUnresolved(uint256 indexed taskId, bytes32 leader, uint256 n, uint256 m, bool tied)"),
-  parseAbiItem("event Liquidated(uint256 indexed taskId, address indexed node, uint256 amount, address indexed liquidator)"),
+  parseAbiItem(
+    "event TaskUnresolved(uint256 indexed taskId, bytes32 leader, uint256 n, uint256 m, bool tied)",
+  ),
+  parseAbiItem(
+    "event Liquidated(uint256 indexed taskId, address indexed node, uint256 amount, address indexed liquidator)",
+  ),
   parseAbiItem("event Staked(address indexed node, uint256 amount, uint8 roles, string metadataURI)"),
 ] as const;
 
@@ -70,24 +76,38 @@ export async function handleLogs(ctx: BotContext, logs: Log[]): Promise<void> {
           }
         }
         if (verifier) {
-          await ctx.queues.add("commit", { taskId: rec.taskId, commitAction: "draw" }, { dueAt: BigInt(rec.seatDeadline) });
+          await ctx.queues.add(
+            "commit",
+            { taskId: rec.taskId, commitAction: "draw" },
+            { dueAt: BigInt(rec.seatDeadline) },
+          );
           await ctx.queues.add("finalize", { taskId: rec.taskId }, { dueAt: BigInt(rec.revealDeadline) });
         }
         break;
       }
       case "VerifiersDrawn":
-        if (verifier) await ctx.queues.add("infer", { taskId: taskId.toString(), place: 2 }, { suffix: "verifier" });
+        if (verifier)
+          await ctx.queues.add("infer", { taskId: taskId.toString(), place: 2 }, { suffix: "verifier" });
         break;
       case "TaskDisputed":
-        if (verifier) await ctx.queues.add("infer", { taskId: taskId.toString(), place: 3 }, { suffix: "juror" });
+        if (verifier)
+          await ctx.queues.add("infer", { taskId: taskId.toString(), place: 3 }, { suffix: "juror" });
         break;
       case "Committed":
         await ctx.redis.sadd(ctx.key(`committers:${taskId}`), (a.node as Address).toLowerCase());
         if (same(a.node, ctx.me)) {
           const rec = await ctx.redis.get(ctx.key(`task:${taskId}`));
           const revealDeadline = rec ? BigInt((JSON.parse(rec) as TaskRecord).revealDeadline) : undefined;
-          await ctx.queues.add("reveal", { taskId: taskId.toString() }, { dueAt: await commitDeadlineOf(ctx, taskId) });
-          await ctx.queues.add("finalize", { taskId: taskId.toString() }, revealDeadline ? { dueAt: revealDeadline } : {});
+          await ctx.queues.add(
+            "reveal",
+            { taskId: taskId.toString() },
+            { dueAt: await commitDeadlineOf(ctx, taskId) },
+          );
+          await ctx.queues.add(
+            "finalize",
+            { taskId: taskId.toString() },
+            revealDeadline ? { dueAt: revealDeadline } : {},
+          );
         }
         break;
       case "SeatLost":

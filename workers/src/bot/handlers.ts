@@ -71,7 +71,12 @@ async function inputBytes(rec: TaskRecord, log: Logger): Promise<Uint8Array | un
  * task" (model not served, input unavailable, a margin in the skip band, a resource failure).
  * With the TEST-ONLY cheat setting the result is replaced by a deterministic wrong one.
  */
-async function computeOutput(ctx: BotContext, rec: TaskRecord, log: Logger, useCache = true): Promise<Output | undefined> {
+async function computeOutput(
+  ctx: BotContext,
+  rec: TaskRecord,
+  log: Logger,
+  useCache = true,
+): Promise<Output | undefined> {
   const key = ctx.key(`result:${rec.taskId}`);
   if (useCache) {
     const cached = await ctx.redis.get(key);
@@ -97,7 +102,10 @@ async function computeOutput(ctx: BotContext, rec: TaskRecord, log: Logger, useC
     ctx.common.metrics.skipped.inc({ reason: "inference" });
     return undefined;
   }
-  ctx.common.metrics.inferenceSeconds.observe({ model: rec.modelId.slice(0, 10) }, (performance.now() - t0) / 1000);
+  ctx.common.metrics.inferenceSeconds.observe(
+    { model: rec.modelId.slice(0, 10) },
+    (performance.now() - t0) / 1000,
+  );
   if (r.skip) {
     log.info({ margin: r.margin }, "result too close to a decision boundary (skip band); skipped");
     ctx.common.metrics.skipped.inc({ reason: "margin" });
@@ -167,14 +175,23 @@ export function createHandlers(ctx: BotContext): Record<Step, Handler> {
     if (taskCache.size > 1000) taskCache.delete(taskCache.keys().next().value!);
     return t;
   };
-  const send = (functionName: string, args: readonly unknown[], log: Logger, expectedReward?: bigint, onSent?: () => void) =>
+  const send = (
+    functionName: string,
+    args: readonly unknown[],
+    log: Logger,
+    expectedReward?: bigint,
+    onSent?: () => void,
+  ) =>
     ctx.submitter.send({ address: tmAddr, abi: TM, functionName, args, logger: log, expectedReward, onSent });
 
   /** infer: decide whether this node has a real chance of a place, then run the model. */
   const infer: Handler = async (data, { log }) => {
     const taskId = BigInt(data.taskId);
     const place = (data.place ?? 1) as Place;
-    const [t, myRank] = await Promise.all([cachedTask(taskId, 0), place === 1 ? readRank(ctx, taskId, me) : Promise.resolve(0n)]);
+    const [t, myRank] = await Promise.all([
+      cachedTask(taskId, 0),
+      place === 1 ? readRank(ctx, taskId, me) : Promise.resolve(0n),
+    ]);
     if (t.status === Status.None || isFinal(t.status)) return;
     const now = ctx.chainNow();
     if (place === 1) {
@@ -194,7 +211,8 @@ export function createHandlers(ctx: BotContext): Record<Step, Handler> {
       if (better >= t.redundancy) {
         // A real chance only if better-ranked nodes stay away: look again halfway through the window.
         const half = t.createdAt + (t.seatDeadline - t.createdAt) / 2n;
-        if (now < half) throw new RescheduleError(half, `${better} better-ranked nodes; re-check at half window`);
+        if (now < half)
+          throw new RescheduleError(half, `${better} better-ranked nodes; re-check at half window`);
         if (full) {
           log.info({ better }, "rank gives no real chance of a seat; skipped (no model run)");
           ctx.common.metrics.lost.inc({ reason: "rank" });
@@ -205,8 +223,10 @@ export function createHandlers(ctx: BotContext): Record<Step, Handler> {
       const el = await readEligibility(ctx, taskId, me);
       const ok = place === 2 ? el.verifier : el.juror;
       if (!ok) {
-        const [seed, block] = place === 2 ? [t.verifierSeed, t.verifierSeedBlock] : [t.jurySeed, t.jurySeedBlock];
-        if (await seedPending(ctx, seed, block)) throw new RescheduleError(now + 1n, "draw seed not known yet", ctx.common.config.pollIntervalMs);
+        const [seed, block] =
+          place === 2 ? [t.verifierSeed, t.verifierSeedBlock] : [t.jurySeed, t.jurySeedBlock];
+        if (await seedPending(ctx, seed, block))
+          throw new RescheduleError(now + 1n, "draw seed not known yet", ctx.common.config.pollIntervalMs);
         log.debug({ place: PLACE_NAME[place] }, "not drawn");
         return;
       }
@@ -217,19 +237,34 @@ export function createHandlers(ctx: BotContext): Record<Step, Handler> {
     if (!out) return;
     const inferMs = performance.now() - t0;
     const seedWaitMs = data.seedWaitFrom ? Date.now() - data.seedWaitFrom - inferMs : 0;
-    await ctx.queues.add("commit", { taskId: data.taskId, place, seenAt: data.seenAt, inferMs, seedWaitMs }, { suffix: PLACE_NAME[place] });
+    await ctx.queues.add(
+      "commit",
+      { taskId: data.taskId, place, seenAt: data.seenAt, inferMs, seedWaitMs },
+      { suffix: PLACE_NAME[place] },
+    );
   };
 
   const draw = async (taskId: bigint, log: Logger) => {
     const t = await readTask(ctx, taskId);
-    if (isFinal(t.status) || t.seatHolders.length === 0 || BigInt(t.verifierSeed) !== 0n || t.verifierSeedBlock !== 0n) return;
+    if (
+      isFinal(t.status) ||
+      t.seatHolders.length === 0 ||
+      BigInt(t.verifierSeed) !== 0n ||
+      t.verifierSeedBlock !== 0n
+    )
+      return;
     const now = ctx.chainNow();
-    if (now < t.seatDeadline) throw new RescheduleError(t.seatDeadline, "drawVerifiers opens at the seat deadline");
+    if (now < t.seatDeadline)
+      throw new RescheduleError(t.seatDeadline, "drawVerifiers opens at the seat deadline");
     if (now >= t.verifyDeadline) return;
     try {
       await send("drawVerifiers", [taskId], log);
     } catch (e) {
-      if (e instanceof TxRevertError && e.errorName && /AlreadyDrawn|NoSeatCommitted|TooLate|NotOpen|TooEarly/.test(e.errorName)) {
+      if (
+        e instanceof TxRevertError &&
+        e.errorName &&
+        /AlreadyDrawn|NoSeatCommitted|TooLate|NotOpen|TooEarly/.test(e.errorName)
+      ) {
         if (e.errorName.includes("TooEarly")) throw new RescheduleError(t.seatDeadline, "too early");
         return;
       }
@@ -274,7 +309,13 @@ export function createHandlers(ctx: BotContext): Record<Step, Handler> {
         latencyMs = Math.max(0, Date.now() - data.seenAt - (data.inferMs ?? 0) - (data.seedWaitMs ?? 0));
         ctx.common.metrics.createdToCommitSeconds.observe(latencyMs / 1000);
       };
-      await send("commit", [taskId, commitment, sealed], log, place === 1 ? t.workerShare : undefined, observe);
+      await send(
+        "commit",
+        [taskId, commitment, sealed],
+        log,
+        place === 1 ? t.workerShare : undefined,
+        observe,
+      );
     } catch (e) {
       if (e instanceof TxRevertError && e.errorName) {
         if (e.errorName === "TaskManagerAlreadyCommitted") return; // done already (a rerun after a restart)
@@ -293,7 +334,17 @@ export function createHandlers(ctx: BotContext): Record<Step, Handler> {
       throw e;
     }
     ctx.common.metrics.committed.inc({ place: PLACE_NAME[place] });
-    log.info({ place: PLACE_NAME[place], outputHash: out.outputHash, latencyMs, inferMs: data.inferMs, seedWaitMs: data.seedWaitMs, ...timing }, "committed");
+    log.info(
+      {
+        place: PLACE_NAME[place],
+        outputHash: out.outputHash,
+        latencyMs,
+        inferMs: data.inferMs,
+        seedWaitMs: data.seedWaitMs,
+        ...timing,
+      },
+      "committed",
+    );
     await ctx.queues.add("reveal", { taskId: data.taskId }, { dueAt: t.commitDeadline });
     await ctx.queues.add("finalize", { taskId: data.taskId }, { dueAt: t.revealDeadline });
   };
@@ -333,7 +384,8 @@ export function createHandlers(ctx: BotContext): Record<Step, Handler> {
     let t = await readTask(ctx, taskId);
     if (t.status === Status.None || t.status === Status.Cancelled) return;
     if (!isFinal(t.status)) {
-      if (ctx.chainNow() < t.revealDeadline) throw new RescheduleError(t.revealDeadline, "reveal deadline not reached");
+      if (ctx.chainNow() < t.revealDeadline)
+        throw new RescheduleError(t.revealDeadline, "reveal deadline not reached");
       if (t.seatHolders.length === 0 && !ctx.common.config.roles.includes("verifier")) return;
       try {
         await send("finalize", [taskId], log);
@@ -352,7 +404,11 @@ export function createHandlers(ctx: BotContext): Record<Step, Handler> {
       ]);
       for (const n of candidates) {
         if (n === me.toLowerCase()) continue;
-        await ctx.queues.add("settle", { taskId: data.taskId, action: "liquidate", node: n as Address }, { suffix: `liquidate-${n}` });
+        await ctx.queues.add(
+          "settle",
+          { taskId: data.taskId, action: "liquidate", node: n as Address },
+          { suffix: `liquidate-${n}` },
+        );
       }
     }
     if (committed) {
@@ -361,7 +417,8 @@ export function createHandlers(ctx: BotContext): Record<Step, Handler> {
         else ctx.common.metrics.lost.inc({ reason: "wrong-or-silent" });
       }
       await ctx.queues.add("settle", { taskId: data.taskId, action: "claim" });
-      if (t.status === Status.Finalized && !t.delivered) await ctx.queues.add("settle", { taskId: data.taskId, action: "deliver" });
+      if (t.status === Status.Finalized && !t.delivered)
+        await ctx.queues.add("settle", { taskId: data.taskId, action: "deliver" });
     }
   };
 
@@ -387,19 +444,33 @@ export function createHandlers(ctx: BotContext): Record<Step, Handler> {
           args: [taskId, node],
         })) as boolean;
         if (!liq) return;
-        if (await tolerate("liquidate", [taskId, node], /AlreadyLiquidated|NotLiquidatable|JurorExcused|SelfLiquidation/)) {
+        if (
+          await tolerate(
+            "liquidate",
+            [taskId, node],
+            /AlreadyLiquidated|NotLiquidatable|JurorExcused|SelfLiquidation/,
+          )
+        ) {
           ctx.common.metrics.liquidations.inc();
           log.info({ node }, "liquidated a wrong or silent node");
           // Liquidations add to what winners can claim: claim again afterwards.
           const mine = await readCommitment(ctx, taskId, me);
           if (BigInt(mine.commitment) !== 0n && !mine.voided)
-            await ctx.queues.add("settle", { taskId: data.taskId, action: "claim" }, { suffix: `claim-after-${node.toLowerCase()}` });
+            await ctx.queues.add(
+              "settle",
+              { taskId: data.taskId, action: "claim" },
+              { suffix: `claim-after-${node.toLowerCase()}` },
+            );
         }
         return;
       }
       case "claim": {
         if (await tolerate("claim", [taskId], /NothingToClaim|NotSettled|NotFinalized/))
-          await ctx.queues.add("settle", { taskId: data.taskId, action: "withdraw" }, { suffix: `withdraw-${Date.now()}` });
+          await ctx.queues.add(
+            "settle",
+            { taskId: data.taskId, action: "withdraw" },
+            { suffix: `withdraw-${Date.now()}` },
+          );
         return;
       }
       case "deliver": {
@@ -411,7 +482,12 @@ export function createHandlers(ctx: BotContext): Record<Step, Handler> {
         return;
       }
       case "withdraw": {
-        const credit = (await ctx.clients.publicClient.readContract({ address: tmAddr, abi: TM, functionName: "creditOf", args: [me] })) as bigint;
+        const credit = (await ctx.clients.publicClient.readContract({
+          address: tmAddr,
+          abi: TM,
+          functionName: "creditOf",
+          args: [me],
+        })) as bigint;
         if (credit > 0n) await tolerate("withdraw", [], /NothingToWithdraw/);
         return;
       }

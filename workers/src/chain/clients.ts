@@ -36,7 +36,12 @@ export function chainFor(chainId: number, rpcUrl: string): Chain {
   });
 }
 
-export function createClients(opts: { rpcUrl: string; chainId: number; privateKey: Hex; timeoutMs?: number }): ChainClients {
+export function createClients(opts: {
+  rpcUrl: string;
+  chainId: number;
+  privateKey: Hex;
+  timeoutMs?: number;
+}): ChainClients {
   const chain = chainFor(opts.chainId, opts.rpcUrl);
   const transport = http(opts.rpcUrl, { timeout: opts.timeoutMs ?? 10_000, retryCount: 1, retryDelay: 200 });
   const account = privateKeyToAccount(opts.privateKey);

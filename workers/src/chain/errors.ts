@@ -12,10 +12,13 @@ export class WorkerError extends Error {
 /** The RPC did not answer (network down, timeout, 5xx). Retry with backoff. */
 export class RpcUnreachableError extends WorkerError {
   constructor(url: string, cause?: unknown) {
-    super(`RPC ${url} is unreachable: ${(cause as Error | undefined)?.message?.split("\n")[0] ?? "no answer"}`, {
-      retryable: true,
-      cause,
-    });
+    super(
+      `RPC ${url} is unreachable: ${(cause as Error | undefined)?.message?.split("\n")[0] ?? "no answer"}`,
+      {
+        retryable: true,
+        cause,
+      },
+    );
     this.name = "RpcUnreachableError";
   }
 }
@@ -28,7 +31,10 @@ export class TxRevertError extends WorkerError {
     readonly detail: string,
     opts: { retryable?: boolean; cause?: unknown } = {},
   ) {
-    super(`${fn} would revert: ${errorName ?? detail}`, { retryable: opts.retryable ?? false, cause: opts.cause });
+    super(`${fn} would revert: ${errorName ?? detail}`, {
+      retryable: opts.retryable ?? false,
+      cause: opts.cause,
+    });
     this.name = "TxRevertError";
   }
 }
@@ -36,9 +42,12 @@ export class TxRevertError extends WorkerError {
 /** Gas price above the configured cap: waits (retry later), never overpays. */
 export class GasCapError extends WorkerError {
   constructor(fn: string, needGwei: number, capGwei: number) {
-    super(`${fn}: network fee ${needGwei.toFixed(3)} gwei is above the cap gas.maxFeePerGasGwei=${capGwei}; waiting`, {
-      retryable: true,
-    });
+    super(
+      `${fn}: network fee ${needGwei.toFixed(3)} gwei is above the cap gas.maxFeePerGasGwei=${capGwei}; waiting`,
+      {
+        retryable: true,
+      },
+    );
     this.name = "GasCapError";
   }
 }
@@ -50,7 +59,9 @@ export class NoGasError extends WorkerError {
     readonly balance: bigint,
     readonly need: bigint,
   ) {
-    super(`wallet ${account} has no gas: balance ${balance} wei < ${need} wei needed; fund it`, { retryable: true });
+    super(`wallet ${account} has no gas: balance ${balance} wei < ${need} wei needed; fund it`, {
+      retryable: true,
+    });
     this.name = "NoGasError";
   }
 }
@@ -58,7 +69,9 @@ export class NoGasError extends WorkerError {
 /** The expected reward does not pay for the gas (profitability guard). */
 export class UnprofitableError extends WorkerError {
   constructor(fn: string, reward: bigint, costOmnit: bigint) {
-    super(`${fn}: expected reward ${reward} < gas cost ${costOmnit} (OMNIT wei) × profitFactor; skipped`, { retryable: false });
+    super(`${fn}: expected reward ${reward} < gas cost ${costOmnit} (OMNIT wei) × profitFactor; skipped`, {
+      retryable: false,
+    });
     this.name = "UnprofitableError";
   }
 }

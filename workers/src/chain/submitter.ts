@@ -26,7 +26,14 @@ import {
 } from "viem";
 import type { Logger } from "pino";
 import type { ChainClients } from "./clients.ts";
-import { GasCapError, NoGasError, RpcUnreachableError, TxRevertError, UnprofitableError, WorkerError } from "./errors.ts";
+import {
+  GasCapError,
+  NoGasError,
+  RpcUnreachableError,
+  TxRevertError,
+  UnprofitableError,
+  WorkerError,
+} from "./errors.ts";
 
 /** A mutex: `run(fn)` runs fn after every earlier fn has finished. */
 export class Mutex {
@@ -96,7 +103,9 @@ export interface SubmitterOptions {
 
 function revertName(e: unknown): { name?: string; detail: string } {
   if (e instanceof BaseError) {
-    const r = e.walk((x) => x instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null;
+    const r = e.walk(
+      (x) => x instanceof ContractFunctionRevertedError,
+    ) as ContractFunctionRevertedError | null;
     if (r) return { name: r.data?.errorName ?? r.signature ?? r.reason, detail: r.shortMessage };
     return { detail: e.shortMessage };
   }
@@ -104,7 +113,8 @@ function revertName(e: unknown): { name?: string; detail: string } {
 }
 
 function isNetworkError(e: unknown): boolean {
-  if (e instanceof BaseError) return Boolean(e.walk((x) => x instanceof HttpRequestError || x instanceof TimeoutError));
+  if (e instanceof BaseError)
+    return Boolean(e.walk((x) => x instanceof HttpRequestError || x instanceof TimeoutError));
   const m = (e as Error)?.message ?? "";
   return /ECONNREFUSED|ECONNRESET|fetch failed|socket hang up|timed out/i.test(m);
 }
@@ -133,7 +143,8 @@ export class Submitter {
         account: this.opts.clients.account,
       } as Parameters<ChainClients["publicClient"]["estimateContractGas"]>[0]);
     } catch (e) {
-      if (isNetworkError(e)) throw new RpcUnreachableError(this.opts.clients.chain.rpcUrls.default.http[0], e);
+      if (isNetworkError(e))
+        throw new RpcUnreachableError(this.opts.clients.chain.rpcUrls.default.http[0], e);
       const { name, detail } = revertName(e);
       throw new TxRevertError(req.functionName, name, detail, { cause: e });
     }
@@ -151,7 +162,8 @@ export class Submitter {
       } as Parameters<ChainClients["publicClient"]["simulateContract"]>[0]);
       return result;
     } catch (e) {
-      if (isNetworkError(e)) throw new RpcUnreachableError(this.opts.clients.chain.rpcUrls.default.http[0], e);
+      if (isNetworkError(e))
+        throw new RpcUnreachableError(this.opts.clients.chain.rpcUrls.default.http[0], e);
       const { name, detail } = revertName(e);
       throw new TxRevertError(req.functionName, name, detail, { cause: e });
     }
@@ -171,10 +183,21 @@ export class Submitter {
   }
 
   /** Signs locally and sends the raw transaction (one RPC call). */
-  private async sendRaw(tx: { to: Address; data: Hex; gas: bigint; nonce: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }): Promise<Hash> {
+  private async sendRaw(tx: {
+    to: Address;
+    data: Hex;
+    gas: bigint;
+    nonce: number;
+    maxFeePerGas: bigint;
+    maxPriorityFeePerGas: bigint;
+  }): Promise<Hash> {
     const account = this.opts.clients.account;
     if (!account.signTransaction) throw new Error("the node account cannot sign transactions locally");
-    const serialized = await account.signTransaction({ ...tx, type: "eip1559", chainId: this.opts.clients.chain.id });
+    const serialized = await account.signTransaction({
+      ...tx,
+      type: "eip1559",
+      chainId: this.opts.clients.chain.id,
+    });
     return this.opts.clients.publicClient.sendRawTransaction({ serializedTransaction: serialized });
   }
 
@@ -215,9 +238,11 @@ export class Submitter {
     const log = req.logger ?? this.opts.logger;
     const fn = req.functionName;
     const pc = this.opts.clients.publicClient;
-    const data = encodeFunctionData({ abi: req.abi, functionName: req.functionName, args: req.args } as Parameters<
-      typeof encodeFunctionData
-    >[0]);
+    const data = encodeFunctionData({
+      abi: req.abi,
+      functionName: req.functionName,
+      args: req.args,
+    } as Parameters<typeof encodeFunctionData>[0]);
     let nonce = -1;
     let fees!: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
     let gas!: bigint;
@@ -241,7 +266,10 @@ export class Submitter {
         if (balance < need || balance < floor) {
           const err = new NoGasError(this.account, balance, need > floor ? need : floor);
           if (Date.now() - this.lastNoGasLog > 60_000) {
-            log.error({ account: this.account, balance: balance.toString(), need: need.toString() }, err.message);
+            log.error(
+              { account: this.account, balance: balance.toString(), need: need.toString() },
+              err.message,
+            );
             this.lastNoGasLog = Date.now();
           }
           throw err;
@@ -250,9 +278,11 @@ export class Submitter {
         if (perEth > 0 && req.expectedReward !== undefined) {
           const costOmnit = (need * BigInt(Math.round(perEth * 1e6))) / 1_000_000n;
           const factor = BigInt(Math.round((this.opts.profitFactor ?? 1) * 1e6));
-          if (req.expectedReward * 1_000_000n < costOmnit * factor) throw new UnprofitableError(fn, req.expectedReward, costOmnit);
+          if (req.expectedReward * 1_000_000n < costOmnit * factor)
+            throw new UnprofitableError(fn, req.expectedReward, costOmnit);
         }
-        nonce = this.state.next ?? (await pc.getTransactionCount({ address: this.account, blockTag: "pending" }));
+        nonce =
+          this.state.next ?? (await pc.getTransactionCount({ address: this.account, blockTag: "pending" }));
         try {
           hash = await this.sendRaw({ to: req.address, data, gas, nonce, ...fees });
         } catch (e) {
@@ -268,7 +298,8 @@ export class Submitter {
         if (e instanceof TxRevertError) this.opts.onFailed?.(fn);
         throw e;
       }
-      if (isNetworkError(e)) throw new RpcUnreachableError(this.opts.clients.chain.rpcUrls.default.http[0], e);
+      if (isNetworkError(e))
+        throw new RpcUnreachableError(this.opts.clients.chain.rpcUrls.default.http[0], e);
       const { name, detail } = revertName(e);
       this.opts.onFailed?.(fn);
       throw new TxRevertError(fn, name, detail, { cause: e, retryable: true });
@@ -319,14 +350,20 @@ export class Submitter {
             if (r) return r;
           } catch (e) {
             if (isNetworkError(e) && ++rpcFailures % 20 === 1)
-              t.log.warn({ fn: t.fn, err: (e as Error).message.split("\n")[0] }, "RPC unreachable while waiting for a receipt");
+              t.log.warn(
+                { fn: t.fn, err: (e as Error).message.split("\n")[0] },
+                "RPC unreachable while waiting for a receipt",
+              );
           }
         }
         await new Promise((r) => setTimeout(r, 100));
       }
       // Stuck: replace with bumped fees, same nonce (unless the nonce is already used).
       const bump = (v: bigint) => (v * BigInt(100 + this.opts.gas.bumpPercent)) / 100n + 1n;
-      const next = { maxFeePerGas: bump(fees.maxFeePerGas), maxPriorityFeePerGas: bump(fees.maxPriorityFeePerGas) };
+      const next = {
+        maxFeePerGas: bump(fees.maxFeePerGas),
+        maxPriorityFeePerGas: bump(fees.maxPriorityFeePerGas),
+      };
       if (next.maxFeePerGas > cap) {
         t.log.warn({ fn: t.fn, nonce: t.nonce }, "transaction pending and the fee cap is reached; waiting");
         continue;
@@ -335,7 +372,10 @@ export class Submitter {
         const h = await this.sendRaw({ to: t.to, data: t.data, gas: t.gas, nonce: t.nonce, ...next });
         hashes.push(h);
         fees = next;
-        t.log.warn({ fn: t.fn, nonce: t.nonce, hash: h, maxFeePerGas: next.maxFeePerGas.toString() }, "replaced a stuck transaction");
+        t.log.warn(
+          { fn: t.fn, nonce: t.nonce, hash: h, maxFeePerGas: next.maxFeePerGas.toString() },
+          "replaced a stuck transaction",
+        );
       } catch (e) {
         // "nonce too low": one of our hashes was mined; the next loop finds its receipt.
         t.log.debug({ err: (e as Error).message.split("\n")[0] }, "replacement not sent");

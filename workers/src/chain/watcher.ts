@@ -74,7 +74,11 @@ export function watchLogs(opts: WatchOptions): Watcher {
         strict: true,
       })) as Log[];
       logs.sort((a, b) =>
-        a.blockNumber === b.blockNumber ? (a.logIndex ?? 0) - (b.logIndex ?? 0) : a.blockNumber! < b.blockNumber! ? -1 : 1,
+        a.blockNumber === b.blockNumber
+          ? (a.logIndex ?? 0) - (b.logIndex ?? 0)
+          : a.blockNumber! < b.blockNumber!
+            ? -1
+            : 1,
       );
       await opts.onLogs(logs, { from: next, to });
       await opts.checkpoint.set(to);
@@ -100,7 +104,10 @@ export function watchLogs(opts: WatchOptions): Watcher {
         if (signal.aborted) break;
         const msg = (e as Error).message?.split("\n")[0];
         if (failures === 0) {
-          opts.logger.error({ err: msg }, "watcher: RPC or handler failed; retrying with backoff (no events are lost)");
+          opts.logger.error(
+            { err: msg },
+            "watcher: RPC or handler failed; retrying with backoff (no events are lost)",
+          );
           opts.onRpcState?.(true);
         } else opts.logger.debug({ err: msg, failures }, "watcher retry");
         failures++;

@@ -26,7 +26,10 @@ export class RescheduleError extends Error {
   }
 }
 
-export type Handler = (data: TaskJobData, ctx: { log: Logger; job: Job<TaskJobData>; attempt: number }) => Promise<void>;
+export type Handler = (
+  data: TaskJobData,
+  ctx: { log: Logger; job: Job<TaskJobData>; attempt: number },
+) => Promise<void>;
 
 export interface QueueSetOptions {
   connection: ConnectionOptions;
@@ -84,7 +87,11 @@ export class QueueSet {
     const existing = await queue.getJob(jobId);
     if (existing) return false;
     const delay = this.delayOf(opts.dueAt);
-    await queue.add(step, { ...data, ...(opts.dueAt !== undefined ? { dueAt: opts.dueAt.toString() } : {}) }, { jobId, delay });
+    await queue.add(
+      step,
+      { ...data, ...(opts.dueAt !== undefined ? { dueAt: opts.dueAt.toString() } : {}) },
+      { jobId, delay },
+    );
     if (delay > 0 && opts.dueAt !== undefined) await this.markDue(step, jobId, opts.dueAt);
     return true;
   }
@@ -101,7 +108,8 @@ export class QueueSet {
   /** Removes a job by id if it is waiting or delayed (e.g. a seat lost). */
   async cancel(step: Step, jobId: string): Promise<void> {
     const job = await this.queues[step].getJob(jobId);
-    if (job && ((await job.isDelayed()) || (await job.isWaiting()))) await job.remove().catch(() => undefined);
+    if (job && ((await job.isDelayed()) || (await job.isWaiting())))
+      await job.remove().catch(() => undefined);
   }
 
   /** Promotes every delayed job whose chain due time has come (call on each new head). */
@@ -124,7 +132,14 @@ export class QueueSet {
   async depth(): Promise<Record<Step, Record<string, number>>> {
     const out = {} as Record<Step, Record<string, number>>;
     for (const step of STEPS)
-      out[step] = await this.queues[step].getJobCounts("waiting", "active", "delayed", "failed", "completed", "prioritized");
+      out[step] = await this.queues[step].getJobCounts(
+        "waiting",
+        "active",
+        "delayed",
+        "failed",
+        "completed",
+        "prioritized",
+      );
     return out;
   }
 
@@ -154,7 +169,10 @@ export class QueueSet {
               log.warn({ err: e.message }, "job failed (not retryable)");
               throw e;
             }
-            log.warn({ err: (e as Error).message?.split("\n")[0], attempt: job.attemptsMade + 1 }, "job failed; will retry");
+            log.warn(
+              { err: (e as Error).message?.split("\n")[0], attempt: job.attemptsMade + 1 },
+              "job failed; will retry",
+            );
             throw e;
           }
         },
@@ -164,11 +182,14 @@ export class QueueSet {
           concurrency,
           autorun: true,
           settings: {
-            backoffStrategy: (attemptsMade: number) => Math.min(60_000, (this.opts.backoffMs ?? 1000) * 2 ** Math.min(attemptsMade - 1, 16)),
+            backoffStrategy: (attemptsMade: number) =>
+              Math.min(60_000, (this.opts.backoffMs ?? 1000) * 2 ** Math.min(attemptsMade - 1, 16)),
           },
         },
       );
-      worker.on("error", (e) => common.logger.warn({ queue: step, err: e.message }, "queue worker error (Redis?)"));
+      worker.on("error", (e) =>
+        common.logger.warn({ queue: step, err: e.message }, "queue worker error (Redis?)"),
+      );
       this.workers.push(worker);
     }
   }
