@@ -73,8 +73,11 @@ library TaskSettlement {
         }
         if (t.status == TaskStatus.Finalized) {
             uint256 acc = t.perWinner;
-            amount += acc - c.claimedPerWinner;
-            c.claimedPerWinner = acc;
+            // acc only grows from 0 (liquidations): with acc == 0 the winner's mark is 0 too; skip its slot.
+            if (acc != 0) {
+                amount += acc - c.claimedPerWinner;
+                c.claimedPerWinner = acc;
+            }
         }
         s.credits[node] += amount;
         emit ITaskManager.Claimed(taskId, node, amount);
@@ -202,9 +205,10 @@ library TaskSettlement {
         return wrongHash && (msg.sender == t.requester || (t.disputer != address(0) && msg.sender == t.disputer));
     }
 
-    /// @dev Whether `c` is a live, revealed commitment whose hash the settlement pays.
+    /// @dev Whether `c` is a live, revealed commitment whose hash the settlement pays. A record exists iff its place
+    ///      is set (every commit stores a non-zero place with its commitment): reading the flags' slot only.
     function _isPaid(TaskData storage t, Commitment storage c) private view returns (bool) {
-        if (c.commitment == bytes32(0) || c.voided || !c.revealed) return false;
+        if (c.place == 0 || c.voided || !c.revealed) return false;
         uint8 mode = t.payMode;
         return mode == PAY_ANY || (mode == PAY_LEADER && c.outputHash == t.leader);
     }
