@@ -86,6 +86,42 @@ describe("e2e: two bots racing for the last seat", { timeout: 300_000 }, () => {
     }
     await Promise.all(workers.map((w) => w.caughtUp));
 
+    // A model file that is not the registered one is refused at start with one clear line.
+    const badLines: string[] = [];
+    const bad = await startWorker(
+      parseWorkerConfig({
+        rpcUrl: chain.rpcUrl,
+        privateKey: devKey(12),
+        redisUrl: `redis://127.0.0.1:6379/${REDIS_DB}`,
+        redisPrefix: `${PREFIX}-bad`,
+        roles: ["verifier"],
+        models: [{ modelId, path: knownModel("nan-log").path }],
+        confirmations: 0,
+        metrics: { port: 0 },
+        addresses: d.contracts,
+        startBlock: d.startBlock,
+      }),
+      {
+        logDestination: new Writable({
+          write(chunk, _e, cb) {
+            badLines.push(...String(chunk).split("\n").filter(Boolean));
+            cb();
+          },
+        }),
+      },
+    );
+    try {
+      const h = (await (await fetch(`http://127.0.0.1:${bad.metricsPort}/health`)).json()) as {
+        models: number;
+      };
+      assert.equal(h.models, 0);
+      const line = badLines.find((l) => l.includes("fails its hash check"));
+      assert.ok(line, "one log line names the hash check failure");
+      assert.equal((JSON.parse(line) as { level: number }).level, 50, "at level error");
+    } finally {
+      await bad.stop();
+    }
+
     const req = actor(chain.rpcUrl, d, devKey(REQUESTER));
     const nonces = async () =>
       Promise.all(NODES.map((i) => req.publicClient.getTransactionCount({ address: devAddress(i) })));
