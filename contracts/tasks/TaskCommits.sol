@@ -6,7 +6,7 @@ import {
     TaskState,
     TaskStatus,
     Commitment,
-    HashTally,
+    TallyData,
     ROLE_COMPUTE,
     ROLE_VALIDATOR,
     KIND_SEATS,
@@ -91,7 +91,7 @@ library TaskCommits {
         c.revealed = true;
         c.outputHash = outputHash;
 
-        HashTally storage h = s.tallies[taskId][outputHash];
+        TallyData storage h = s.tallies[taskId][outputHash];
         uint32 votes = h.votes + 1;
         h.votes = votes;
         if (c.place == PLACE_SEAT) {
@@ -104,11 +104,10 @@ library TaskCommits {
         uint32 revealed = t.revealedCount + 1;
         t.revealedCount = revealed;
         (bytes32 leader, uint256 n, bool tied) = Consensus.tally(t.leader, t.n, t.tied, outputHash, votes);
-        t.leader = leader;
-        // n ≤ revealed < 2^32.
+        if (leader != t.leader) t.leader = leader;
+        // n ≤ revealed < 2^32. m is revealedCount − n (derived, not stored).
         t.n = uint32(n);
-        t.m = revealed - uint32(n);
-        t.tied = tied;
+        if (tied != t.tied) t.tied = tied;
         emit ITaskManager.Revealed(taskId, node, outputHash);
     }
 

@@ -109,7 +109,7 @@ library TaskLifecycle {
         bond = t.reward;
         t.disputed = true;
         t.disputedAt = uint64(block.timestamp);
-        t.disputeBond = uint128(bond); // = reward < 2^96
+        t.disputeBond = uint96(bond); // = reward ≤ 2^96 − 1 (checked at creation): exact
         t.disputeBondPayer = msg.sender;
         t.jurySeedBlock = uint64(block.number);
         emit ITaskManager.TaskDisputed(taskId, msg.sender, bond);

@@ -10,7 +10,7 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {
-    Task, TaskData, TaskRequest, SignedCommit, TaskStatus, TaskState, Params, Commitment, HashTally
+    Task, TaskData, TallyData, TaskRequest, SignedCommit, TaskStatus, TaskState, Params, Commitment, HashTally
 } from "../types/TaskTypes.sol";
 import {ITaskManager} from "../interfaces/ITaskManager.sol";
 import {INodeStaking} from "../interfaces/INodeStaking.sol";
@@ -379,7 +379,7 @@ contract TaskManager is ITaskManager, Ownable2Step, ReentrancyGuard, EIP712 {
 
     /// @inheritdoc ITaskManager
     function getTask(uint256 taskId) external view returns (Task memory t) {
-        t = _toTask(_s.tasks[taskId]);
+        t = _toTask(taskId, _s.tasks[taskId]);
         t.status = statusOf(taskId);
     }
 
@@ -423,7 +423,8 @@ contract TaskManager is ITaskManager, Ownable2Step, ReentrancyGuard, EIP712 {
 
     /// @inheritdoc ITaskManager
     function tallyOf(uint256 taskId, bytes32 outputHash) external view returns (HashTally memory) {
-        return _s.tallies[taskId][outputHash];
+        TallyData storage h = _s.tallies[taskId][outputHash];
+        return HashTally({votes: h.votes, verifierVotes: h.verifierVotes, seatVotes: h.seatVotes});
     }
 
     /// @inheritdoc ITaskManager
@@ -569,7 +570,7 @@ contract TaskManager is ITaskManager, Ownable2Step, ReentrancyGuard, EIP712 {
     }
 
     /// @dev The stored task as the `Task` that `getTask` returns (same fields, another packing).
-    function _toTask(TaskData storage d) private view returns (Task memory t) {
+    function _toTask(uint256 taskId, TaskData storage d) private view returns (Task memory t) {
         t.requester = d.requester;
         t.createdAt = d.createdAt;
         t.redundancy = d.redundancy;
@@ -621,11 +622,11 @@ contract TaskManager is ITaskManager, Ownable2Step, ReentrancyGuard, EIP712 {
         t.seatHolders = d.seatHolders;
         t.leader = d.leader;
         t.n = d.n;
-        t.m = d.m;
+        t.m = d.revealedCount - d.n;
         t.tied = d.tied;
         t.payMode = d.payMode;
         t.acceptedOutputHash = d.acceptedOutputHash;
-        t.verifierPay = d.verifierPay;
+        t.verifierPay = _s.tallies[taskId][d.leader].verifierPay;
         t.bondShare = d.bondShare;
         t.perWinner = d.perWinner;
         t.slashRemainder = d.slashRemainder;

@@ -6,7 +6,7 @@ import {
     TaskState,
     TaskStatus,
     Commitment,
-    HashTally,
+    TallyData,
     KIND_VERIFIERS,
     KIND_JURY,
     PLACE_SEAT,
@@ -32,7 +32,7 @@ library TaskSettlement {
         if (block.timestamp < t.revealDeadline) revert ITaskManager.TaskManagerTooEarly(taskId, t.revealDeadline);
         bool disputed = t.disputed;
         uint256 n = t.n;
-        uint256 m = t.m;
+        uint256 m = uint256(t.revealedCount) - n;
         bool tied = t.tied;
         uint256 activeOfVote;
         if (disputed) {
@@ -69,7 +69,7 @@ library TaskSettlement {
         if (!_isPaid(t, c)) revert ITaskManager.TaskManagerNothingToClaim(taskId, node);
         if (!c.claimed) {
             c.claimed = true;
-            amount = c.place == PLACE_SEAT ? t.workerShare : t.verifierPay + t.bondShare;
+            amount = c.place == PLACE_SEAT ? t.workerShare : s.tallies[taskId][t.leader].verifierPay + t.bondShare;
         }
         if (t.status == TaskStatus.Finalized) {
             uint256 acc = t.perWinner;
@@ -219,17 +219,17 @@ library TaskSettlement {
     function _settleFinalized(TaskState storage s, TaskData storage t, uint256 taskId) private {
         (uint256 royalty, uint256 fee, uint256 w, uint256 rem) =
             Payouts.split(t.reward, t.royaltyBps, t.verifierFeeBps, t.redundancy);
-        HashTally storage r = s.tallies[taskId][t.leader];
+        TallyData storage r = s.tallies[taskId][t.leader];
         uint256 v = r.verifierVotes;
         uint256 pay = Payouts.verifierPay(w, fee, v);
         t.payMode = PAY_LEADER;
-        t.verifierPay = uint128(pay); // pay ≤ w < 2^128
+        r.verifierPay = uint128(pay); // pay ≤ w < 2^128
         s.credits[t.modelOwner] += royalty;
         s.pool += fee - pay * v;
         s.credits[t.requester] += (t.redundancy - r.seatVotes) * w + rem;
         if (t.disputed) {
             uint256 bond = t.disputeBond;
-            if (t.m == 0 && t.revealedCount == t.liveCommitments && v > 0) {
+            if (t.revealedCount == t.n && t.revealedCount == t.liveCommitments && v > 0) {
                 t.bondShare = uint128(bond / v); // ≤ disputeBond < 2^128
                 s.pool += bond % v;
             } else {
@@ -248,7 +248,8 @@ library TaskSettlement {
             uint256 v = t.revealedVerifiers;
             uint256 pay = Payouts.verifierPay(w, fee, v);
             t.payMode = PAY_ANY;
-            t.verifierPay = uint128(pay); // pay ≤ w < 2^128
+            // revealedCount ≠ 0: the leader has a vote, so its record's slot is already non-zero.
+            s.tallies[taskId][t.leader].verifierPay = uint128(pay); // pay ≤ w < 2^128
             s.credits[t.modelOwner] += royalty;
             s.pool += fee - pay * v;
             s.credits[t.requester] += (t.redundancy - t.revealedSeats) * w + rem;
@@ -256,11 +257,11 @@ library TaskSettlement {
         }
         if (t.disputed) s.credits[t.disputeBondPayer] += t.disputeBond;
         if (t.disputed && t.n != 0 && !t.tied) {
-            HashTally storage lead = s.tallies[taskId][t.leader];
+            TallyData storage lead = s.tallies[taskId][t.leader];
             uint256 v = lead.verifierVotes;
             uint256 pay = Payouts.verifierPay(w, fee, v);
             t.payMode = PAY_LEADER;
-            t.verifierPay = uint128(pay); // pay ≤ w < 2^128
+            lead.verifierPay = uint128(pay); // pay ≤ w < 2^128
             s.pool += fee - pay * v;
             s.credits[t.requester] += reward - fee - w * lead.seatVotes;
             return;

@@ -153,6 +153,8 @@ struct TaskData {
     uint16 noRevealSlashBps;
     uint16 liquidatorBountyBps;
     uint64 computeCount;
+    bool tied; // the tally's tie flag and the settlement mode live in this slot, non-zero since createTask
+    uint8 payMode;
     // slot: the royalty's payee and the snapshot V
     address modelOwner;
     uint64 validatorCount;
@@ -176,26 +178,32 @@ struct TaskData {
     uint32 committedVerifiers;
     uint32 committedJurors;
     // slot
-    uint128 disputeBond;
+    uint96 disputeBond; // = the reward ≤ 2^96 − 1
     uint32 liveCommitments;
     uint32 revealedCount;
     uint32 revealedSeats;
     uint32 revealedVerifiers;
+    uint32 n; // the leader's votes; m of `Task` is revealedCount − n
     // live seat holders (voided seats are replaced in place)
     address[] seatHolders;
-    // tally (PROTOCOL.md §5): the leading hash, its votes n, the other reveals m, whether the lead is tied
+    // tally (PROTOCOL.md §5): the leading hash (n, tied: above)
     bytes32 leader;
-    uint32 n;
-    uint32 m;
-    bool tied;
-    uint8 payMode;
-    uint128 verifierPay; // in the tally's slot: finalize writes no fresh slot for it
     bytes32 acceptedOutputHash;
-    // settlement (set at finalize; perWinner and slashRemainder grow with liquidations)
+    // settlement (set at finalize; perWinner and slashRemainder grow with liquidations; verifierPay is stored in
+    // the leader's TallyData)
     uint128 bondShare;
     uint128 perWinner;
     uint128 slashRemainder;
 }
+/// @notice How TaskManager stores a `HashTally`, plus (in the leader's record only) the task's verifierPay: finalize
+///         writes it into a slot that the reveals already made non-zero. Internal only: `tallyOf` returns a HashTally.
+struct TallyData {
+    uint32 votes;
+    uint32 verifierVotes;
+    uint32 seatVotes;
+    uint128 verifierPay;
+}
+
 
 /// @notice One node's commitment in one task.
 struct Commitment {
@@ -247,7 +255,7 @@ struct TaskState {
     Params params;
     mapping(uint256 taskId => TaskData) tasks;
     mapping(uint256 taskId => mapping(address node => Commitment)) commits;
-    mapping(uint256 taskId => mapping(bytes32 outputHash => HashTally)) tallies;
+    mapping(uint256 taskId => mapping(bytes32 outputHash => TallyData)) tallies;
     mapping(uint256 taskId => mapping(address node => bool)) liquidated;
     mapping(address account => uint256) credits;
 }
