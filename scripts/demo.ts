@@ -350,20 +350,30 @@ async function main(): Promise<void> {
   await waitFor("delivery", async () => (await task()).delivered);
   say(`result delivered on chain (ResultDelivered; a dApp callback would receive it)`);
   const honest = [1, 2, 3, ...VERIFIERS].map(devAddress);
+  // Each honest node claims its share, and again after the liquidation (its part of the slashed
+  // stake), then withdraws: wait for a Claimed event after the liquidation and no credit left.
   await waitFor(
     "claims and withdrawals",
     async () => {
-      for (const a of honest)
-        if (
-          (await requester.creditOf(a)) !== 0n ||
-          (await balanceOf(requester, d, a)) <= before.get(a)!.wallet
-        )
-          return false;
+      const claims = await requester.ctx.publicClient.getLogs({
+        address: d.contracts.TaskManager,
+        event: parseAbiItem("event Claimed(uint256 indexed taskId, address indexed node, uint256 amount)"),
+        args: { taskId },
+        fromBlock: liq.blockNumber,
+      });
+      for (const a of honest) {
+        const after = claims.some(
+          (c) =>
+            c.args.node?.toLowerCase() === a.toLowerCase() &&
+            (c.blockNumber > liq.blockNumber || c.logIndex > liq.logIndex),
+        );
+        if (!after || (await requester.creditOf(a)) !== 0n) return false;
+      }
       return true;
     },
     60_000,
   );
-  say("every honest node claimed its share and withdrew it");
+  say("every honest node claimed its share (and its part of the slashed stake) and withdrew it");
   stopWatch();
 
   step(10, "Summary: OMNIT before → after");

@@ -124,6 +124,14 @@ export async function handleLogs(ctx: BotContext, logs: Log[]): Promise<void> {
         if (same(a.node, ctx.me)) {
           tlog.error({ amount: (a.amount as bigint).toString() }, "this node was liquidated (slashed)");
           ctx.common.metrics.slashed.inc();
+        } else if (await ctx.redis.sismember(ctx.key(`committers:${taskId}`), ctx.me.toLowerCase())) {
+          // A liquidation adds to what the nodes that revealed R can claim: claim again (a repeat that finds
+          // nothing new credits nothing; the settle handler tolerates it), then withdraw.
+          await ctx.queues.add(
+            "settle",
+            { taskId: taskId.toString(), action: "claim" },
+            { suffix: `claim-after-${String(a.node).toLowerCase()}` },
+          );
         }
         break;
     }
