@@ -206,7 +206,7 @@ contract TaskManager is ITaskManager, Ownable2Step, ReentrancyGuard, EIP712 {
         if (t.status != TaskStatus.Finalized) revert TaskManagerNotFinalized(taskId);
         if (t.delivered) revert TaskManagerAlreadyDelivered(taskId);
         bytes32 h = keccak256(output);
-        if (h != t.acceptedOutputHash) revert TaskManagerWrongOutput(taskId, h);
+        if (h != t.leader) revert TaskManagerWrongOutput(taskId, h); // Finalized: leader == acceptedOutputHash
         t.delivered = true;
         emit ResultDelivered(taskId, output);
 
@@ -625,7 +625,7 @@ contract TaskManager is ITaskManager, Ownable2Step, ReentrancyGuard, EIP712 {
         t.m = d.revealedCount - d.n;
         t.tied = d.tied;
         t.payMode = d.payMode;
-        t.acceptedOutputHash = d.acceptedOutputHash;
+        t.acceptedOutputHash = d.status == TaskStatus.Finalized ? d.leader : bytes32(0);
         t.verifierPay = _s.tallies[taskId][d.leader].verifierPay;
         t.bondShare = d.bondShare;
         t.perWinner = d.perWinner;

@@ -46,7 +46,6 @@ library TaskSettlement {
         }
         if (Consensus.accepts(disputed, n, m, tied, activeOfVote)) {
             t.status = TaskStatus.Finalized;
-            t.acceptedOutputHash = t.leader;
             _settleFinalized(s, t, taskId);
             emit ITaskManager.TaskFinalized(taskId, t.leader, n, m);
         } else {
@@ -191,7 +190,8 @@ library TaskSettlement {
     {
         if (s.liquidated[taskId][node]) return false;
         if (!c.revealed) return true;
-        return t.status == TaskStatus.Finalized && t.disputed && c.outputHash != t.acceptedOutputHash;
+        // Finalized: the accepted hash is the leader.
+        return t.status == TaskStatus.Finalized && t.disputed && c.outputHash != t.leader;
     }
 
     /// @dev The bounty goes to a caller that revealed R, or to the requester/disputer against a wrong reveal.
@@ -201,7 +201,8 @@ library TaskSettlement {
         returns (bool)
     {
         Commitment storage mine = s.commits[taskId][msg.sender];
-        if (mine.revealed && !mine.voided && mine.outputHash == t.acceptedOutputHash) return true;
+        // Only called for a Finalized task, whose accepted hash is the leader.
+        if (mine.revealed && !mine.voided && mine.outputHash == t.leader) return true;
         return wrongHash && (msg.sender == t.requester || (t.disputer != address(0) && msg.sender == t.disputer));
     }
 

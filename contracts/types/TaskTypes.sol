@@ -186,9 +186,9 @@ struct TaskData {
     uint32 n; // the leader's votes; m of `Task` is revealedCount − n
     // live seat holders (voided seats are replaced in place)
     address[] seatHolders;
-    // tally (PROTOCOL.md §5): the leading hash (n, tied: above)
+    // tally (PROTOCOL.md §5): the leading hash (n, tied: above). A Finalized task's acceptedOutputHash is its
+    // leader (reveals stop before finalize): not stored again.
     bytes32 leader;
-    bytes32 acceptedOutputHash;
     // settlement (set at finalize; perWinner and slashRemainder grow with liquidations; verifierPay is stored in
     // the leader's TallyData)
     uint128 bondShare;
