@@ -855,7 +855,7 @@ async function main(): Promise<void> {
     whole3:
       `createTask alone is ${fmt(cr.total)}: ${nNew(cr)} slots written from zero (${fmt(cr.newSlotGas)}: the task's` +
       ` fields, deadlines, copied parameters and snapshots) and ${cr.sloads} storage reads (${fmt(cr.sloadGas)}: the` +
-      ` parameters and the whole model record, strings included, through ModelRegistry.exists + getModel); then 3 seats ×` +
+      ` parameters, and the model owner and royalty through ModelRegistry.ownerAndRoyalty); then 3 seats ×` +
       ` (commit + reveal + claim) and finalize ${fmt(Number(t3.finalize))}.`,
     batch16:
       `per entry ${fmt(bt.total / 16)}: calldata ${fmt((bt.intrinsic - 21_000) / 16)} (signature + sealed output),` +
@@ -900,7 +900,7 @@ async function main(): Promise<void> {
       why: why.fin,
       note: "",
     },
-    { op: "finalize at 16 reveals, disputed (loops over 10 seats)", gas: Number(f16d.finalize), note: "" },
+    { op: "finalize at 16 reveals, disputed", gas: Number(f16d.finalize), note: "" },
     { op: "liquidate (silent seat, Finalized, bounty to a winner)", gas: Number(liq.liquidate) },
     { op: "claim — seat (mean of 3)", gas: mean(t3.claims) },
     { op: "claim — sampled verifier (mean of 3)", gas: mean(t3v.vClaims) },
