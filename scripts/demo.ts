@@ -25,6 +25,7 @@ import {
   fundAndStake,
   increaseTime,
   chainTime,
+  rpc,
   startHardhatNode,
   type LocalChain,
 } from "../test/helpers/chain.ts";
@@ -401,16 +402,6 @@ async function main(): Promise<void> {
 }
 
 // ---------- small chain helpers ----------
-async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const r = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const j = (await r.json()) as { result?: unknown; error?: { message: string } };
-  if (j.error) throw new Error(`${method}: ${j.error.message}`);
-  return j.result;
-}
 async function warpTo(url: string, ts: bigint): Promise<void> {
   const now = await chainTime(url);
   if (ts + 1n > now) {

@@ -84,7 +84,8 @@ export interface LocalChain {
   stop(): Promise<void>;
 }
 
-async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
+/** One JSON-RPC call (for the dev methods viem has no action for: evm_mine, evm_setIntervalMining, …). */
+export async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
   const r = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json" },

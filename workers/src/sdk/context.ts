@@ -4,7 +4,6 @@ import {
   ContractFunctionRevertedError,
   createPublicClient,
   createWalletClient,
-  defineChain,
   formatEther,
   http,
   type Abi,
@@ -18,6 +17,7 @@ import {
   type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { chainFor } from "../chain/clients.ts";
 import { modelRegistryAbi, nodeStakingAbi, omniTokenAbi, taskManagerAbi } from "../chain/abis.ts";
 import { DeploymentError, loadDeployment, type Deployment } from "../chain/deployment.ts";
 import {
@@ -52,15 +52,8 @@ export interface ConnectOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** A minimal chain definition for any EVM chain reached through `rpcUrl`. */
-export function chainFor(chainId: number, rpcUrl: string): Chain {
-  return defineChain({
-    id: chainId,
-    name: `chain-${chainId}`,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
-  });
-}
+/** A minimal chain definition for any EVM chain reached through `rpcUrl` (shared with the bots). */
+export { chainFor };
 
 /** The default RPC URL: `RPC_URL`, else a local node. */
 export function defaultRpcUrl(env: NodeJS.ProcessEnv = process.env): string {
