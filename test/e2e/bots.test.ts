@@ -56,6 +56,10 @@ interface TaskView {
   revealDeadline: bigint;
   acceptedOutputHash: Hex;
   workerShare: bigint;
+  verifierPay: bigint;
+  bondShare: bigint;
+  perWinner: bigint;
+  liquidatorBountyBps: number;
   delivered: boolean;
   n: number;
   m: number;
@@ -231,20 +235,64 @@ describe("e2e: 4 compute bots + 2 verifier bots", { timeout: 600_000 }, () => {
       120_000,
     );
     await waitFor("result delivered", async () => (await task()).delivered, 120_000);
+    // Every node that revealed R gets its base pay (w for a seat, verifierPay + bondShare for a verifier)
+    // plus floor((amount − bounty) / n) of the cheater's slashed stake; the liquidator also gets the bounty.
+    const [liq] = await liquidatedLogs();
+    const slashedAmount = liq!.args.amount!;
+    const liquidator = liq!.args.liquidator!.toLowerCase();
+    const honestIdx = [1, 2, 3, ...VERIFIERS];
+    assert.ok(
+      honestIdx.some((i) => devAddress(i).toLowerCase() === liquidator),
+      `an honest bot liquidated the cheater (${liquidator})`,
+    );
+    const bounty = (slashedAmount * BigInt(fin.liquidatorBountyBps)) / 10_000n;
+    const slashShare = (slashedAmount - bounty) / BigInt(fin.n);
+    assert.ok(slashShare > 0n, "the slash is worth sharing");
+    const baseOf = (i: number) => (VERIFIERS.includes(i) ? fin.verifierPay + fin.bondShare : fin.workerShare);
+    const dueOf = (i: number) =>
+      baseOf(i) + slashShare + (devAddress(i).toLowerCase() === liquidator ? bounty : 0n);
     await waitFor(
-      "honest nodes paid out",
+      "honest nodes paid out, their share of the slash included",
       async () => {
-        for (const i of [1, 2, 3, ...VERIFIERS]) {
-          if ((await req.balanceOf(devAddress(i))) <= balancesBefore.get(i)!) return false;
+        for (const i of honestIdx) {
+          if ((await req.balanceOf(devAddress(i))) - balancesBefore.get(i)! < dueOf(i)) return false;
           if ((await req.tm<bigint>("creditOf", [devAddress(i)])) !== 0n) return false;
         }
         return true;
       },
       120_000,
     );
-    for (const i of [1, 2, 3]) {
-      const gained = (await req.balanceOf(devAddress(i))) - balancesBefore.get(i)!;
-      assert.ok(gained >= fin.workerShare, `compute bot ${i} gained at least a worker share (${gained})`);
+    const settled = await task();
+    assert.equal(settled.perWinner, slashShare, "one liquidation: perWinner = floor((amount − bounty) / n)");
+    for (const i of honestIdx) {
+      const who = devAddress(i);
+      const gained = (await req.balanceOf(who)) - balancesBefore.get(i)!;
+      const claimed = (
+        await req.publicClient.getLogs({
+          address: d.contracts.TaskManager,
+          event: parseAbiItem("event Claimed(uint256 indexed taskId, address indexed node, uint256 amount)"),
+          args: { taskId, node: who },
+          fromBlock: 0n,
+        })
+      ).reduce((s, l) => s + l.args.amount!, 0n);
+      const withdrawn = (
+        await req.publicClient.getLogs({
+          address: d.contracts.TaskManager,
+          event: parseAbiItem("event Withdrawn(address indexed account, uint256 amount)"),
+          args: { account: who },
+          fromBlock: 0n,
+        })
+      ).reduce((s, l) => s + l.args.amount!, 0n);
+      const isLiquidator = who.toLowerCase() === liquidator;
+      assert.equal(claimed, baseOf(i) + slashShare, `bot ${i} claimed its pay and its share of the slash`);
+      assert.equal(
+        withdrawn,
+        claimed + (isLiquidator ? bounty : 0n),
+        `bot ${i} withdrew all it was credited`,
+      );
+      assert.equal(gained, withdrawn, `bot ${i}'s wallet gained what it withdrew`);
+      assert.ok(gained >= dueOf(i), `bot ${i} gained at least ${dueOf(i)} (${gained})`);
+      assert.equal(await req.tm<bigint>("creditOf", [who]), 0n, `bot ${i} has no credit left`);
     }
     const cheaterStake = await req.read<bigint>(
       d.contracts.NodeStaking,
@@ -271,8 +319,8 @@ describe("e2e: 4 compute bots + 2 verifier bots", { timeout: 600_000 }, () => {
       "bot 3 saw its RPC come back",
     );
 
-    async function cheaterSlashed(): Promise<boolean> {
-      const logs = await req.publicClient.getLogs({
+    async function liquidatedLogs() {
+      return req.publicClient.getLogs({
         address: d.contracts.TaskManager,
         event: parseAbiItem(
           "event Liquidated(uint256 indexed taskId, address indexed node, uint256 amount, address indexed liquidator)",
@@ -280,7 +328,10 @@ describe("e2e: 4 compute bots + 2 verifier bots", { timeout: 600_000 }, () => {
         args: { taskId, node: devAddress(CHEATER) },
         fromBlock: 0n,
       });
-      return logs.length === 1;
+    }
+
+    async function cheaterSlashed(): Promise<boolean> {
+      return (await liquidatedLogs()).length === 1;
     }
   });
 
