@@ -24,6 +24,7 @@ import {
 } from "../helpers/chain.ts";
 import {
   actor,
+  waitForBotsStarted,
   LOG_DIR,
   rpcCall,
   startBot,
@@ -137,13 +138,7 @@ describe("e2e: 4 compute bots + 2 verifier bots", { timeout: 600_000 }, () => {
   it("runs a disputed task to finalization, liquidates the cheater, pays the honest nodes, and survives the faults", async () => {
     const req = actor(chain.rpcUrl, d, devKey(REQUESTER));
     const key = generateResultKey();
-    // wait for every bot to be up (its log says so)
-    await waitFor(
-      "6 bots started",
-      async () => [...bots.values()].every((b) => readFileSync(b.logFile, "utf8").includes("worker started")),
-      120_000,
-      500,
-    );
+    await waitForBotsStarted(bots.values());
 
     const balancesBefore = new Map<number, bigint>();
     for (const i of [...COMPUTE, ...VERIFIERS]) balancesBefore.set(i, await req.balanceOf(devAddress(i)));

@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAbiItem, parseEther, type Abi, type AbiEvent, type Address, type Hex } from "viem";
 import {
@@ -19,7 +19,16 @@ import {
   startHardhatNode,
   type LocalChain,
 } from "../helpers/chain.ts";
-import { actor, LOG_DIR, rpcCall, startBot, waitFor, wipeRedis, type BotProcess } from "./support.ts";
+import {
+  actor,
+  waitForBotsStarted,
+  LOG_DIR,
+  rpcCall,
+  startBot,
+  waitFor,
+  wipeRedis,
+  type BotProcess,
+} from "./support.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
 import { modelRegistryAbi, nodeStakingAbi, omniTokenAbi } from "../../workers/src/chain/abis.ts";
 import { knownModel } from "../../workers/src/inference/index.ts";
@@ -147,12 +156,7 @@ describe("e2e: the undisputed path with 3 compute bots + 1 verifier bot", { time
   it("finalizes with m = 0, pays every seat, the verifier, the royalty and the remainder, delivers, releases every bond", async () => {
     const req = actor(chain.rpcUrl, d, devKey(REQUESTER));
     const key = generateResultKey();
-    await waitFor(
-      "4 bots started",
-      async () => [...bots.values()].every((b) => readFileSync(b.logFile, "utf8").includes("worker started")),
-      120_000,
-      500,
-    );
+    await waitForBotsStarted(bots.values());
     const balancesBefore = new Map<number, bigint>();
     for (const i of BOTS) balancesBefore.set(i, await req.balanceOf(devAddress(i)));
     const requesterCreditBefore = await req.tm<bigint>("creditOf", [devAddress(REQUESTER)]);

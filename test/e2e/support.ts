@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, connect, type Server, type Socket } from "node:net";
-import { mkdirSync, openSync, closeSync, writeFileSync } from "node:fs";
+import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Redis } from "ioredis";
 import {
@@ -225,6 +225,17 @@ export async function waitFor<T>(
       );
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** Waits until every bot's log says it started (each process logs "worker started" once it is up). */
+export async function waitForBotsStarted(bots: Iterable<BotProcess>, timeoutMs = 120_000): Promise<void> {
+  const list = [...bots];
+  await waitFor(
+    `${list.length} bots started`,
+    async () => list.every((b) => readFileSync(b.logFile, "utf8").includes("worker started")),
+    timeoutMs,
+    500,
+  );
 }
 
 export async function rpcCall(url: string, method: string, params: unknown[] = []): Promise<unknown> {
