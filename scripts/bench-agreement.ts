@@ -12,15 +12,15 @@ import * as prettier from "prettier";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { decodeInput } from "../workers/src/inference/codec.ts";
-import { InferenceEngine, type InferenceResult, type LoadedModel } from "../workers/src/inference/engine.ts";
+import { InferenceEngine, type InferenceResult, type LoadedModel } from "../workers/src/inference/runtime/engine.ts";
 import {
   knownModel,
   REPO_ROOT,
   syntheticValues,
   type KnownModel,
   type KnownModelId,
-} from "../workers/src/inference/models.ts";
-import { makeTensor, runtimeVersion } from "../workers/src/inference/session.ts";
+} from "../test/support/models.ts";
+import { makeTensor, runtimeVersion } from "../workers/src/inference/runtime/session.ts";
 import type { GraphOptimizationLevel } from "../workers/src/inference/spec.ts";
 
 const args = process.argv.slice(2);

@@ -20,11 +20,11 @@ import {
 } from "../test/helpers/chain.ts";
 import { actor, rpcCall, wipeRedis } from "../test/e2e/support.ts";
 import { omniTokenAbi, taskManagerAbi } from "../workers/src/chain/abis.ts";
-import { knownModel } from "../workers/src/inference/index.ts";
+import { knownModel } from "../test/support/models.ts";
 import { generateResultKey } from "../workers/src/protocol/index.ts";
-import { parseWorkerConfig } from "../workers/src/config.ts";
-import { startWorker, type RunningWorker } from "../workers/src/main.ts";
-import { STEPS } from "../workers/src/queues/types.ts";
+import { parseWorkerConfig } from "../workers/src/node/config.ts";
+import { startWorker, type RunningWorker } from "../workers/src/node/start.ts";
+import { STEPS } from "../workers/src/node/jobs.ts";
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -14,9 +14,9 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { decodeInput } from "../workers/src/inference/codec.ts";
-import { InferenceEngine } from "../workers/src/inference/engine.ts";
-import { knownModel, REPO_ROOT, textImage, type KnownModelId } from "../workers/src/inference/models.ts";
-import { makeTensor, runtimeVersion } from "../workers/src/inference/session.ts";
+import { InferenceEngine } from "../workers/src/inference/runtime/engine.ts";
+import { knownModel, REPO_ROOT, textImage, type KnownModelId } from "../test/support/models.ts";
+import { makeTensor, runtimeVersion } from "../workers/src/inference/runtime/session.ts";
 
 const args = process.argv.slice(2);
 const SECONDS = Number(args[args.indexOf("--seconds") + 1] || 0) || 2;

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildOnnxModel, type GraphDef } from "../workers/src/inference/onnx-writer.ts";
+import { buildOnnxModel, type GraphDef } from "../workers/src/inference/runtime/onnx-writer.ts";
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), "..", "test", "fixtures", "models");
 

@@ -30,9 +30,9 @@ import {
   type LocalChain,
 } from "../test/helpers/chain.ts";
 import { nodeStakingAbi, omniTokenAbi } from "../workers/src/chain/abis.ts";
-import { parseWorkerConfig } from "../workers/src/config.ts";
-import { startWorker, type RunningWorker } from "../workers/src/main.ts";
-import { knownModel } from "../workers/src/inference/index.ts";
+import { parseWorkerConfig } from "../workers/src/node/config.ts";
+import { startWorker, type RunningWorker } from "../workers/src/node/start.ts";
+import { knownModel } from "../test/support/models.ts";
 import { OmniTensorClient, outputsDisagree, type CommitmentReport } from "../workers/src/sdk/index.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");

@@ -34,7 +34,7 @@ import {
   type BotProcess,
 } from "./support.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
-import { knownModel } from "../../workers/src/inference/index.ts";
+import { knownModel } from "../support/models.ts";
 import { generateResultKey, openSealedOutput } from "../../workers/src/protocol/index.ts";
 
 const REDIS_DB = 11;

@@ -31,7 +31,7 @@ import {
 } from "./support.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
 import { modelRegistryAbi, nodeStakingAbi, omniTokenAbi } from "../../workers/src/chain/abis.ts";
-import { knownModel } from "../../workers/src/inference/index.ts";
+import { knownModel } from "../support/models.ts";
 import { generateResultKey, openSealedOutput } from "../../workers/src/protocol/index.ts";
 
 const REDIS_DB = 14;

@@ -19,10 +19,10 @@ import {
 import { actor, rpcCall, waitFor, wipeRedis } from "./support.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
 import { omniTokenAbi } from "../../workers/src/chain/abis.ts";
-import { knownModel } from "../../workers/src/inference/index.ts";
+import { knownModel } from "../support/models.ts";
 import { generateResultKey } from "../../workers/src/protocol/index.ts";
-import { parseWorkerConfig } from "../../workers/src/config.ts";
-import { startWorker, type RunningWorker } from "../../workers/src/main.ts";
+import { parseWorkerConfig } from "../../workers/src/node/config.ts";
+import { startWorker, type RunningWorker } from "../../workers/src/node/start.ts";
 
 const REDIS_DB = 12;
 const PREFIX = `race-${process.pid}`;

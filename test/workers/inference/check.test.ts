@@ -1,8 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { checkSpecAgainstModel, checkSpecJson } from "../../../workers/src/inference/check.ts";
-import { createSession, sessionIo, type ModelIo } from "../../../workers/src/inference/session.ts";
-import { knownModel, KNOWN_MODEL_IDS } from "../../../workers/src/inference/models.ts";
+import { checkSpecAgainstModel, checkSpecJson } from "../../../workers/src/inference/runtime/check.ts";
+import { createSession, sessionIo, type ModelIo } from "../../../workers/src/inference/runtime/session.ts";
+import { knownModel, KNOWN_MODEL_IDS } from "../../support/models.ts";
 import { parseModelSpec } from "../../../workers/src/inference/spec.ts";
 
 const cpu = { graphOptimizationLevel: "disabled", provider: "cpu", intraOpNumThreads: 1 } as const;

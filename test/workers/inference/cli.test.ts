@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FIXTURE_DIR, REPO_ROOT, knownModel } from "../../../workers/src/inference/models.ts";
+import { FIXTURE_DIR, REPO_ROOT, knownModel } from "../../support/models.ts";
 
 const BIN = join(REPO_ROOT, "workers", "bin", "omnitensor.mjs");
 const tmp = mkdtempSync(join(tmpdir(), "omnit-cli-"));

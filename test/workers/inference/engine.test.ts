@@ -1,13 +1,13 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { InferenceEngine, type LoadedModel } from "../../../workers/src/inference/engine.ts";
+import { InferenceEngine, type LoadedModel } from "../../../workers/src/inference/runtime/engine.ts";
 import {
   ModelHashMismatchError,
   ModelLoadError,
   ModelSpecError,
   ProfileUnsupportedError,
 } from "../../../workers/src/inference/errors.ts";
-import { knownModel } from "../../../workers/src/inference/models.ts";
+import { knownModel } from "../../support/models.ts";
 import type { InferenceLogger } from "../../../workers/src/inference/logger.ts";
 
 const tiny = knownModel("tiny-mlp");

@@ -1,8 +1,8 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { InferenceEngine } from "../../../workers/src/inference/engine.ts";
-import { knownModel } from "../../../workers/src/inference/models.ts";
-import { sha256File } from "../../../workers/src/inference/store.ts";
+import { InferenceEngine } from "../../../workers/src/inference/runtime/engine.ts";
+import { knownModel } from "../../support/models.ts";
+import { sha256File } from "../../../workers/src/inference/runtime/store.ts";
 
 // Real pretrained models shipped in npm packages (devDependencies): see docs/inference.md.
 describe("real pretrained models", () => {

@@ -9,7 +9,7 @@ import {
   runtimeVersion,
   sessionOptions,
   versionCompatible,
-} from "../../../workers/src/inference/session.ts";
+} from "../../../workers/src/inference/runtime/session.ts";
 import { ProfileUnsupportedError } from "../../../workers/src/inference/errors.ts";
 import type { ExecutionSpec } from "../../../workers/src/inference/spec.ts";
 

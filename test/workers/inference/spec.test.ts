@@ -8,7 +8,7 @@ import {
   stringifyModelSpec,
   validateModelSpec,
 } from "../../../workers/src/inference/spec.ts";
-import { FIXTURE_DIR, KNOWN_MODEL_IDS } from "../../../workers/src/inference/models.ts";
+import { FIXTURE_DIR, KNOWN_MODEL_IDS } from "../../support/models.ts";
 
 const base = () => ({
   inputs: [{ name: "x", type: "float32", dims: ["N", 4] }],

@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { AddressInfo } from "node:net";
 import { ModelFetchError, ModelHashMismatchError } from "../../../workers/src/inference/errors.ts";
-import { ModelStore, normalizeSha256 } from "../../../workers/src/inference/store.ts";
-import { InferenceEngine } from "../../../workers/src/inference/engine.ts";
-import { knownModel } from "../../../workers/src/inference/models.ts";
+import { ModelStore, normalizeSha256 } from "../../../workers/src/inference/runtime/store.ts";
+import { InferenceEngine } from "../../../workers/src/inference/runtime/engine.ts";
+import { knownModel } from "../../support/models.ts";
 
 const tiny = knownModel("tiny-mlp");
 const bytes = readFileSync(tiny.path);

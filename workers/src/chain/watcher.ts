@@ -7,7 +7,7 @@
 import type { AbiEvent, Address, Chain, Log, PublicClient, Transport } from "viem";
 import type { Logger } from "pino";
 import type { Checkpoint } from "./checkpoint.ts";
-import { backoffMs, sleep } from "../common.ts";
+import { backoffMs, sleep } from "../node/common.ts";
 
 /** The newest block seen (not only the confirmed one): its number and timestamp (chain time). */
 export interface Head {

@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { join, dirname } from "node:path";
 import { CliError, type CliCommand } from "./types.ts";
 
-const here = dirname(fileURLToPath(import.meta.url));
+const here = join(dirname(fileURLToPath(import.meta.url)), "commands");
 const NOT_COMMANDS = new Set(["main", "types", "util", "args", "format"]);
 
 async function listCommands(): Promise<string[]> {
@@ -40,6 +40,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(await usage());
     return argv.length === 0 ? 1 : 0;
   }
+  // `worker` is the old name of `node run` (kept as an alias).
+  if (argv[0] === "worker") argv = ["node", "run", ...argv.slice(1)];
   let name: string | undefined;
   let rest: string[] = [];
   if (argv.length >= 2 && existsSync(join(here, `${argv[0]}-${argv[1]}.ts`))) {

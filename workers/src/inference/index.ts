@@ -8,7 +8,7 @@ export {
   type EngineOptions,
   type InferenceResult,
   type ModelSource,
-} from "./engine.ts";
+} from "./runtime/engine.ts";
 export {
   canonicalize,
   classifyMargin,
@@ -58,15 +58,15 @@ export {
   versionCompatible,
   type ExecutionProfile,
   type ModelIo,
-} from "./session.ts";
+} from "./runtime/session.ts";
 export {
   DEFAULT_MODEL_DIR,
   ModelStore,
   normalizeSha256,
   sha256File,
   type ModelStoreOptions,
-} from "./store.ts";
-export { checkSpecAgainstModel, checkSpecJson } from "./check.ts";
+} from "./runtime/store.ts";
+export { checkSpecAgainstModel, checkSpecJson } from "./runtime/check.ts";
 export { parseStrictJson, parseStrictJsonBytes, findDuplicateKey, StrictJsonError } from "./json-strict.ts";
 export { fromFloat16Bits, toFloat16Bits, roundHalfEven } from "./float16.ts";
 export {
@@ -79,4 +79,3 @@ export {
   ProfileUnsupportedError,
 } from "./errors.ts";
 export { silentLogger, stderrLogger, type InferenceLogger, type InferenceLogFn } from "./logger.ts";
-export { knownModel, knownModels, KNOWN_MODEL_IDS, type KnownModel, type KnownModelId } from "./models.ts";

@@ -13,19 +13,19 @@ import type pino from "pino";
 import type { Address, Hex } from "viem";
 import { backoffMs, createCommon, sleep, type Common } from "./common.ts";
 import { redactConfig, redisOptions, type WorkerConfig } from "./config.ts";
-import { createClients, fetchChainId } from "./chain/clients.ts";
-import { loadDeployment, parseDeployment, type Deployment } from "./chain/deployment.ts";
-import { Submitter } from "./chain/submitter.ts";
-import { redisCheckpoint } from "./chain/checkpoint.ts";
-import { watchLogs, type Watcher } from "./chain/watcher.ts";
-import { modelRegistryAbi, nodeStakingAbi, omniTokenAbi } from "./chain/abis.ts";
-import { QueueSet } from "./queues/queues.ts";
-import { STEPS } from "./queues/types.ts";
+import { createClients, fetchChainId } from "../chain/clients.ts";
+import { loadDeployment, parseDeployment, type Deployment } from "../chain/deployment.ts";
+import { Submitter } from "../chain/submitter.ts";
+import { redisCheckpoint } from "../chain/checkpoint.ts";
+import { watchLogs, type Watcher } from "../chain/watcher.ts";
+import { modelRegistryAbi, nodeStakingAbi, omniTokenAbi } from "../chain/abis.ts";
+import { QueueSet } from "./queues.ts";
+import { STEPS } from "./jobs.ts";
 import { startMetricsServer, type MetricsServer } from "./metrics.ts";
-import { NS, type BotContext } from "./bot/context.ts";
-import { TASK_EVENTS, handleLogs } from "./bot/events.ts";
-import { createHandlers } from "./bot/handlers.ts";
-import { InferenceEngine, ModelHashMismatchError, type LoadedModel } from "./inference/index.ts";
+import { NS, type BotContext } from "./context.ts";
+import { TASK_EVENTS, handleLogs } from "./events.ts";
+import { createHandlers } from "./steps/index.ts";
+import { InferenceEngine, ModelHashMismatchError, type LoadedModel } from "../inference/index.ts";
 
 export interface RunningWorker {
   /** The node address. */

@@ -1,8 +1,8 @@
-import type { CliCommand } from "./types.ts";
-import { formatOmnit } from "../sdk/amounts.ts";
-import { getTask } from "../sdk/tasks.ts";
-import { COMMON_HELP, connectCli, isoTime, parseCli, parseTaskId, runCli } from "../sdk/cli-options.ts";
-import { chainNow } from "../sdk/tasks.ts";
+import type { CliCommand } from "../types.ts";
+import { formatOmnit } from "../../sdk/amounts.ts";
+import { getTask } from "../../sdk/tasks.ts";
+import { COMMON_HELP, connectCli, isoTime, parseCli, parseTaskId, runCli } from "../options.ts";
+import { chainNow } from "../../sdk/tasks.ts";
 
 const help = `Usage: omnitensor task status <taskId> [--json]
 

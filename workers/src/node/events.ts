@@ -4,7 +4,7 @@
  */
 import { parseAbiItem, type Address, type Hex, type Log } from "viem";
 import type { BotContext, TaskRecord } from "./context.ts";
-import { taskLogger } from "../common.ts";
+import { taskLogger } from "./common.ts";
 
 export const TASK_EVENTS = [
   parseAbiItem(

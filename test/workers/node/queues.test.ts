@@ -3,10 +3,10 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { UnrecoverableError } from "bullmq";
-import { QueueSet, RescheduleError, type Handler } from "../../../workers/src/queues/queues.ts";
-import { jobIdOf, STEPS, type Step, type TaskJobData } from "../../../workers/src/queues/types.ts";
-import { createCommon } from "../../../workers/src/common.ts";
-import { parseWorkerConfig } from "../../../workers/src/config.ts";
+import { QueueSet, RescheduleError, type Handler } from "../../../workers/src/node/queues.ts";
+import { jobIdOf, STEPS, type Step, type TaskJobData } from "../../../workers/src/node/jobs.ts";
+import { createCommon } from "../../../workers/src/node/common.ts";
+import { parseWorkerConfig } from "../../../workers/src/node/config.ts";
 
 const connection = { host: "127.0.0.1", port: 6379, db: 0, maxRetriesPerRequest: null };
 const config = parseWorkerConfig({

@@ -1,16 +1,16 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { CliError, type CliCommand } from "./types.ts";
-import { checkSpecJson } from "../inference/check.ts";
-import { parseStrictJson, StrictJsonError } from "../inference/json-strict.ts";
+import { CliError, type CliCommand } from "../types.ts";
+import { checkSpecJson } from "../../inference/runtime/check.ts";
+import { parseStrictJson, StrictJsonError } from "../../inference/json-strict.ts";
 import {
   createSession,
   resolveProfile,
   runtimeVersion,
   sessionIo,
   versionCompatible,
-} from "../inference/session.ts";
-import { normalizeSha256, sha256File } from "../inference/store.ts";
+} from "../../inference/runtime/session.ts";
+import { normalizeSha256, sha256File } from "../../inference/runtime/store.ts";
 
 const help = `Usage: omnitensor model check --model <file.onnx> --spec <spec.json> [--sha256 0x…]
 

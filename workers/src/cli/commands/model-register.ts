@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
-import { CliError, type CliCommand } from "./types.ts";
-import { validateModelSpec } from "../inference/spec.ts";
-import { parseStrictJson } from "../inference/json-strict.ts";
-import { sha256File } from "../inference/store.ts";
-import { registerModel } from "../sdk/registerModel.ts";
-import { COMMON_HELP, connectCli, parseCli, runCli } from "../sdk/cli-options.ts";
+import { CliError, type CliCommand } from "../types.ts";
+import { validateModelSpec } from "../../inference/spec.ts";
+import { parseStrictJson } from "../../inference/json-strict.ts";
+import { sha256File } from "../../inference/runtime/store.ts";
+import { registerModel } from "../../sdk/registerModel.ts";
+import { COMMON_HELP, connectCli, parseCli, runCli } from "../options.ts";
 import type { Hex } from "viem";
 
 const help = `Usage: omnitensor model register --onnx <file.onnx> --uri <url> --spec <spec.json> [--royalty <bps>]

@@ -4,11 +4,11 @@
  */
 import type { Redis } from "ioredis";
 import type { Abi, Address, Hex } from "viem";
-import type { Common } from "../common.ts";
+import type { Common } from "./common.ts";
 import type { ChainClients } from "../chain/clients.ts";
 import type { Deployment } from "../chain/deployment.ts";
 import type { Submitter } from "../chain/submitter.ts";
-import type { QueueSet } from "../queues/queues.ts";
+import type { QueueSet } from "./queues.ts";
 import type { LoadedModel } from "../inference/index.ts";
 import { nodeStakingAbi, taskManagerAbi } from "../chain/abis.ts";
 

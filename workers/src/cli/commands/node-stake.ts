@@ -1,7 +1,7 @@
-import { CliError, type CliCommand } from "./types.ts";
-import { formatOmnit } from "../sdk/amounts.ts";
-import { formatRoles, nodeStatus, parseRoles, stake } from "../sdk/staking.ts";
-import { COMMON_HELP, connectCli, parseCli, runCli } from "../sdk/cli-options.ts";
+import { CliError, type CliCommand } from "../types.ts";
+import { formatOmnit } from "../../sdk/amounts.ts";
+import { formatRoles, nodeStatus, parseRoles, stake } from "../../sdk/staking.ts";
+import { COMMON_HELP, connectCli, parseCli, runCli } from "../options.ts";
 
 const help = `Usage: omnitensor node stake --amount <OMNIT> --roles <compute|validator|compute,validator> [--metadata <uri>]
 

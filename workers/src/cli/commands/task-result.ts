@@ -1,11 +1,11 @@
-import type { CliCommand } from "./types.ts";
-import { withdraw } from "../sdk/actions.ts";
-import { formatOmnit } from "../sdk/amounts.ts";
-import { defaultKeyDir, loadResultKey } from "../sdk/keystore.ts";
-import { getTask } from "../sdk/tasks.ts";
-import { readCommitments } from "../sdk/watchCommitments.ts";
-import { outputsDisagree } from "../sdk/waitForResult.ts";
-import { COMMON_HELP, connectCli, parseCli, parseTaskId, runCli } from "../sdk/cli-options.ts";
+import type { CliCommand } from "../types.ts";
+import { withdraw } from "../../sdk/actions.ts";
+import { formatOmnit } from "../../sdk/amounts.ts";
+import { defaultKeyDir, loadResultKey } from "../../sdk/keystore.ts";
+import { getTask } from "../../sdk/tasks.ts";
+import { readCommitments } from "../../sdk/watchCommitments.ts";
+import { outputsDisagree } from "../../sdk/waitForResult.ts";
+import { COMMON_HELP, connectCli, parseCli, parseTaskId, runCli } from "../options.ts";
 
 const help = `Usage: omnitensor task result <taskId> [--withdraw] [--key-dir <dir>]
 

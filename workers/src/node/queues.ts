@@ -9,9 +9,9 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { Logger } from "pino";
 import { Redis, type RedisOptions } from "ioredis";
-import { STEPS, jobIdOf, type Step, type TaskJobData } from "./types.ts";
+import { STEPS, jobIdOf, type Step, type TaskJobData } from "./jobs.ts";
 import { WorkerError } from "../chain/errors.ts";
-import { taskLogger, type Common } from "../common.ts";
+import { taskLogger, type Common } from "./common.ts";
 
 /** Thrown by a handler to run the same job again once the chain reaches `dueAt` (seconds). */
 export class RescheduleError extends Error {

@@ -1,7 +1,7 @@
-import { CliError, type CliCommand } from "./types.ts";
-import { formatOmnit } from "../sdk/amounts.ts";
-import { nodeStatus, requestUnstake, withdrawUnbonded } from "../sdk/staking.ts";
-import { COMMON_HELP, connectCli, isoTime, parseCli, runCli } from "../sdk/cli-options.ts";
+import { CliError, type CliCommand } from "../types.ts";
+import { formatOmnit } from "../../sdk/amounts.ts";
+import { nodeStatus, requestUnstake, withdrawUnbonded } from "../../sdk/staking.ts";
+import { COMMON_HELP, connectCli, isoTime, parseCli, runCli } from "../options.ts";
 
 const help = `Usage: omnitensor node unstake --amount <OMNIT>
        omnitensor node unstake --withdraw

@@ -4,7 +4,7 @@
  * models and hand-written metadata. Returns every problem found, each naming the field.
  */
 import type { ModelIo } from "./session.ts";
-import { FLOAT_TYPES, INTEGER_TYPES, validateModelSpec, type Dim, type ModelSpec } from "./spec.ts";
+import { FLOAT_TYPES, INTEGER_TYPES, validateModelSpec, type Dim, type ModelSpec } from "../spec.ts";
 
 function isSymbolic(d: number | string): boolean {
   return typeof d === "string";

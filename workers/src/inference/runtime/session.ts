@@ -4,10 +4,10 @@
  * (PROTOCOL.md §7); a node that cannot honour it skips the task ({@link ProfileUnsupportedError}).
  */
 import ort from "onnxruntime-node";
-import { ModelLoadError, ProfileUnsupportedError } from "./errors.ts";
-import type { InferenceLogger } from "./logger.ts";
+import { ModelLoadError, ProfileUnsupportedError } from "../errors.ts";
+import type { InferenceLogger } from "../logger.ts";
 import { buildOnnxModel } from "./onnx-writer.ts";
-import type { ExecutionSpec, GraphOptimizationLevel, ProviderName } from "./spec.ts";
+import type { ExecutionSpec, GraphOptimizationLevel, ProviderName } from "../spec.ts";
 
 // onnxruntime's own logger writes to stderr; its errors reach us as exceptions, which the engine
 // logs through the injected logger. Quiet it unless asked (OMNITENSOR_ORT_LOG_LEVEL=warning…).

@@ -10,10 +10,10 @@
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseModelSpec, type ModelSpec } from "./spec.ts";
+import { parseModelSpec, type ModelSpec } from "../../workers/src/inference/spec.ts";
 
 /** The repository root (three levels above this file). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const FIXTURE_DIR = join(REPO_ROOT, "test", "fixtures", "models");
 
 export type KnownModelId =

@@ -5,9 +5,9 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { Address, Hex } from "viem";
 import { getAddress, isAddress } from "viem";
-import { CliError } from "../cli/types.ts";
+import { CliError } from "./types.ts";
 import { OmniTensorError } from "../protocol/errors.ts";
-import { connect, defaultRpcUrl, type OmniTensorContext } from "./context.ts";
+import { connect, defaultRpcUrl, type OmniTensorContext } from "../sdk/context.ts";
 
 /** Options every user command takes. */
 export const COMMON_OPTIONS = {

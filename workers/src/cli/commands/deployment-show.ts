@@ -1,7 +1,7 @@
-import type { CliCommand } from "./types.ts";
-import { nodeStakingAbi, taskManagerAbi } from "../chain/abis.ts";
-import { formatOmnit } from "../sdk/amounts.ts";
-import { COMMON_HELP, connectCli, parseCli, runCli } from "../sdk/cli-options.ts";
+import type { CliCommand } from "../types.ts";
+import { nodeStakingAbi, taskManagerAbi } from "../../chain/abis.ts";
+import { formatOmnit } from "../../sdk/amounts.ts";
+import { COMMON_HELP, connectCli, parseCli, runCli } from "../options.ts";
 
 const help = `Usage: omnitensor deployment show [--json]
 

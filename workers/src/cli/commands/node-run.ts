@@ -1,8 +1,8 @@
-import { CliError, type CliCommand } from "./types.ts";
-import { ConfigError, loadWorkerConfig, parseFlags } from "../config.ts";
-import { startWorker } from "../main.ts";
+import { CliError, type CliCommand } from "../types.ts";
+import { ConfigError, loadWorkerConfig, parseFlags } from "../../node/config.ts";
+import { startWorker } from "../../node/start.ts";
 
-const help = `Usage: omnitensor worker --config <file.json> [--rpc-url URL] [--redis-url URL] [--roles compute,verifier]
+const help = `Usage: omnitensor node run --config <file.json> [--rpc-url URL] [--redis-url URL] [--roles compute,verifier]
                         [--metrics-port N] [--min-reward OMNIT] [--confirmations N] [--poll-interval-ms MS] ...
 
 Runs a compute and/or verifier bot (docs/bots.md). Configuration comes from the JSON file, then
@@ -12,7 +12,7 @@ flags. The private key is read from PRIVATE_KEY only. SIGTERM/SIGINT stop it gra
 flight finish, the rest stays queued in Redis and resumes at the next start.
 
 Example:
-  PRIVATE_KEY=0x... npx omnitensor worker --config worker.json --metrics-port 9464`;
+  PRIVATE_KEY=0x... npx omnitensor node run --config worker.json --metrics-port 9464`;
 
 const command: CliCommand = {
   summary: "run a compute and/or verifier bot",

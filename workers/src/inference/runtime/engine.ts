@@ -13,11 +13,11 @@
  * cannot be fetched or loaded, a resource failure, or a spec that does not fit the model.
  */
 import { performance } from "node:perf_hooks";
-import { canonicalize, invalidInputResult, type CanonicalResult, type RawOutput } from "./canonical.ts";
-import { decodeInput, type DecodedTensor, type TensorData } from "./codec.ts";
+import { canonicalize, invalidInputResult, type CanonicalResult, type RawOutput } from "../canonical.ts";
+import { decodeInput, type DecodedTensor, type TensorData } from "../codec.ts";
 import { checkSpecAgainstModel } from "./check.ts";
-import { InferenceError, InferenceResourceError, ModelHashMismatchError, ModelSpecError } from "./errors.ts";
-import { silentLogger, type InferenceLogger } from "./logger.ts";
+import { InferenceError, InferenceResourceError, ModelHashMismatchError, ModelSpecError } from "../errors.ts";
+import { silentLogger, type InferenceLogger } from "../logger.ts";
 import {
   createSession,
   detectProviders,
@@ -37,7 +37,7 @@ import {
   type ModelSpec,
   type OutputType,
   type ProviderName,
-} from "./spec.ts";
+} from "../spec.ts";
 import { ModelStore, normalizeSha256, sha256File } from "./store.ts";
 
 export interface InferenceResult extends CanonicalResult {

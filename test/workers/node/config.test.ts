@@ -10,7 +10,7 @@ import {
   parseFlags,
   redactConfig,
   redisOptions,
-} from "../../../workers/src/config.ts";
+} from "../../../workers/src/node/config.ts";
 
 const KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 const MODEL = "0x" + "ab".repeat(32);

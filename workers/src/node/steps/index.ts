@@ -17,12 +17,12 @@ import {
   type BotContext,
   type TaskRecord,
   type TaskView,
-} from "./context.ts";
-import { RescheduleError, type Handler } from "../queues/queues.ts";
-import type { Place, Step, TaskJobData } from "../queues/types.ts";
-import { TxRevertError } from "../chain/errors.ts";
-import { commitmentOf, deriveSalt, sealOutput } from "../protocol/index.ts";
-import { toLocalAccount } from "../protocol/index.ts";
+} from "../context.ts";
+import { RescheduleError, type Handler } from "../queues.ts";
+import type { Place, Step, TaskJobData } from "../jobs.ts";
+import { TxRevertError } from "../../chain/errors.ts";
+import { commitmentOf, deriveSalt, sealOutput } from "../../protocol/index.ts";
+import { toLocalAccount } from "../../protocol/index.ts";
 
 const PLACE_NAME: Record<Place, string> = { 1: "seat", 2: "verifier", 3: "juror" };
 /** Errors after which the step can never succeed for this node. */

@@ -1,12 +1,12 @@
 import { readFile } from "node:fs/promises";
 import type { Hex } from "viem";
-import { CliError, type CliCommand } from "./types.ts";
-import { formatOmnit } from "../sdk/amounts.ts";
-import { createTask } from "../sdk/createTask.ts";
-import { defaultKeyDir, saveResultKey } from "../sdk/keystore.ts";
-import { getTask } from "../sdk/tasks.ts";
-import { waitForResult } from "../sdk/waitForResult.ts";
-import { COMMON_HELP, connectCli, isoTime, parseAddress, parseCli, runCli } from "../sdk/cli-options.ts";
+import { CliError, type CliCommand } from "../types.ts";
+import { formatOmnit } from "../../sdk/amounts.ts";
+import { createTask } from "../../sdk/createTask.ts";
+import { defaultKeyDir, saveResultKey } from "../../sdk/keystore.ts";
+import { getTask } from "../../sdk/tasks.ts";
+import { waitForResult } from "../../sdk/waitForResult.ts";
+import { COMMON_HELP, connectCli, isoTime, parseAddress, parseCli, runCli } from "../options.ts";
 
 const help = `Usage: omnitensor task create --model <modelId> (--input <file.json> | --input-json '<json>' |
                               --input-uri <url> --input-hash <0x…>) --reward <OMNIT> [options]

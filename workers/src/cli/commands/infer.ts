@@ -1,9 +1,9 @@
 import { access, constants, readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { CliError, type CliCommand } from "./types.ts";
-import { InferenceEngine } from "../inference/engine.ts";
-import { InferenceError, ModelSpecError } from "../inference/errors.ts";
-import { stderrLogger } from "../inference/logger.ts";
+import { CliError, type CliCommand } from "../types.ts";
+import { InferenceEngine } from "../../inference/runtime/engine.ts";
+import { InferenceError, ModelSpecError } from "../../inference/errors.ts";
+import { stderrLogger } from "../../inference/logger.ts";
 
 const help = `Usage: omnitensor infer --model <file.onnx> --spec <spec.json> --input <input.json> [options]
 

@@ -14,8 +14,8 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Transform } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { ModelFetchError, ModelHashMismatchError } from "./errors.ts";
-import { silentLogger, type InferenceLogger } from "./logger.ts";
+import { ModelFetchError, ModelHashMismatchError } from "../errors.ts";
+import { silentLogger, type InferenceLogger } from "../logger.ts";
 
 export const DEFAULT_MODEL_DIR = ".omnitensor/models";
 export const DEFAULT_MAX_MODEL_BYTES = 2 * 1024 ** 3;

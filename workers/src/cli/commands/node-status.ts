@@ -1,6 +1,6 @@
-import type { CliCommand } from "./types.ts";
-import { formatOmnit } from "../sdk/amounts.ts";
-import { formatRoles, nodeStatus } from "../sdk/staking.ts";
+import type { CliCommand } from "../types.ts";
+import { formatOmnit } from "../../sdk/amounts.ts";
+import { formatRoles, nodeStatus } from "../../sdk/staking.ts";
 import {
   resolveKey,
   COMMON_HELP,
@@ -9,8 +9,8 @@ import {
   parseAddress,
   parseCli,
   runCli,
-} from "../sdk/cli-options.ts";
-import { CliError } from "./types.ts";
+} from "../options.ts";
+import { CliError } from "../types.ts";
 
 const help = `Usage: omnitensor node status [<address>] [--json]
 
