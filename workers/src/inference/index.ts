@@ -1,14 +1,8 @@
 /**
- * The inference engine's public API (PROTOCOL.md §7): the bots and the SDK import from here.
- * Pure parts (spec, codec, canonical) need no runtime; the engine, sessions and store do.
+ * The pure part of the inference engine (PROTOCOL.md §7): spec, codec, canonical outputs, strict
+ * JSON, float16, errors. Nothing here loads onnxruntime: the SDK and the CLI may import it.
+ * The runtime (engine, sessions, model store, spec-vs-model check) is `./runtime/index.ts`.
  */
-export {
-  InferenceEngine,
-  LoadedModel,
-  type EngineOptions,
-  type InferenceResult,
-  type ModelSource,
-} from "./runtime/engine.ts";
 export {
   canonicalize,
   classifyMargin,
@@ -45,28 +39,6 @@ export {
   type ProviderName,
   type ValueRange,
 } from "./spec.ts";
-export {
-  chooseProvider,
-  createSession,
-  detectProviders,
-  isResourceFailure,
-  probeCuda,
-  profileKey,
-  resolveProfile,
-  runtimeVersion,
-  sessionIo,
-  versionCompatible,
-  type ExecutionProfile,
-  type ModelIo,
-} from "./runtime/session.ts";
-export {
-  DEFAULT_MODEL_DIR,
-  ModelStore,
-  normalizeSha256,
-  sha256File,
-  type ModelStoreOptions,
-} from "./runtime/store.ts";
-export { checkSpecAgainstModel, checkSpecJson } from "./runtime/check.ts";
 export { parseStrictJson, parseStrictJsonBytes, findDuplicateKey, StrictJsonError } from "./json-strict.ts";
 export { fromFloat16Bits, toFloat16Bits, roundHalfEven } from "./float16.ts";
 export {

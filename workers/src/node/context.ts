@@ -9,7 +9,7 @@ import type { ChainClients } from "../chain/clients.ts";
 import type { Deployment } from "../chain/deployment.ts";
 import type { Submitter } from "../chain/submitter.ts";
 import type { QueueSet } from "./queues.ts";
-import type { LoadedModel } from "../inference/index.ts";
+import type { LoadedModel } from "../inference/runtime/index.ts";
 import { nodeStakingAbi, taskManagerAbi } from "../chain/abis.ts";
 
 export interface BotContext {

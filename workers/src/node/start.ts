@@ -25,7 +25,8 @@ import { startMetricsServer, type MetricsServer } from "./metrics.ts";
 import { NS, type BotContext } from "./context.ts";
 import { TASK_EVENTS, handleLogs } from "./events.ts";
 import { createHandlers } from "./steps/index.ts";
-import { InferenceEngine, ModelHashMismatchError, type LoadedModel } from "../inference/index.ts";
+import { InferenceEngine, type LoadedModel } from "../inference/runtime/index.ts";
+import { ModelHashMismatchError } from "../inference/index.ts";
 
 export interface RunningWorker {
   /** The node address. */
