@@ -45,86 +45,108 @@ function fail(reason: string): never {
   throw new Invalid(reason);
 }
 
-function decodeData(spec: InputSpec, data: unknown[], path: string): TensorData {
-  const n = data.length;
+type Decoder = (spec: InputSpec, data: unknown[], path: string) => TensorData;
+
+const outside = (path: string, i: number, v: unknown, range: InputSpec["range"]) =>
+  fail(`${path}[${i}]: ${String(v)} is outside the range [${range!.min}, ${range!.max}]`);
+
+const decodeFloat32: Decoder = (spec, data, path) => {
   const range = spec.range;
-  switch (spec.type) {
-    case "float32": {
-      const lo = range ? Number(range.min) : -Infinity;
-      const hi = range ? Number(range.max) : Infinity;
-      const out = new Float32Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = data[i];
-        if (typeof v !== "number") fail(`${path}[${i}]: must be a number`);
-        out[i] = v;
-        const x = out[i]; // the nearest float32 (as Math.fround)
-        if (x === Infinity || x === -Infinity) fail(`${path}[${i}]: ${v} is outside float32`);
-        if (x < lo || x > hi) fail(`${path}[${i}]: ${v} is outside the range [${range!.min}, ${range!.max}]`);
-      }
-      return out;
-    }
-    case "float16": {
-      const lo = range ? Number(range.min) : -Infinity;
-      const hi = range ? Number(range.max) : Infinity;
-      const out = new Uint16Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = data[i];
-        if (typeof v !== "number") fail(`${path}[${i}]: must be a number`);
-        const bits = toFloat16Bits(v);
-        if ((bits & 0x7c00) === 0x7c00) fail(`${path}[${i}]: ${v} is outside float16`);
-        out[i] = bits;
-        const x = fromFloat16Bits(bits);
-        if (x < lo || x > hi) fail(`${path}[${i}]: ${v} is outside the range [${range!.min}, ${range!.max}]`);
-      }
-      return out;
-    }
-    case "int64": {
-      const out = new BigInt64Array(n);
-      const [tmin, tmax] = INPUT_INT_BOUNDS.int64;
-      const lo = range ? BigInt(range.min) : tmin;
-      const hi = range ? BigInt(range.max) : tmax;
-      for (let i = 0; i < n; i++) {
-        const v = data[i];
-        let b: bigint;
-        if (typeof v === "number") {
-          if (!Number.isSafeInteger(v)) fail(`${path}[${i}]: ${v} is not an integer within ±(2^53 − 1)`);
-          b = BigInt(v);
-        } else if (typeof v === "string") {
-          if (!DECIMAL_INT.test(v) || v === "-0")
-            fail(`${path}[${i}]: "${v.slice(0, 40)}" is not a decimal integer`);
-          b = BigInt(v);
-          if (b < tmin || b > tmax) fail(`${path}[${i}]: ${v} is outside int64`);
-        } else fail(`${path}[${i}]: must be an integer or a decimal string`);
-        if (b < lo || b > hi) fail(`${path}[${i}]: ${v} is outside the range [${lo}, ${hi}]`);
-        out[i] = b;
-      }
-      return out;
-    }
-    case "int32":
-    case "uint8": {
-      const [tmin, tmax] = INPUT_INT_BOUNDS[spec.type];
-      const lo = Math.max(Number(tmin), range ? Number(range.min) : -Infinity);
-      const hi = Math.min(Number(tmax), range ? Number(range.max) : Infinity);
-      const out = spec.type === "int32" ? new Int32Array(n) : new Uint8Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = data[i];
-        if (typeof v !== "number" || !Number.isInteger(v)) fail(`${path}[${i}]: must be an integer`);
-        if (v < Number(tmin) || v > Number(tmax)) fail(`${path}[${i}]: ${v} is outside ${spec.type}`);
-        if (v < lo || v > hi) fail(`${path}[${i}]: ${v} is outside the range [${range!.min}, ${range!.max}]`);
-        out[i] = v;
-      }
-      return out;
-    }
-    case "bool": {
-      const out = new Uint8Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = data[i];
-        if (typeof v !== "boolean") fail(`${path}[${i}]: must be true or false`);
-        out[i] = v ? 1 : 0;
-      }
-      return out;
-    }
+  const lo = range ? Number(range.min) : -Infinity;
+  const hi = range ? Number(range.max) : Infinity;
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (typeof v !== "number") fail(`${path}[${i}]: must be a number`);
+    out[i] = v;
+    const x = out[i]; // the nearest float32 (as Math.fround)
+    if (x === Infinity || x === -Infinity) fail(`${path}[${i}]: ${v} is outside float32`);
+    if (x < lo || x > hi) outside(path, i, v, range);
   }
+  return out;
+};
+
+const decodeFloat16: Decoder = (spec, data, path) => {
+  const range = spec.range;
+  const lo = range ? Number(range.min) : -Infinity;
+  const hi = range ? Number(range.max) : Infinity;
+  const out = new Uint16Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (typeof v !== "number") fail(`${path}[${i}]: must be a number`);
+    const bits = toFloat16Bits(v);
+    if ((bits & 0x7c00) === 0x7c00) fail(`${path}[${i}]: ${v} is outside float16`);
+    out[i] = bits;
+    const x = fromFloat16Bits(bits);
+    if (x < lo || x > hi) outside(path, i, v, range);
+  }
+  return out;
+};
+
+function int64Of(v: unknown, at: string): bigint {
+  const [tmin, tmax] = INPUT_INT_BOUNDS.int64;
+  if (typeof v === "number") {
+    if (!Number.isSafeInteger(v)) fail(`${at}: ${v} is not an integer within ±(2^53 − 1)`);
+    return BigInt(v);
+  }
+  if (typeof v !== "string") fail(`${at}: must be an integer or a decimal string`);
+  if (!DECIMAL_INT.test(v) || v === "-0") fail(`${at}: "${v.slice(0, 40)}" is not a decimal integer`);
+  const b = BigInt(v);
+  if (b < tmin || b > tmax) fail(`${at}: ${v} is outside int64`);
+  return b;
+}
+
+const decodeInt64: Decoder = (spec, data, path) => {
+  const out = new BigInt64Array(data.length);
+  const [tmin, tmax] = INPUT_INT_BOUNDS.int64;
+  const lo = spec.range ? BigInt(spec.range.min) : tmin;
+  const hi = spec.range ? BigInt(spec.range.max) : tmax;
+  for (let i = 0; i < data.length; i++) {
+    const b = int64Of(data[i], `${path}[${i}]`);
+    if (b < lo || b > hi) fail(`${path}[${i}]: ${String(data[i])} is outside the range [${lo}, ${hi}]`);
+    out[i] = b;
+  }
+  return out;
+};
+
+const decodeSmallInt: Decoder = (spec, data, path) => {
+  const type = spec.type as "int32" | "uint8";
+  const range = spec.range;
+  const [tmin, tmax] = INPUT_INT_BOUNDS[type];
+  const lo = Math.max(Number(tmin), range ? Number(range.min) : -Infinity);
+  const hi = Math.min(Number(tmax), range ? Number(range.max) : Infinity);
+  const out = type === "int32" ? new Int32Array(data.length) : new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (typeof v !== "number" || !Number.isInteger(v)) fail(`${path}[${i}]: must be an integer`);
+    if (v < Number(tmin) || v > Number(tmax)) fail(`${path}[${i}]: ${v} is outside ${type}`);
+    if (v < lo || v > hi) outside(path, i, v, range);
+    out[i] = v;
+  }
+  return out;
+};
+
+const decodeBool: Decoder = (_spec, data, path) => {
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (typeof v !== "boolean") fail(`${path}[${i}]: must be true or false`);
+    out[i] = v ? 1 : 0;
+  }
+  return out;
+};
+
+const DECODERS: Record<InputSpec["type"], Decoder> = {
+  float32: decodeFloat32,
+  float16: decodeFloat16,
+  int64: decodeInt64,
+  int32: decodeSmallInt,
+  uint8: decodeSmallInt,
+  bool: decodeBool,
+};
+
+function decodeData(spec: InputSpec, data: unknown[], path: string): TensorData {
+  return DECODERS[spec.type](spec, data, path);
 }
 
 /** Decodes a parsed input object against the spec (no size check: see {@link decodeInput}). */

@@ -17,103 +17,29 @@
  */
 import { ModelSpecError } from "./errors.ts";
 import { StrictJsonError, isJsonObject, parseStrictJson } from "./json-strict.ts";
+import {
+  DECIMAL_INT,
+  INT64_MAX,
+  INT64_MIN,
+  type GraphOptimizationLevel,
+  type ProviderName,
+  DEFAULT_MARGIN,
+  GRAPH_OPTIMIZATION_LEVELS,
+  INPUT_INT_BOUNDS,
+  INPUT_TYPES,
+  MAX_ROUND_DECIMALS,
+  PROVIDERS,
+  type Dim,
+  type ExecutionSpec,
+  type InputSpec,
+  type InputType,
+  type ModelSpec,
+  type OutputRule,
+  type OutputSpec,
+  type ValueRange,
+} from "./spec-types.ts";
 
-/** Tensor element types a task input may use. */
-export const INPUT_TYPES = ["float32", "float16", "int64", "int32", "uint8", "bool"] as const;
-export type InputType = (typeof INPUT_TYPES)[number];
-
-/** Element types a model output may have (what onnxruntime-node returns). */
-export const OUTPUT_TYPES = [
-  "float32",
-  "float16",
-  "float64",
-  "int8",
-  "int16",
-  "int32",
-  "int64",
-  "uint8",
-  "uint16",
-  "uint32",
-  "uint64",
-  "bool",
-] as const;
-export type OutputType = (typeof OUTPUT_TYPES)[number];
-
-export const FLOAT_TYPES: ReadonlySet<string> = new Set(["float32", "float16", "float64"]);
-export const INTEGER_TYPES: ReadonlySet<string> = new Set([
-  "int8",
-  "int16",
-  "int32",
-  "int64",
-  "uint8",
-  "uint16",
-  "uint32",
-  "uint64",
-  "bool",
-]);
-
-export const GRAPH_OPTIMIZATION_LEVELS = ["disabled", "basic", "extended", "all"] as const;
-export type GraphOptimizationLevel = (typeof GRAPH_OPTIMIZATION_LEVELS)[number];
-
-export const PROVIDERS = ["cpu", "cuda"] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
-
-/** A positive integer pins a size; a string names a symbolic size (same name, same size). */
-export type Dim = number | string;
-
-/** Inclusive bounds; int64 bounds beyond ±(2^53 − 1) are bigints. */
-export interface ValueRange {
-  min: number | bigint;
-  max: number | bigint;
-}
-
-export interface InputSpec {
-  name: string;
-  type: InputType;
-  dims: Dim[];
-  range?: ValueRange;
-}
-
-export type OutputRule =
-  { op: "argmax" } | { op: "topk"; k: number } | { op: "round"; decimals: number } | { op: "int" };
-
-export interface OutputSpec {
-  name: string;
-  rule: OutputRule;
-  dims?: Dim[];
-}
-
-export interface ExecutionSpec {
-  runtime: "onnxruntime";
-  version: string;
-  graphOptimizationLevel: GraphOptimizationLevel;
-  providers: ProviderName[];
-  /** In output units; default {@link DEFAULT_MARGIN}. */
-  margin: number;
-  /** Largest batch the owner allows; 1 (the default) disables batching. */
-  maxBatch: number;
-}
-
-export interface ModelSpec {
-  inputs: InputSpec[];
-  outputs: OutputSpec[];
-  execution: ExecutionSpec;
-  maxInputBytes: number;
-  description?: string;
-}
-
-export const DEFAULT_MARGIN = 1e-6;
-export const MAX_ROUND_DECIMALS = 15;
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-const DECIMAL_INT = /^-?(0|[1-9][0-9]*)$/;
-
-/** Integer bounds of each integer input type. */
-export const INPUT_INT_BOUNDS: Readonly<Record<string, readonly [bigint, bigint]>> = {
-  int64: [INT64_MIN, INT64_MAX],
-  int32: [-(2n ** 31n), 2n ** 31n - 1n],
-  uint8: [0n, 255n],
-};
+export * from "./spec-types.ts";
 
 function allowedKeys(
   obj: Record<string, unknown>,
@@ -268,6 +194,92 @@ function parseExecution(v: unknown, problems: string[]): ExecutionSpec | undefin
   };
 }
 
+function parseInput(
+  inp: unknown,
+  path: string,
+  seen: InputSpec[],
+  problems: string[],
+): InputSpec | undefined {
+  if (!isJsonObject(inp)) {
+    problems.push(`${path}: must be an object`);
+    return undefined;
+  }
+  allowedKeys(inp, ["name", "type", "dims", "range"], path, problems);
+  const name = inp.name;
+  if (typeof name !== "string" || name.length === 0)
+    problems.push(`${path}.name: must be a non-empty string`);
+  else if (seen.some((x) => x.name === name)) problems.push(`${path}.name: duplicate input "${name}"`);
+  const type = inp.type as InputType;
+  if (!INPUT_TYPES.includes(type)) problems.push(`${path}.type: must be one of ${INPUT_TYPES.join(", ")}`);
+  const dims = parseDims(inp.dims, `${path}.dims`, problems);
+  const range =
+    inp.range === undefined || !INPUT_TYPES.includes(type)
+      ? undefined
+      : parseRange(inp.range, type, `${path}.range`, problems);
+  if (typeof name !== "string" || !INPUT_TYPES.includes(type) || !dims) return undefined;
+  return range ? { name, type, dims, range } : { name, type, dims };
+}
+
+function parseOutput(
+  out: unknown,
+  path: string,
+  seen: OutputSpec[],
+  problems: string[],
+): OutputSpec | undefined {
+  if (!isJsonObject(out)) {
+    problems.push(`${path}: must be an object`);
+    return undefined;
+  }
+  allowedKeys(out, ["name", "rule", "dims"], path, problems);
+  const name = out.name;
+  if (typeof name !== "string" || name.length === 0)
+    problems.push(`${path}.name: must be a non-empty string`);
+  else if (seen.some((x) => x.name === name)) problems.push(`${path}.name: duplicate output "${name}"`);
+  const rule = parseRule(out.rule, `${path}.rule`, problems);
+  const dims = out.dims === undefined ? undefined : parseDims(out.dims, `${path}.dims`, problems);
+  if (dims && rule && (rule.op === "argmax" || rule.op === "topk") && dims.length === 0)
+    problems.push(`${path}.dims: ${rule.op} needs at least one axis`);
+  if (typeof name !== "string" || !rule) return undefined;
+  return dims ? { name, rule, dims } : { name, rule };
+}
+
+/** Parses a non-empty array of `field` entries with `parse`, keeping the valid ones. */
+function parseList<T>(
+  list: unknown,
+  field: string,
+  parse: (x: unknown, path: string, seen: T[], problems: string[]) => T | undefined,
+  problems: string[],
+): T[] {
+  const seen: T[] = [];
+  if (!Array.isArray(list) || list.length === 0) {
+    problems.push(`${field}: must be a non-empty array`);
+    return seen;
+  }
+  list.forEach((x: unknown, i: number) => {
+    const v = parse(x, `${field}[${i}]`, seen, problems);
+    if (v) seen.push(v);
+  });
+  return seen;
+}
+
+/** Batching (execution.maxBatch > 1) needs one symbolic first dim shared by every input and shaped output. */
+function checkBatching(inputs: InputSpec[], outputs: OutputSpec[], problems: string[]): void {
+  const first = inputs[0].dims[0];
+  if (typeof first !== "string") {
+    problems.push("execution.maxBatch: batching needs inputs[0].dims[0] to be a symbolic name");
+    return;
+  }
+  const need = `batching (execution.maxBatch > 1) needs the same symbolic first dim "${first}"`;
+  inputs.forEach((inp, i) => {
+    if (inp.dims[0] !== first) problems.push(`inputs[${i}].dims[0]: ${need}`);
+    if (inp.dims.slice(1).includes(first))
+      problems.push(`inputs[${i}].dims: the batch dim "${first}" may only be the first dim`);
+  });
+  outputs.forEach((out, i) => {
+    if (out.dims && out.dims[0] !== first) problems.push(`outputs[${i}].dims[0]: ${need}`);
+  });
+}
+
 /**
  * Validates a parsed spec object. Returns the typed spec and every problem found (the spec is
  * undefined when there is at least one problem).
@@ -276,89 +288,15 @@ export function validateModelSpec(raw: unknown): { spec?: ModelSpec; problems: s
   const problems: string[] = [];
   if (!isJsonObject(raw)) return { problems: ["spec: must be a JSON object"] };
   allowedKeys(raw, ["inputs", "outputs", "execution", "maxInputBytes", "description"], "", problems);
-
-  const inputs: InputSpec[] = [];
-  if (!Array.isArray(raw.inputs) || raw.inputs.length === 0)
-    problems.push("inputs: must be a non-empty array");
-  else {
-    raw.inputs.forEach((inp: unknown, i: number) => {
-      const path = `inputs[${i}]`;
-      if (!isJsonObject(inp)) {
-        problems.push(`${path}: must be an object`);
-        return;
-      }
-      allowedKeys(inp, ["name", "type", "dims", "range"], path, problems);
-      const name = inp.name;
-      if (typeof name !== "string" || name.length === 0)
-        problems.push(`${path}.name: must be a non-empty string`);
-      else if (inputs.some((x) => x.name === name)) problems.push(`${path}.name: duplicate input "${name}"`);
-      const type = inp.type as InputType;
-      if (!INPUT_TYPES.includes(type))
-        problems.push(`${path}.type: must be one of ${INPUT_TYPES.join(", ")}`);
-      const dims = parseDims(inp.dims, `${path}.dims`, problems);
-      const range =
-        inp.range === undefined || !INPUT_TYPES.includes(type)
-          ? undefined
-          : parseRange(inp.range, type, `${path}.range`, problems);
-      if (typeof name === "string" && INPUT_TYPES.includes(type) && dims)
-        inputs.push(range ? { name, type, dims, range } : { name, type, dims });
-    });
-  }
-
-  const outputs: OutputSpec[] = [];
-  if (!Array.isArray(raw.outputs) || raw.outputs.length === 0)
-    problems.push("outputs: must be a non-empty array");
-  else {
-    raw.outputs.forEach((out: unknown, i: number) => {
-      const path = `outputs[${i}]`;
-      if (!isJsonObject(out)) {
-        problems.push(`${path}: must be an object`);
-        return;
-      }
-      allowedKeys(out, ["name", "rule", "dims"], path, problems);
-      const name = out.name;
-      if (typeof name !== "string" || name.length === 0)
-        problems.push(`${path}.name: must be a non-empty string`);
-      else if (outputs.some((x) => x.name === name))
-        problems.push(`${path}.name: duplicate output "${name}"`);
-      const rule = parseRule(out.rule, `${path}.rule`, problems);
-      const dims = out.dims === undefined ? undefined : parseDims(out.dims, `${path}.dims`, problems);
-      if (dims && rule && (rule.op === "argmax" || rule.op === "topk") && dims.length === 0)
-        problems.push(`${path}.dims: ${rule.op} needs at least one axis`);
-      if (typeof name === "string" && rule) outputs.push(dims ? { name, rule, dims } : { name, rule });
-    });
-  }
-
+  const inputs = parseList(raw.inputs, "inputs", parseInput, problems);
+  const outputs = parseList(raw.outputs, "outputs", parseOutput, problems);
   const execution = parseExecution(raw.execution, problems);
-
   const maxInputBytes = raw.maxInputBytes;
   if (typeof maxInputBytes !== "number" || !Number.isSafeInteger(maxInputBytes) || maxInputBytes < 1)
     problems.push("maxInputBytes: must be a positive integer");
   if (raw.description !== undefined && typeof raw.description !== "string")
     problems.push("description: must be a string");
-
-  if (execution && execution.maxBatch > 1 && inputs.length > 0) {
-    const first = inputs[0].dims[0];
-    if (typeof first !== "string")
-      problems.push("execution.maxBatch: batching needs inputs[0].dims[0] to be a symbolic name");
-    else {
-      inputs.forEach((inp, i) => {
-        if (inp.dims[0] !== first)
-          problems.push(
-            `inputs[${i}].dims[0]: batching (execution.maxBatch > 1) needs the same symbolic first dim "${first}"`,
-          );
-        if (inp.dims.slice(1).includes(first))
-          problems.push(`inputs[${i}].dims: the batch dim "${first}" may only be the first dim`);
-      });
-      outputs.forEach((out, i) => {
-        if (out.dims && out.dims[0] !== first)
-          problems.push(
-            `outputs[${i}].dims[0]: batching (execution.maxBatch > 1) needs the same symbolic first dim "${first}"`,
-          );
-      });
-    }
-  }
-
+  if (execution && execution.maxBatch > 1 && inputs.length > 0) checkBatching(inputs, outputs, problems);
   if (problems.length > 0) return { problems };
   const spec: ModelSpec = { inputs, outputs, execution: execution!, maxInputBytes: maxInputBytes as number };
   if (typeof raw.description === "string") spec.description = raw.description;

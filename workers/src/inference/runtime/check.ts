@@ -26,6 +26,31 @@ function compareDims(path: string, spec: Dim[], model: (number | string)[], prob
   });
 }
 
+/** Batching needs a dynamic first dim on every input and output of the model. */
+function checkBatchDims(
+  spec: ModelSpec,
+  modelIn: Map<string, ModelIo["inputs"][number]>,
+  modelOut: Map<string, ModelIo["outputs"][number]>,
+  problems: string[],
+): void {
+  spec.inputs.forEach((inp, i) => {
+    const m = modelIn.get(inp.name);
+    if (m && m.dims.length > 0 && !isSymbolic(m.dims[0]))
+      problems.push(
+        `inputs[${i}]: batching (execution.maxBatch > 1) needs a dynamic first dim, the model fixes ${m.dims[0]}`,
+      );
+    if (m && m.dims.length === 0)
+      problems.push(`inputs[${i}]: batching needs a first dim, "${inp.name}" is a scalar`);
+  });
+  spec.outputs.forEach((out, i) => {
+    const m = modelOut.get(out.name);
+    if (m && (m.dims.length === 0 || !isSymbolic(m.dims[0])))
+      problems.push(
+        `outputs[${i}]: batching (execution.maxBatch > 1) needs a dynamic first dim on "${out.name}"`,
+      );
+  });
+}
+
 /** Checks a parsed spec against model metadata; returns the problems (empty when the spec fits). */
 export function checkSpecAgainstModel(spec: ModelSpec, io: ModelIo): string[] {
   const problems: string[] = [];
@@ -70,24 +95,7 @@ export function checkSpecAgainstModel(spec: ModelSpec, io: ModelIo): string[] {
     if (out.dims) compareDims(`outputs[${i}].dims`, out.dims, m.dims, problems);
   });
 
-  if (spec.execution.maxBatch > 1) {
-    spec.inputs.forEach((inp, i) => {
-      const m = modelIn.get(inp.name);
-      if (m && m.dims.length > 0 && !isSymbolic(m.dims[0]))
-        problems.push(
-          `inputs[${i}]: batching (execution.maxBatch > 1) needs a dynamic first dim, the model fixes ${m.dims[0]}`,
-        );
-      if (m && m.dims.length === 0)
-        problems.push(`inputs[${i}]: batching needs a first dim, "${inp.name}" is a scalar`);
-    });
-    spec.outputs.forEach((out, i) => {
-      const m = modelOut.get(out.name);
-      if (m && (m.dims.length === 0 || !isSymbolic(m.dims[0])))
-        problems.push(
-          `outputs[${i}]: batching (execution.maxBatch > 1) needs a dynamic first dim on "${out.name}"`,
-        );
-    });
-  }
+  if (spec.execution.maxBatch > 1) checkBatchDims(spec, modelIn, modelOut, problems);
   return problems;
 }
 
