@@ -3,8 +3,8 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { UnrecoverableError } from "bullmq";
-import { QueueSet, RescheduleError, type Handler } from "../../../workers/src/node/queues.ts";
-import { jobIdOf, STEPS, type Step, type TaskJobData } from "../../../workers/src/node/jobs.ts";
+import { QueueSet, RescheduleError, type Handlers } from "../../../workers/src/node/queues.ts";
+import { jobIdOf, type JobData } from "../../../workers/src/node/jobs.ts";
 import { createCommon } from "../../../workers/src/node/common.ts";
 import { parseWorkerConfig } from "../../../workers/src/node/config.ts";
 
@@ -32,9 +32,16 @@ describe("queues", () => {
     prefixes.push(prefix);
     return new QueueSet({ connection, prefix, chainNow, backoffMs: 50, attempts: 3 });
   }
-  const noop: Handler = async () => {};
-  const handlers = (over: Partial<Record<Step, Handler>>) =>
-    Object.fromEntries(STEPS.map((s) => [s, over[s] ?? noop])) as Record<Step, Handler>;
+  const noop = async () => [];
+  const handlers = (over: Partial<Handlers>): Handlers => ({
+    infer: noop,
+    draw: noop,
+    commit: noop,
+    reveal: noop,
+    finalize: noop,
+    settle: noop,
+    ...over,
+  });
 
   it("job ids are task-<id>-<step>[-suffix] and never contain ':'", () => {
     assert.equal(jobIdOf(12n, "reveal"), "task-12-reveal");
@@ -45,21 +52,15 @@ describe("queues", () => {
   it("adding the same task step twice creates one job", async () => {
     const qs = fresh(() => 100n);
     try {
-      assert.equal(await qs.add("reveal", { taskId: "5" }, { dueAt: 500n }), true);
-      assert.equal(await qs.add("reveal", { taskId: "5" }, { dueAt: 500n }), false);
-      assert.equal(await qs.add("reveal", { taskId: "6" }, { dueAt: 500n }), true);
-      assert.equal(
-        await qs.add("settle", { taskId: "5", action: "liquidate" }, { suffix: "liquidate-0x01" }),
-        true,
-      );
-      assert.equal(
-        await qs.add("settle", { taskId: "5", action: "liquidate" }, { suffix: "liquidate-0x02" }),
-        true,
-      );
-      assert.equal(
-        await qs.add("settle", { taskId: "5", action: "liquidate" }, { suffix: "liquidate-0x01" }),
-        false,
-      );
+      assert.equal(await qs.add({ data: { step: "reveal", taskId: "5" }, dueAt: 500n }), true);
+      assert.equal(await qs.add({ data: { step: "reveal", taskId: "5" }, dueAt: 500n }), false);
+      assert.equal(await qs.add({ data: { step: "reveal", taskId: "6" }, dueAt: 500n }), true);
+      const liq = (node: `0x${string}`) =>
+        ({ data: { step: "settle", taskId: "5", action: "liquidate", node } }) as const;
+      assert.equal(await qs.add(liq("0x01")), true);
+      assert.equal(await qs.add(liq("0x02")), true);
+      assert.equal(await qs.add(liq("0x01")), false);
+      assert.ok(await qs.queues.settle.getJob("task-5-settle-liquidate-0x01"));
       const d = await qs.depth();
       assert.equal(d.reveal.delayed, 2);
       assert.equal(d.settle.waiting, 2);
@@ -73,10 +74,15 @@ describe("queues", () => {
     const qs = fresh(() => now);
     const ran: string[] = [];
     try {
-      await qs.add("finalize", { taskId: "9" }, { dueAt: 1000n + 86_400n }); // a day of chain time
+      await qs.add({ data: { step: "finalize", taskId: "9" }, dueAt: 1000n + 86_400n }); // a day of chain time
       qs.startWorkers(
         createCommon(config, { defaultMetrics: false }),
-        handlers({ finalize: async (d) => void ran.push(d.taskId) }),
+        handlers({
+          finalize: async (d) => {
+            ran.push(d.taskId);
+            return [];
+          },
+        }),
         1,
       );
       await new Promise((r) => setTimeout(r, 300));
@@ -95,7 +101,7 @@ describe("queues", () => {
     let now = 50n;
     const qs = fresh(() => now);
     const calls: Record<string, number> = {};
-    const seen: TaskJobData[] = [];
+    const seen: JobData[] = [];
     try {
       qs.startWorkers(
         createCommon(config, { defaultMetrics: false }),
@@ -104,17 +110,19 @@ describe("queues", () => {
             calls[d.taskId] = (calls[d.taskId] ?? 0) + 1;
             if (d.taskId === "1" && calls[d.taskId] < 3) throw new Error("flaky RPC");
             if (d.taskId === "2") throw new UnrecoverableError("model hash mismatch");
+            return [];
           },
           commit: async (d) => {
             seen.push(d);
             if (seen.length === 1) throw new RescheduleError(60n, "not eligible yet");
+            return [];
           },
         }),
         2,
       );
-      await qs.add("infer", { taskId: "1" });
-      await qs.add("infer", { taskId: "2" });
-      await qs.add("commit", { taskId: "3" });
+      await qs.add({ data: { step: "infer", taskId: "1", place: 1 } });
+      await qs.add({ data: { step: "infer", taskId: "2", place: 1 } });
+      await qs.add({ data: { step: "commit", taskId: "3", place: 1 } });
       const until = Date.now() + 8000;
       while ((calls["1"] ?? 0) < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
       await new Promise((r) => setTimeout(r, 300));
@@ -122,7 +130,7 @@ describe("queues", () => {
       assert.equal(calls["2"], 1, "no retry after UnrecoverableError");
       assert.equal(await qs.queues.infer.getJobState(jobIdOf(2n, "infer")), "failed");
       assert.equal(seen.length, 1);
-      assert.equal(await qs.queues.commit.getJobState(jobIdOf(3n, "commit")), "delayed");
+      assert.equal(await qs.queues.commit.getJobState(jobIdOf(3n, "commit", "seat")), "delayed");
       now = 60n;
       await qs.promoteDue(now);
       const until2 = Date.now() + 5000;
@@ -143,15 +151,55 @@ describe("queues", () => {
         settle: async () => {
           await new Promise((r) => setTimeout(r, 400));
           finished = true;
+          return [];
         },
       }),
       1,
     );
-    await qs.add("settle", { taskId: "4", action: "claim" });
+    await qs.add({ data: { step: "settle", taskId: "4", action: "claim" } });
     const until = Date.now() + 3000;
     while ((await qs.queues.settle.getActiveCount()) === 0 && Date.now() < until)
       await new Promise((r) => setTimeout(r, 10));
     await Promise.all([qs.close(), qs.close()]);
     assert.equal(finished, true);
+  });
+
+  it("enqueues the jobs a step returns (deduplicated by id), and refuses job data of another step", async () => {
+    const qs = fresh(() => 100n);
+    const ran: string[] = [];
+    try {
+      qs.startWorkers(
+        createCommon(config, { defaultMetrics: false }),
+        handlers({
+          commit: async (d) => {
+            ran.push(`commit-${d.taskId}`);
+            return [
+              { data: { step: "reveal", taskId: d.taskId }, dueAt: 200n },
+              { data: { step: "finalize", taskId: d.taskId } },
+              { data: { step: "finalize", taskId: d.taskId } },
+            ];
+          },
+          finalize: async (d) => {
+            ran.push(`finalize-${d.taskId}`);
+            return [];
+          },
+        }),
+        1,
+      );
+      await qs.add({ data: { step: "commit", taskId: "8", place: 2 } });
+      const until = Date.now() + 5000;
+      while (!ran.includes("finalize-8") && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(ran, ["commit-8", "finalize-8"]);
+      assert.equal(await qs.queues.reveal.getJobState(jobIdOf(8n, "reveal")), "delayed");
+      assert.equal((await qs.queues.finalize.getJobCounts("completed")).completed, 1);
+      // A job whose data names another step (e.g. written by an older version) fails at once.
+      await qs.queues.reveal.add("reveal", { step: "finalize", taskId: "9" }, { jobId: "odd" });
+      const until2 = Date.now() + 5000;
+      while ((await qs.queues.reveal.getJobState("odd")) !== "failed" && Date.now() < until2)
+        await new Promise((r) => setTimeout(r, 20));
+      assert.equal(await qs.queues.reveal.getJobState("odd"), "failed");
+    } finally {
+      await qs.close();
+    }
   });
 });

@@ -1,40 +1,133 @@
 /**
- * What the role logic needs, built once by main.ts and passed down (no globals): Common, the
- * chain clients and submitter, the deployment, the queues, Redis, the loaded models.
+ * What the steps need, built once by start.ts and passed down (no globals). Steps see only
+ * `StepContext`: a narrow chain reader and transaction sender (fakes in unit tests), Redis under
+ * the node's prefix, the models, Common and the chain clock. `NodeContext` adds the real clients,
+ * the submitter, the deployment and the queues for the wiring (start.ts, events.ts).
  */
 import type { Redis } from "ioredis";
-import type { Abi, Address, Hex } from "viem";
+import type { Logger } from "pino";
+import type { Address, ContractFunctionArgs, ContractFunctionName, Hash, Hex } from "viem";
 import type { Common } from "./common.ts";
 import type { ChainClients } from "../chain/clients.ts";
 import type { Deployment } from "../chain/deployment.ts";
 import type { Submitter } from "../chain/submitter.ts";
 import type { QueueSet } from "./queues.ts";
-import type { LoadedModel } from "../inference/runtime/index.ts";
-import { nodeStakingAbi, taskManagerAbi } from "../chain/abis.ts";
+import type { CanonicalResult } from "../inference/index.ts";
+import { taskManagerAbi } from "../chain/abis.ts";
+import {
+  readCommitment,
+  readCreditOf,
+  readEligibility,
+  readIsLiquidatable,
+  readRank,
+  readTask,
+  type Commitment,
+  type Eligibility,
+  type Task,
+} from "../chain/reads.ts";
 
-export interface BotContext {
+/** The chain reads of the steps. `at` pins a read to a block (several reads, one state). */
+export interface ChainReader {
+  blockNumber(): Promise<bigint>;
+  task(taskId: bigint, at?: bigint): Promise<Task>;
+  commitment(taskId: bigint, node: Address, at?: bigint): Promise<Commitment>;
+  eligibility(taskId: bigint, node: Address, at?: bigint): Promise<Eligibility>;
+  rank(taskId: bigint, node: Address, at?: bigint): Promise<bigint>;
+  isLiquidatable(taskId: bigint, node: Address): Promise<boolean>;
+  creditOf(account: Address): Promise<bigint>;
+}
+
+/** A TaskManager function that sends a transaction, and its arguments (typed from the ABI). */
+export type TaskManagerWrite = ContractFunctionName<typeof taskManagerAbi, "nonpayable">;
+export type TaskManagerArgs<F extends TaskManagerWrite> = ContractFunctionArgs<
+  typeof taskManagerAbi,
+  "nonpayable",
+  F
+> &
+  readonly unknown[];
+
+export interface SendOptions {
+  log: Logger;
+  /** Expected OMNIT (wei) the call earns (profitability guard). */
+  expectedReward?: bigint;
+  /** Called once the transaction is handed to the RPC node. */
+  onSent?: (hash: Hash) => void;
+}
+
+/** Sends TaskManager transactions (simulated first); throws TxRevertError with the decoded error. */
+export interface TaskSender {
+  send<F extends TaskManagerWrite>(fn: F, args: TaskManagerArgs<F>, opts: SendOptions): Promise<void>;
+}
+
+/** What a model offers the steps (LoadedModel in production). */
+export interface StepModel {
+  infer(input: Uint8Array): Promise<CanonicalResult>;
+}
+
+/**
+ * Replaces the canonical output a node computed (tests and the demo make a cheating node with it;
+ * never set in production). Must be deterministic: a restarted node reveals what it committed.
+ */
+export type OutputTransform = (canonical: string, task: { taskId: bigint; modelId: Hex }) => string;
+
+export interface StepContext {
   common: Common;
-  clients: ChainClients;
-  submitter: Submitter;
-  deployment: Deployment;
-  queues: QueueSet;
+  chain: ChainReader;
+  tx: TaskSender;
   redis: Redis;
   /** The node's address (the key's). */
   me: Address;
-  /** Models this bot can run, by lowercase modelId. */
-  models: Map<Hex, LoadedModel>;
-  /** Redis key of `name` under this bot's prefix (never contains BullMQ's keys). */
+  /** EIP-712 domain of the salts (PROTOCOL.md §7). */
+  domain: { chainId: number; verifyingContract: Address };
+  /** Models this node can run, by lowercase modelId. */
+  models: Map<Hex, StepModel>;
+  /** Redis key of `name` under this node's prefix (never contains BullMQ's keys). */
   key(name: string): string;
   /** The latest chain time seen (seconds). */
   chainNow(): bigint;
   /** The latest block number seen. */
   headNumber(): bigint;
+  transformOutput?: OutputTransform;
 }
 
-export const TM = taskManagerAbi as Abi;
-export const NS = nodeStakingAbi as Abi;
+export interface NodeContext extends StepContext {
+  clients: ChainClients;
+  submitter: Submitter;
+  deployment: Deployment;
+  queues: QueueSet;
+}
 
-/** The part of TaskCreated the bot keeps per task (Redis hash), rebuildable from the event. */
+/** The ChainReader of a TaskManager at `address`. */
+export function chainReader(client: ChainClients["publicClient"], address: Address): ChainReader {
+  return {
+    blockNumber: () => client.getBlockNumber({ cacheTime: 0 }),
+    task: (taskId, at) => readTask(client, address, taskId, at),
+    commitment: (taskId, node, at) => readCommitment(client, address, taskId, node, at),
+    eligibility: (taskId, node, at) => readEligibility(client, address, taskId, node, at),
+    rank: (taskId, node, at) => readRank(client, address, taskId, node, at),
+    isLiquidatable: (taskId, node) => readIsLiquidatable(client, address, taskId, node),
+    creditOf: (account) => readCreditOf(client, address, account),
+  };
+}
+
+/** The TaskSender of a TaskManager at `address`, through the node's submitter. */
+export function taskSender(submitter: Submitter, address: Address): TaskSender {
+  return {
+    async send(fn, args, opts) {
+      await submitter.send({
+        address,
+        abi: taskManagerAbi,
+        functionName: fn,
+        args,
+        logger: opts.log,
+        expectedReward: opts.expectedReward,
+        onSent: opts.onSent,
+      });
+    },
+  };
+}
+
+/** The part of TaskCreated the node keeps per task (Redis), rebuildable from the event. */
 export interface TaskRecord {
   taskId: string;
   requester: Address;
@@ -49,104 +142,10 @@ export interface TaskRecord {
   revealDeadline: string;
 }
 
-/** The Task struct fields the bot reads (getTask returns more). */
-export interface TaskView {
-  requester: Address;
-  modelId: Hex;
-  status: number;
-  delivered: boolean;
-  reward: bigint;
-  redundancy: number;
-  createdAt: bigint;
-  seatDeadline: bigint;
-  verifyDeadline: bigint;
-  disputeDeadline: bigint;
-  commitDeadline: bigint;
-  revealDeadline: bigint;
-  seatStep: bigint;
-  workerShare: bigint;
-  bond: bigint;
-  disputed: boolean;
-  seatHolders: readonly Address[];
-  acceptedOutputHash: Hex;
-  seatSeed: Hex;
-  verifierSeed: Hex;
-  jurySeed: Hex;
-  seatSeedBlock: bigint;
-  verifierSeedBlock: bigint;
-  jurySeedBlock: bigint;
-  computeCount: bigint;
-}
-
-export interface CommitmentView {
-  commitment: Hex;
-  outputHash: Hex;
-  bond: bigint;
-  place: number;
-  voided: boolean;
-  revealed: boolean;
-  claimed: boolean;
-  bondReleased: boolean;
-}
-
-/** TaskStatus, in the contract's order. */
-export const Status = {
-  None: 0,
-  Seating: 1,
-  Verifying: 2,
-  Revealing: 3,
-  AwaitingFinalize: 4,
-  Finalized: 5,
-  Unresolved: 6,
-  Cancelled: 7,
-} as const;
-
-export async function readTask(ctx: BotContext, taskId: bigint): Promise<TaskView> {
-  return (await ctx.clients.publicClient.readContract({
-    address: ctx.deployment.contracts.TaskManager,
-    abi: TM,
-    functionName: "getTask",
-    args: [taskId],
-  })) as TaskView;
-}
-
-export async function readCommitment(
-  ctx: BotContext,
+export async function loadTaskRecord(
+  ctx: Pick<StepContext, "redis" | "key">,
   taskId: bigint,
-  node: Address,
-): Promise<CommitmentView> {
-  return (await ctx.clients.publicClient.readContract({
-    address: ctx.deployment.contracts.TaskManager,
-    abi: TM,
-    functionName: "commitmentOf",
-    args: [taskId, node],
-  })) as CommitmentView;
-}
-
-export async function readEligibility(
-  ctx: BotContext,
-  taskId: bigint,
-  node: Address,
-): Promise<{ seat: boolean; verifier: boolean; juror: boolean }> {
-  const [seat, verifier, juror] = (await ctx.clients.publicClient.readContract({
-    address: ctx.deployment.contracts.TaskManager,
-    abi: TM,
-    functionName: "isEligible",
-    args: [taskId, node],
-  })) as readonly [boolean, boolean, boolean];
-  return { seat, verifier, juror };
-}
-
-export async function readRank(ctx: BotContext, taskId: bigint, node: Address): Promise<bigint> {
-  return (await ctx.clients.publicClient.readContract({
-    address: ctx.deployment.contracts.TaskManager,
-    abi: TM,
-    functionName: "rankOf",
-    args: [taskId, node],
-  })) as bigint;
-}
-
-export async function loadTaskRecord(ctx: BotContext, taskId: bigint): Promise<TaskRecord | undefined> {
+): Promise<TaskRecord | undefined> {
   const v = await ctx.redis.get(ctx.key(`task:${taskId}`));
   return v ? (JSON.parse(v) as TaskRecord) : undefined;
 }

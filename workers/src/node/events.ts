@@ -1,152 +1,147 @@
 /**
- * Turns TaskManager / NodeStaking events into jobs. Every action is idempotent (jobIds dedupe,
- * handlers re-check the chain), so a rescan after a restart or a wiped Redis rebuilds the work.
+ * Turns TaskManager / NodeStaking events into jobs, one typed handler per event (the logs are
+ * decoded with the generated ABIs). Every action is idempotent (job ids dedupe, steps re-check
+ * the chain), so a rescan after a restart or a wiped Redis rebuilds the work.
  */
-import { parseAbiItem, type Address, type Hex, type Log } from "viem";
-import type { BotContext, TaskRecord } from "./context.ts";
+import { parseEventLogs, type AbiEvent, type Log } from "viem";
+import type { NodeContext, TaskRecord } from "./context.ts";
 import { taskLogger } from "./common.ts";
+import { nodeStakingAbi, taskManagerAbi } from "../chain/abis.ts";
 
-export const TASK_EVENTS = [
-  parseAbiItem(
-    "event TaskCreated(uint256 indexed taskId, address indexed requester, bytes32 indexed modelId, bytes input, string inputURI, bytes32 inputHash, uint256 reward, uint8 redundancy, bytes32 resultKey, uint64 seatDeadline, uint64 revealDeadline)",
-  ),
-  parseAbiItem("event VerifiersDrawn(uint256 indexed taskId)"),
-  parseAbiItem(
-    "event Committed(uint256 indexed taskId, address indexed node, uint8 place, bytes sealedOutput)",
-  ),
-  parseAbiItem("event SeatLost(uint256 indexed taskId, address indexed node, address indexed by)"),
-  parseAbiItem("event TaskDisputed(uint256 indexed taskId, address indexed by, uint256 bond)"),
-  parseAbiItem("event TaskFinalized(uint256 indexed taskId, bytes32 outputHash, uint256 n, uint256 m)"),
-  parseAbiItem(
-    "event TaskUnresolved(uint256 indexed taskId, bytes32 leader, uint256 n, uint256 m, bool tied)",
-  ),
-  parseAbiItem(
-    "event Liquidated(uint256 indexed taskId, address indexed node, uint256 amount, address indexed liquidator)",
-  ),
-  parseAbiItem("event Staked(address indexed node, uint256 amount, uint8 roles, string metadataURI)"),
+const EVENT_NAMES = [
+  "TaskCreated",
+  "VerifiersDrawn",
+  "Committed",
+  "SeatLost",
+  "TaskDisputed",
+  "TaskFinalized",
+  "TaskUnresolved",
+  "Liquidated",
+  "Staked",
 ] as const;
+const WANTED: ReadonlySet<string> = new Set(EVENT_NAMES);
+const ABI = [...taskManagerAbi, ...nodeStakingAbi] as const;
 
-type Decoded = Log & { eventName: string; args: Record<string, unknown> };
+/** The ABI items of the events the node follows (for the watcher's eth_getLogs). */
+export const TASK_EVENTS: readonly AbiEvent[] = ABI.filter(
+  (item): item is Extract<(typeof ABI)[number], { type: "event" }> =>
+    item.type === "event" && WANTED.has(item.name),
+);
 
-function same(a: unknown, b: Address): boolean {
-  return typeof a === "string" && a.toLowerCase() === b.toLowerCase();
+type NodeEvent = ReturnType<typeof parseEventLogs<typeof ABI, true, (typeof EVENT_NAMES)[number]>>[number];
+type EventOf<N extends NodeEvent["eventName"]> = Extract<NodeEvent, { eventName: N }>;
+
+const TTL_S = 14 * 86_400;
+
+function isMe(ctx: NodeContext, a: string): boolean {
+  return a.toLowerCase() === ctx.me.toLowerCase();
 }
 
-/** Handles one range of logs in chain order. */
-export async function handleLogs(ctx: BotContext, logs: Log[]): Promise<void> {
-  const roles = ctx.common.config.roles;
-  const compute = roles.includes("compute");
-  const verifier = roles.includes("verifier");
-  for (const raw of logs) {
-    const log = raw as Decoded;
-    const a = log.args;
-    if (log.eventName === "Staked") {
-      await ctx.redis.sadd(ctx.key("nodes"), (a.node as Address).toLowerCase());
-      continue;
+async function onTaskCreated(ctx: NodeContext, { args: a }: EventOf<"TaskCreated">): Promise<void> {
+  const { config, metrics } = ctx.common;
+  const rec: TaskRecord = {
+    taskId: a.taskId.toString(),
+    requester: a.requester,
+    modelId: a.modelId.toLowerCase() as TaskRecord["modelId"],
+    input: a.input,
+    inputURI: a.inputURI,
+    inputHash: a.inputHash,
+    reward: a.reward.toString(),
+    redundancy: Number(a.redundancy),
+    resultKey: a.resultKey,
+    seatDeadline: a.seatDeadline.toString(),
+    revealDeadline: a.revealDeadline.toString(),
+  };
+  await ctx.redis.set(ctx.key(`task:${a.taskId}`), JSON.stringify(rec), "EX", TTL_S);
+  metrics.tasksSeen.inc({ role: config.roles.join("+") });
+  const seenAt = Date.now();
+  const tlog = taskLogger(ctx.common, a.taskId);
+  if (config.roles.includes("compute")) {
+    if (!ctx.models.has(rec.modelId)) {
+      tlog.debug({ modelId: rec.modelId }, "model not served; skipped");
+      metrics.skipped.inc({ reason: "model" });
+    } else if (a.reward < config.minReward) {
+      tlog.info({ reward: rec.reward }, "reward below minReward; skipped");
+      metrics.skipped.inc({ reason: "reward" });
+    } else if (a.seatDeadline > ctx.chainNow()) {
+      await ctx.queues.add({ data: { step: "infer", taskId: rec.taskId, place: 1, seenAt } });
     }
-    const taskId = a.taskId as bigint;
-    const tlog = taskLogger(ctx.common, taskId);
-    switch (log.eventName) {
-      case "TaskCreated": {
-        const rec: TaskRecord = {
-          taskId: taskId.toString(),
-          requester: a.requester as Address,
-          modelId: (a.modelId as Hex).toLowerCase() as Hex,
-          input: a.input as Hex,
-          inputURI: a.inputURI as string,
-          inputHash: a.inputHash as Hex,
-          reward: (a.reward as bigint).toString(),
-          redundancy: Number(a.redundancy),
-          resultKey: a.resultKey as Hex,
-          seatDeadline: (a.seatDeadline as bigint).toString(),
-          revealDeadline: (a.revealDeadline as bigint).toString(),
-        };
-        await ctx.redis.set(ctx.key(`task:${taskId}`), JSON.stringify(rec), "EX", 14 * 86_400);
-        ctx.common.metrics.tasksSeen.inc({ role: roles.join("+") });
-        const seenAt = Date.now();
-        if (compute) {
-          if (!ctx.models.has(rec.modelId)) {
-            tlog.debug({ modelId: rec.modelId }, "model not served; skipped");
-            ctx.common.metrics.skipped.inc({ reason: "model" });
-          } else if (BigInt(rec.reward) < ctx.common.config.minReward) {
-            tlog.info({ reward: rec.reward }, "reward below minReward; skipped");
-            ctx.common.metrics.skipped.inc({ reason: "reward" });
-          } else if (BigInt(rec.seatDeadline) > ctx.chainNow()) {
-            await ctx.queues.add("infer", { taskId: rec.taskId, place: 1, seenAt });
-          }
-        }
-        if (verifier) {
-          await ctx.queues.add(
-            "commit",
-            { taskId: rec.taskId, commitAction: "draw" },
-            { dueAt: BigInt(rec.seatDeadline) },
-          );
-          await ctx.queues.add("finalize", { taskId: rec.taskId }, { dueAt: BigInt(rec.revealDeadline) });
-        }
-        break;
-      }
-      case "VerifiersDrawn":
-        if (verifier)
-          await ctx.queues.add("infer", { taskId: taskId.toString(), place: 2 }, { suffix: "verifier" });
-        break;
-      case "TaskDisputed":
-        if (verifier)
-          await ctx.queues.add("infer", { taskId: taskId.toString(), place: 3 }, { suffix: "juror" });
-        break;
-      case "Committed":
-        await ctx.redis.sadd(ctx.key(`committers:${taskId}`), (a.node as Address).toLowerCase());
-        if (same(a.node, ctx.me)) {
-          const rec = await ctx.redis.get(ctx.key(`task:${taskId}`));
-          const revealDeadline = rec ? BigInt((JSON.parse(rec) as TaskRecord).revealDeadline) : undefined;
-          await ctx.queues.add(
-            "reveal",
-            { taskId: taskId.toString() },
-            { dueAt: await commitDeadlineOf(ctx, taskId) },
-          );
-          await ctx.queues.add(
-            "finalize",
-            { taskId: taskId.toString() },
-            revealDeadline ? { dueAt: revealDeadline } : {},
-          );
-        }
-        break;
-      case "SeatLost":
-        if (same(a.node, ctx.me)) {
-          tlog.info({ by: a.by }, "seat lost to a better rank");
-          ctx.common.metrics.lost.inc({ reason: "seat" });
-        }
-        break;
-      case "TaskFinalized":
-      case "TaskUnresolved":
-        await ctx.queues.add("finalize", { taskId: taskId.toString() });
-        break;
-      case "Liquidated":
-        if (same(a.node, ctx.me)) {
-          tlog.error({ amount: (a.amount as bigint).toString() }, "this node was liquidated (slashed)");
-          ctx.common.metrics.slashed.inc();
-        } else if (await ctx.redis.sismember(ctx.key(`committers:${taskId}`), ctx.me.toLowerCase())) {
-          // A liquidation adds to what the nodes that revealed R can claim: claim again (a repeat that finds
-          // nothing new credits nothing; the settle handler tolerates it), then withdraw.
-          await ctx.queues.add(
-            "settle",
-            { taskId: taskId.toString(), action: "claim" },
-            { suffix: `claim-after-${String(a.node).toLowerCase()}` },
-          );
-        }
-        break;
-    }
+  }
+  if (config.roles.includes("verifier")) {
+    await ctx.queues.add({ data: { step: "draw", taskId: rec.taskId }, dueAt: a.seatDeadline });
+    await ctx.queues.add({ data: { step: "finalize", taskId: rec.taskId }, dueAt: a.revealDeadline });
   }
 }
 
-async function commitDeadlineOf(ctx: BotContext, taskId: bigint): Promise<bigint> {
+async function onCommitted(ctx: NodeContext, { args: a }: EventOf<"Committed">): Promise<void> {
+  await ctx.redis.sadd(ctx.key(`committers:${a.taskId}`), a.node.toLowerCase());
+  if (!isMe(ctx, a.node)) return;
+  const taskId = a.taskId.toString();
+  const rec = await ctx.redis.get(ctx.key(`task:${taskId}`));
+  const revealDeadline = rec ? BigInt((JSON.parse(rec) as TaskRecord).revealDeadline) : undefined;
+  await ctx.queues.add({ data: { step: "reveal", taskId }, dueAt: await commitDeadlineOf(ctx, a.taskId) });
+  await ctx.queues.add({ data: { step: "finalize", taskId }, dueAt: revealDeadline });
+}
+
+async function onLiquidated(ctx: NodeContext, { args: a }: EventOf<"Liquidated">): Promise<void> {
+  if (isMe(ctx, a.node)) {
+    taskLogger(ctx.common, a.taskId).error(
+      { amount: a.amount.toString() },
+      "this node was liquidated (slashed)",
+    );
+    ctx.common.metrics.slashed.inc();
+  } else if (await ctx.redis.sismember(ctx.key(`committers:${a.taskId}`), ctx.me.toLowerCase())) {
+    // A liquidation adds to what the nodes that revealed R can claim: claim again (a repeat that
+    // finds nothing new credits nothing; the settle step tolerates it), then withdraw.
+    await ctx.queues.add({
+      data: { step: "settle", taskId: a.taskId.toString(), action: "claim" },
+      suffix: `claim-after-${a.node.toLowerCase()}`,
+    });
+  }
+}
+
+async function onEvent(ctx: NodeContext, log: NodeEvent): Promise<void> {
+  const verifier = ctx.common.config.roles.includes("verifier");
+  switch (log.eventName) {
+    case "Staked":
+      await ctx.redis.sadd(ctx.key("nodes"), log.args.node.toLowerCase());
+      return;
+    case "TaskCreated":
+      return onTaskCreated(ctx, log);
+    case "VerifiersDrawn":
+      if (verifier)
+        await ctx.queues.add({ data: { step: "infer", taskId: log.args.taskId.toString(), place: 2 } });
+      return;
+    case "TaskDisputed":
+      if (verifier)
+        await ctx.queues.add({ data: { step: "infer", taskId: log.args.taskId.toString(), place: 3 } });
+      return;
+    case "Committed":
+      return onCommitted(ctx, log);
+    case "SeatLost":
+      if (isMe(ctx, log.args.node)) {
+        taskLogger(ctx.common, log.args.taskId).info({ by: log.args.by }, "seat lost to a better rank");
+        ctx.common.metrics.lost.inc({ reason: "seat" });
+      }
+      return;
+    case "TaskFinalized":
+    case "TaskUnresolved":
+      await ctx.queues.add({ data: { step: "finalize", taskId: log.args.taskId.toString() } });
+      return;
+    case "Liquidated":
+      return onLiquidated(ctx, log);
+  }
+}
+
+/** Handles one range of logs in chain order. */
+export async function handleLogs(ctx: NodeContext, logs: Log[]): Promise<void> {
+  for (const log of parseEventLogs({ abi: ABI, logs, eventName: [...EVENT_NAMES] })) await onEvent(ctx, log);
+}
+
+async function commitDeadlineOf(ctx: NodeContext, taskId: bigint): Promise<bigint> {
   const cached = await ctx.redis.get(ctx.key(`commitDeadline:${taskId}`));
   if (cached) return BigInt(cached);
-  const t = (await ctx.clients.publicClient.readContract({
-    address: ctx.deployment.contracts.TaskManager,
-    abi: (await import("./context.ts")).TM,
-    functionName: "getTask",
-    args: [taskId],
-  })) as { commitDeadline: bigint };
-  await ctx.redis.set(ctx.key(`commitDeadline:${taskId}`), t.commitDeadline.toString(), "EX", 14 * 86_400);
+  const t = await ctx.chain.task(taskId);
+  await ctx.redis.set(ctx.key(`commitDeadline:${taskId}`), t.commitDeadline.toString(), "EX", TTL_S);
   return t.commitDeadline;
 }

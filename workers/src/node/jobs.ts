@@ -1,41 +1,86 @@
-/** Job types of the worker's queues: one queue per step of a task's life (PROTOCOL.md §4, §8). */
+/**
+ * Job data of the node's queues: one queue per step of a task's life (PROTOCOL.md §4, §8), and
+ * one discriminated union of what each step's jobs carry (`step` is the discriminant).
+ * Amounts and ids are decimal strings (JSON has no bigint).
+ */
 import type { Address } from "viem";
+import { PLACE_NAME, type Place } from "../protocol/constants.ts";
 
-export const STEPS = ["infer", "commit", "reveal", "finalize", "settle"] as const;
+export const STEPS = ["infer", "draw", "commit", "reveal", "finalize", "settle"] as const;
 /**
  * infer: run the model for a place (seat, verifier, juror) and keep the canonical output;
- * commit: drawVerifiers (verifier role) or commit the sealed result once eligible;
- * reveal: reveal in the reveal window; finalize: finalize after the reveal deadline;
- * settle: claim, liquidate, deliver, withdraw.
+ * draw: drawVerifiers at the seat deadline (verifier role);
+ * commit: commit the sealed result once eligible; reveal: reveal in the reveal window;
+ * finalize: finalize after the reveal deadline; settle: claim, liquidate, deliver, withdraw.
  */
 export type Step = (typeof STEPS)[number];
+export type { Place };
 
-/** Place of a commitment: 1 seat, 2 sampled verifier, 3 juror (the Committed event's `place`). */
-export type Place = 1 | 2 | 3;
-
-export type SettleAction = "claim" | "liquidate" | "deliver" | "withdraw" | "release";
-export type CommitAction = "commit" | "draw";
-
-/** Data of every job. Amounts and ids are decimal strings (JSON has no bigint). */
-export interface TaskJobData {
+interface JobBase {
   taskId: string;
   /** Chain time (seconds) at or after which the job may run; the queue promotes it then. */
   dueAt?: string;
-  place?: Place;
-  /** commit queue: "commit" (default) or "draw" (drawVerifiers). */
-  commitAction?: CommitAction;
-  /** settle queue: what to do. */
-  action?: SettleAction;
-  /** liquidate/release: the node concerned. */
-  node?: Address;
-  /** Wall-clock ms when the bot first saw TaskCreated (latency metric). */
+}
+
+export interface InferJob extends JobBase {
+  step: "infer";
+  place: Place;
+  /** Wall-clock ms when the node first saw TaskCreated (latency metric). */
+  seenAt?: number;
+  /** Wall-clock ms when the job started waiting for a seed (2 blocks after the call that fixes it). */
+  seedWaitFrom?: number;
+}
+
+export interface CommitJob extends JobBase {
+  step: "commit";
+  place: Place;
   seenAt?: number;
   /** Milliseconds the model run took (excluded from the TaskCreated → commit latency metric). */
   inferMs?: number;
-  /** Wall-clock ms when the job started waiting for a seed (2 blocks after the call that fixes it). */
-  seedWaitFrom?: number;
-  /** Milliseconds spent waiting for the seed (excluded from the latency metric: the protocol's wait, not the bot's). */
+  /** Milliseconds spent waiting for the seed (the protocol's wait, not the node's: excluded too). */
   seedWaitMs?: number;
+}
+
+export interface DrawJob extends JobBase {
+  step: "draw";
+}
+export interface RevealJob extends JobBase {
+  step: "reveal";
+}
+export interface FinalizeJob extends JobBase {
+  step: "finalize";
+}
+
+export type SettleJob =
+  | (JobBase & { step: "settle"; action: "claim" | "deliver" | "withdraw" })
+  | (JobBase & { step: "settle"; action: "liquidate"; node: Address });
+export type SettleAction = SettleJob["action"];
+
+export type JobData = InferJob | DrawJob | CommitJob | RevealJob | FinalizeJob | SettleJob;
+/** The job data of one step. */
+export type JobOf<S extends Step> = Extract<JobData, { step: S }>;
+
+/** A job a step asks for: the queue layer enqueues it (deduplicated by its id). */
+export interface NextJob {
+  data: JobData;
+  /** Chain time at which it may run (delayed until then). */
+  dueAt?: bigint;
+  /** Replaces the default id suffix (e.g. one claim per liquidation). */
+  suffix?: string;
+}
+
+/** The default id suffix of a job: the place (infer for 2/3, commit), the settle action and node. */
+export function defaultSuffix(d: JobData): string | undefined {
+  switch (d.step) {
+    case "infer":
+      return d.place === 1 ? undefined : PLACE_NAME[d.place];
+    case "commit":
+      return PLACE_NAME[d.place];
+    case "settle":
+      return d.action === "liquidate" ? `liquidate-${d.node.toLowerCase()}` : d.action;
+    default:
+      return undefined;
+  }
 }
 
 /** The dedupe key of a job: `task-<id>-<step>[-<suffix>]` (BullMQ ids cannot contain ':'). */

@@ -9,7 +9,7 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { Logger } from "pino";
 import { Redis, type RedisOptions } from "ioredis";
-import { STEPS, jobIdOf, type Step, type TaskJobData } from "./jobs.ts";
+import { STEPS, defaultSuffix, jobIdOf, type JobData, type JobOf, type NextJob, type Step } from "./jobs.ts";
 import { WorkerError } from "../chain/errors.ts";
 import { taskLogger, type Common } from "./common.ts";
 
@@ -26,10 +26,36 @@ export class RescheduleError extends Error {
   }
 }
 
-export type Handler = (
-  data: TaskJobData,
-  ctx: { log: Logger; job: Job<TaskJobData>; attempt: number },
-) => Promise<void>;
+/** What a step's handler gets besides its job data. */
+export interface StepEnv {
+  log: Logger;
+  job: Job<JobData, void, Step>;
+  attempt: number;
+}
+
+/** A step: does its work and returns the jobs that follow it (the queue layer enqueues them). */
+export type Handler<S extends Step = Step> = (data: JobOf<S>, env: StepEnv) => Promise<NextJob[]>;
+export type Handlers = { [S in Step]: Handler<S> };
+
+/** Runs the handler of the job's step (typed by the job data's `step`). */
+export function runStep(handlers: Handlers, data: JobData, env: StepEnv): Promise<NextJob[]> {
+  switch (data.step) {
+    case "infer":
+      return handlers.infer(data, env);
+    case "draw":
+      return handlers.draw(data, env);
+    case "commit":
+      return handlers.commit(data, env);
+    case "reveal":
+      return handlers.reveal(data, env);
+    case "finalize":
+      return handlers.finalize(data, env);
+    case "settle":
+      return handlers.settle(data, env);
+    default:
+      throw new UnrecoverableError(`job data without a known step: ${JSON.stringify(data)}`);
+  }
+}
 
 export interface QueueSetOptions {
   connection: ConnectionOptions;
@@ -42,16 +68,17 @@ export interface QueueSetOptions {
 }
 
 export class QueueSet {
-  readonly queues: Record<Step, Queue<TaskJobData>>;
-  private workers: Worker<TaskJobData>[] = [];
+  readonly queues: Record<Step, Queue<JobData, void, Step>>;
+  private workers: Worker<JobData, void, Step>[] = [];
   /** Our own connection for the chain-due index (closed in close()). */
   private readonly redis: Redis;
   private closing?: Promise<void>;
+  private started?: { common: Common; handlers: Handlers; concurrency: number };
 
   constructor(private readonly opts: QueueSetOptions) {
-    const q = {} as Record<Step, Queue<TaskJobData>>;
+    const q = {} as Record<Step, Queue<JobData, void, Step>>;
     for (const step of STEPS)
-      q[step] = new Queue<TaskJobData>(step, {
+      q[step] = new Queue<JobData, void, Step>(step, {
         connection: opts.connection,
         prefix: opts.prefix,
         defaultJobOptions: {
@@ -77,23 +104,29 @@ export class QueueSet {
   }
 
   /**
-   * Adds a job (a no-op when a job with the same id exists: dedupe). `suffix` makes per-node
-   * ids (liquidate). Returns whether a new job was created.
+   * Adds a job (a no-op when a job with the same id exists: dedupe). The id is
+   * `task-<id>-<step>[-<suffix>]` (jobs.ts). Returns whether a new job was created.
    */
-  async add(step: Step, data: TaskJobData, opts: { dueAt?: bigint; suffix?: string } = {}): Promise<boolean> {
-    const suffix = opts.suffix ?? (data.commitAction === "draw" ? "draw" : data.action);
-    const jobId = jobIdOf(data.taskId, step, suffix);
+  async add(next: NextJob): Promise<boolean> {
+    const { data, dueAt } = next;
+    const step = data.step;
+    const jobId = jobIdOf(data.taskId, step, next.suffix ?? defaultSuffix(data));
     const queue = this.queues[step];
     const existing = await queue.getJob(jobId);
     if (existing) return false;
-    const delay = this.delayOf(opts.dueAt);
+    const delay = this.delayOf(dueAt);
     await queue.add(
       step,
-      { ...data, ...(opts.dueAt !== undefined ? { dueAt: opts.dueAt.toString() } : {}) },
+      { ...data, ...(dueAt !== undefined ? { dueAt: dueAt.toString() } : {}) },
       { jobId, delay },
     );
-    if (delay > 0 && opts.dueAt !== undefined) await this.markDue(step, jobId, opts.dueAt);
+    if (delay > 0 && dueAt !== undefined) await this.markDue(step, jobId, dueAt);
     return true;
+  }
+
+  /** Adds every job (in order). */
+  async addAll(next: readonly NextJob[]): Promise<void> {
+    for (const n of next) await this.add(n);
   }
 
   /** Redis sorted set of delayed jobs by chain due time (so promotion never scans every job). */
@@ -143,39 +176,45 @@ export class QueueSet {
     return out;
   }
 
+  /**
+   * Runs one job: the handler's follow-up jobs are enqueued here; a RescheduleError delays the
+   * same job to a chain time; errors that a retry cannot fix fail it at once.
+   */
+  private async process(common: Common, handlers: Handlers, job: Job<JobData, void, Step>, token?: string) {
+    const step = job.name;
+    const log = taskLogger(common, BigInt(job.data.taskId), step);
+    try {
+      if (job.data.step !== step)
+        throw new UnrecoverableError(`job of queue ${step} has step ${job.data.step}`);
+      await this.addAll(await runStep(handlers, job.data, { log, job, attempt: job.attemptsMade }));
+    } catch (e) {
+      if (e instanceof RescheduleError) {
+        const delay = e.afterMs ?? this.delayOf(e.dueAt);
+        log.debug({ dueAt: e.dueAt.toString(), why: e.why }, "rescheduled");
+        await job.updateData({ ...job.data, dueAt: e.dueAt.toString() });
+        await job.moveToDelayed(Date.now() + Math.max(delay, 20), token);
+        if (e.afterMs === undefined) await this.markDue(step, job.id!, e.dueAt);
+        throw new DelayedError();
+      }
+      if ((e instanceof WorkerError && !e.retryable) || e instanceof UnrecoverableError) {
+        log.warn({ err: (e as Error).message }, "job failed (not retryable)");
+        throw e instanceof UnrecoverableError ? e : new UnrecoverableError((e as Error).message);
+      }
+      log.warn(
+        { err: (e as Error).message?.split("\n")[0], attempt: job.attemptsMade + 1 },
+        "job failed; will retry",
+      );
+      throw e;
+    }
+  }
+
   /** Starts one BullMQ worker per step with the given handlers. */
-  startWorkers(common: Common, handlers: Record<Step, Handler>, concurrency: number): void {
+  startWorkers(common: Common, handlers: Handlers, concurrency: number): void {
+    this.started = { common, handlers, concurrency };
     for (const step of STEPS) {
-      const worker = new Worker<TaskJobData>(
+      const worker = new Worker<JobData, void, Step>(
         step,
-        async (job, token) => {
-          const log = taskLogger(common, BigInt(job.data.taskId), step);
-          try {
-            await handlers[step](job.data, { log, job, attempt: job.attemptsMade });
-          } catch (e) {
-            if (e instanceof RescheduleError) {
-              const delay = e.afterMs ?? this.delayOf(e.dueAt);
-              log.debug({ dueAt: e.dueAt.toString(), why: e.why }, "rescheduled");
-              await job.updateData({ ...job.data, dueAt: e.dueAt.toString() });
-              await job.moveToDelayed(Date.now() + Math.max(delay, 20), token);
-              if (e.afterMs === undefined) await this.markDue(step, job.id!, e.dueAt);
-              throw new DelayedError();
-            }
-            if (e instanceof WorkerError && !e.retryable) {
-              log.warn({ err: e.message }, "job failed (not retryable)");
-              throw new UnrecoverableError(e.message);
-            }
-            if (e instanceof UnrecoverableError) {
-              log.warn({ err: e.message }, "job failed (not retryable)");
-              throw e;
-            }
-            log.warn(
-              { err: (e as Error).message?.split("\n")[0], attempt: job.attemptsMade + 1 },
-              "job failed; will retry",
-            );
-            throw e;
-          }
-        },
+        (job, token) => this.process(common, handlers, job, token),
         {
           connection: this.opts.connection,
           prefix: this.opts.prefix,
