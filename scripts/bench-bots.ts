@@ -12,13 +12,15 @@ import { Writable } from "node:stream";
 import { Redis } from "ioredis";
 import { parseEther, type Hex } from "viem";
 import {
+  actor,
   deployOmniTensor,
   devAddress,
   devKey,
   fundAndStake,
+  setIntervalMining,
   startHardhatNode,
-} from "../test/helpers/chain.ts";
-import { actor, rpcCall, wipeRedis } from "../test/e2e/support.ts";
+} from "../test/support/devnet.ts";
+import { wipeRedis } from "../test/support/redis.ts";
 import { omniTokenAbi, taskManagerAbi } from "../workers/src/chain/abis.ts";
 import { knownModel } from "../test/support/models.ts";
 import { generateResultKey } from "../workers/src/protocol/index.ts";
@@ -65,7 +67,7 @@ async function main(): Promise<void> {
     ]);
     const tiny = knownModel("tiny-mlp");
     const modelId: Hex = await actor(chain.rpcUrl, d, devKey(9)).registerModel(tiny.sha256, tiny.specJson);
-    await rpcCall(chain.rpcUrl, "evm_setIntervalMining", [200]);
+    await setIntervalMining(chain.rpcUrl, 200);
     const memBefore = Number(/used_memory:(\d+)/.exec(await redis.info("memory"))![1]);
 
     const latencies: number[] = [];

@@ -28,7 +28,7 @@ import {
   rpc,
   startHardhatNode,
   type LocalChain,
-} from "../test/helpers/chain.ts";
+} from "../test/support/devnet.ts";
 import { nodeStakingAbi, omniTokenAbi } from "../workers/src/chain/abis.ts";
 import { parseWorkerConfig } from "../workers/src/node/config.ts";
 import { startWorker, type RunningWorker } from "../workers/src/node/start.ts";

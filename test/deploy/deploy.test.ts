@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createPublicClient, http, parseAbi, type Address } from "viem";
-import { startHardhatNode, type LocalChain } from "../helpers/chain.ts";
+import { startHardhatNode, type LocalChain } from "../support/devnet.ts";
 import { loadDeployment } from "../../workers/src/chain/deployment.ts";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");

@@ -21,7 +21,7 @@ import {
   increaseTime,
   startHardhatNode,
   type LocalChain,
-} from "../helpers/chain.ts";
+} from "../support/devnet.ts";
 import {
   actor,
   waitForBotsStarted,

@@ -18,7 +18,7 @@ import {
   increaseTime,
   startHardhatNode,
   type LocalChain,
-} from "../helpers/chain.ts";
+} from "../support/devnet.ts";
 import {
   actor,
   waitForBotsStarted,

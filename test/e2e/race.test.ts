@@ -15,7 +15,7 @@ import {
   increaseTime,
   startHardhatNode,
   type LocalChain,
-} from "../helpers/chain.ts";
+} from "../support/devnet.ts";
 import { actor, rpcCall, waitFor, wipeRedis } from "./support.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
 import { omniTokenAbi } from "../../workers/src/chain/abis.ts";

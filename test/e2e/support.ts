@@ -1,27 +1,17 @@
 /**
  * Helpers of the end-to-end tests (no tests here; importing has no side effects): bots as
- * separate processes in their own process groups, a TCP proxy that can be cut, a requester.
+ * separate processes in their own process groups and a TCP proxy that can be cut. The chain,
+ * the deployment, the requester (`actor`), `waitFor` and Redis clean-up come from the one devnet
+ * harness in test/support/ and are re-exported here for the e2e tests.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Redis } from "ioredis";
-import {
-  createPublicClient,
-  createWalletClient,
-  http,
-  keccak256,
-  toHex,
-  type Abi,
-  type Address,
-  type Hex,
-} from "viem";
-import { privateKeyToAccount } from "viem/accounts";
-import { chainFor } from "../../workers/src/chain/clients.ts";
-import type { Deployment } from "../../workers/src/chain/deployment.ts";
-import { modelRegistryAbi, omniTokenAbi, taskManagerAbi } from "../../workers/src/chain/abis.ts";
-import { killGroup } from "../helpers/chain.ts";
+import { killGroup, waitFor } from "../support/devnet.ts";
+
+export { actor, rpc as rpcCall, waitFor } from "../support/devnet.ts";
+export { wipeRedis } from "../support/redis.ts";
 
 export const ROOT = resolve(import.meta.dirname, "..", "..");
 export const LOG_DIR = join(ROOT, ".omnitensor", "e2e-logs");
@@ -41,6 +31,8 @@ export function startBot(
   name: string,
   config: Record<string, unknown>,
   env: Record<string, string>,
+  /** A TypeScript entry to run instead of the CLI (e.g. a cheating node: test/e2e/cheater-node.ts). */
+  script?: string,
 ): BotProcess {
   mkdirSync(LOG_DIR, { recursive: true });
   const cfgFile = join(LOG_DIR, `${name}.json`);
@@ -49,7 +41,9 @@ export function startBot(
   const fd = openSync(logFile, "a");
   const child = spawn(
     process.execPath,
-    [join(ROOT, "workers", "bin", "omnitensor.mjs"), "worker", "--config", cfgFile],
+    script
+      ? ["--import", "tsx", script, "--config", cfgFile]
+      : [join(ROOT, "workers", "bin", "omnitensor.mjs"), "worker", "--config", cfgFile],
     {
       cwd: ROOT,
       detached: true,
@@ -111,122 +105,6 @@ export class TcpProxy {
   }
 }
 
-/** Deletes every Redis key under `prefix` in `db`. */
-export async function wipeRedis(prefix: string, db: number): Promise<number> {
-  const redis = new Redis({ host: "127.0.0.1", port: 6379, db });
-  try {
-    let n = 0;
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length) n += await redis.del(...keys);
-    } while (cursor !== "0");
-    return n;
-  } finally {
-    await redis.quit();
-  }
-}
-
-/** A requester (or any account) talking to the deployment. */
-export function actor(rpcUrl: string, d: Deployment, key: Hex) {
-  const chain = chainFor(d.chainId, rpcUrl);
-  const publicClient = createPublicClient({ chain, transport: http(rpcUrl), pollingInterval: 50 });
-  const walletClient = createWalletClient({
-    chain,
-    transport: http(rpcUrl),
-    account: privateKeyToAccount(key),
-  });
-  const address = walletClient.account.address;
-  async function send(to: Address, abi: Abi, functionName: string, args: readonly unknown[]) {
-    const { request } = await publicClient.simulateContract({
-      address: to,
-      abi,
-      functionName,
-      args,
-      account: walletClient.account,
-    } as Parameters<typeof publicClient.simulateContract>[0]);
-    const hash = await walletClient.writeContract(
-      request as Parameters<typeof walletClient.writeContract>[0],
-    );
-    const r = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
-    if (r.status !== "success") throw new Error(`${functionName} reverted`);
-    return r;
-  }
-  const read = <T>(to: Address, abi: Abi, functionName: string, args: readonly unknown[] = []) =>
-    publicClient.readContract({ address: to, abi, functionName, args }) as Promise<T>;
-  return {
-    address,
-    publicClient,
-    send,
-    read,
-    tm: <T>(fn: string, args: readonly unknown[] = []) =>
-      read<T>(d.contracts.TaskManager, taskManagerAbi as Abi, fn, args),
-    balanceOf: (a: Address) => read<bigint>(d.contracts.OmniToken, omniTokenAbi as Abi, "balanceOf", [a]),
-    async registerModel(onnxSha256: Hex, spec: string): Promise<Hex> {
-      await send(d.contracts.ModelRegistry, modelRegistryAbi as Abi, "registerModel", [
-        onnxSha256,
-        "file://model.onnx",
-        spec,
-        0,
-      ]);
-      return read<Hex>(d.contracts.ModelRegistry, modelRegistryAbi as Abi, "modelIdOf", [onnxSha256, spec]);
-    },
-    async createTask(req: {
-      modelId: Hex;
-      input: string;
-      reward: bigint;
-      redundancy: number;
-      resultKey: Hex;
-    }): Promise<bigint> {
-      await send(d.contracts.OmniToken, omniTokenAbi as Abi, "approve", [
-        d.contracts.TaskManager,
-        req.reward * 3n,
-      ]);
-      const r = await send(d.contracts.TaskManager, taskManagerAbi as Abi, "createTask", [
-        {
-          modelId: req.modelId,
-          input: toHex(new TextEncoder().encode(req.input)),
-          inputURI: "",
-          inputHash: keccak256(new TextEncoder().encode(req.input)),
-          reward: req.reward,
-          redundancy: req.redundancy,
-          resultKey: req.resultKey,
-          callback: "0x0000000000000000000000000000000000000000",
-          callbackGasLimit: 0,
-          disputer: "0x0000000000000000000000000000000000000000",
-        },
-      ]);
-      void r;
-      return read<bigint>(d.contracts.TaskManager, taskManagerAbi as Abi, "taskCount");
-    },
-  };
-}
-
-/** Polls `fn` until it returns a truthy value or `timeoutMs` passes (then throws `what`). */
-export async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 60_000,
-  everyMs = 250,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > until)
-      throw new Error(
-        `timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`,
-      );
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
 /** Waits until every bot's log says it started (each process logs "worker started" once it is up). */
 export async function waitForBotsStarted(bots: Iterable<BotProcess>, timeoutMs = 120_000): Promise<void> {
   const list = [...bots];
@@ -236,13 +114,4 @@ export async function waitForBotsStarted(bots: Iterable<BotProcess>, timeoutMs =
     timeoutMs,
     500,
   );
-}
-
-export async function rpcCall(url: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const r = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  return ((await r.json()) as { result: unknown }).result;
 }

@@ -1,8 +1,8 @@
 /**
  * One whole task lifecycle on ganache 7.9 (shanghai), a second EVM client independent of
- * Hardhat's EDR (issue 7): the contracts compiled for shanghai (scripts/build-shanghai.ts), the
- * TaskManager's libraries linked, and every step over JSON-RPC with viem and the real §7
- * encodings (derived salts, sealed outputs opened by the requester, EIP-712 signed commits).
+ * Hardhat's EDR (issue 7): the contracts compiled for shanghai (test/support/shanghai.ts) and
+ * deployed by the Ignition module through the devnet harness (the TaskManager's libraries
+ * linked), and every step over JSON-RPC with viem and the real §7 encodings (derived salts, sealed outputs opened by the requester, EIP-712 signed commits).
  *
  * Six nodes (COMPUTE + VALIDATOR) stake; the three best-ranked take the seats (commit, commit,
  * commitWithSig), the other three are sampled verifiers (two through commitBatch, one commits
@@ -37,7 +37,7 @@ import {
   signCommit,
   type SignedCommit,
 } from "../../workers/src/protocol/index.ts";
-import { devKey } from "../helpers/chain.ts";
+import { devKey } from "../support/devnet.ts";
 import {
   deployShanghai,
   read,

@@ -4,12 +4,12 @@ import assert from "node:assert/strict";
 import pino from "pino";
 import type { Abi, Address } from "viem";
 import {
-  deployArtifact,
+  deployContract,
   devAddress,
   devKey,
   startHardhatNode,
   type LocalChain,
-} from "../../helpers/chain.ts";
+} from "../../support/devnet.ts";
 import { createClients } from "../../../workers/src/chain/clients.ts";
 import { Mutex, Submitter } from "../../../workers/src/chain/submitter.ts";
 import { GasCapError, TxRevertError, UnprofitableError } from "../../../workers/src/chain/errors.ts";
@@ -24,7 +24,7 @@ describe("submitter", () => {
 
   before(async () => {
     chain = await startHardhatNode();
-    token = await deployArtifact(chain.rpcUrl, devKey(0), "OmniToken", [devAddress(0)]);
+    token = await deployContract(chain.rpcUrl, "OmniToken", [devAddress(0)]);
   });
   after(async () => {
     await chain?.stop();

@@ -5,13 +5,13 @@ import { Redis } from "ioredis";
 import pino from "pino";
 import { parseAbiItem, type Address, type Log } from "viem";
 import {
-  deployArtifact,
+  deployContract,
   devAddress,
   devKey,
   mine,
   startHardhatNode,
   type LocalChain,
-} from "../../helpers/chain.ts";
+} from "../../support/devnet.ts";
 import { createClients } from "../../../workers/src/chain/clients.ts";
 import { redisCheckpoint } from "../../../workers/src/chain/checkpoint.ts";
 import { watchLogs } from "../../../workers/src/chain/watcher.ts";
@@ -29,7 +29,7 @@ describe("watcher", () => {
 
   before(async () => {
     chain = await startHardhatNode();
-    token = await deployArtifact(chain.rpcUrl, devKey(0), "OmniToken", [devAddress(0)]);
+    token = await deployContract(chain.rpcUrl, "OmniToken", [devAddress(0)]);
     clients = createClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, privateKey: devKey(0) });
     redis = new Redis({ host: "127.0.0.1", port: 6379, db: 0, lazyConnect: false });
   });

@@ -31,7 +31,7 @@ import {
   mine,
   startHardhatNode,
   type LocalChain,
-} from "../../helpers/chain.ts";
+} from "../../support/devnet.ts";
 import { modelRegistryAbi, omniTokenAbi, taskManagerAbi } from "../../../workers/src/chain/abis.ts";
 import type { Deployment } from "../../../workers/src/chain/deployment.ts";
 import { main } from "../../../workers/src/cli/main.ts";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, hkdfSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hexToBytes } from "viem";
-import type { ProtocolVectors } from "../../../scripts/gen-vector-test.ts";
+import type { ProtocolVectors } from "../../support/vectors.ts";
 
 const vectors = JSON.parse(readFileSync("test/vectors/protocol.json", "utf8")) as ProtocolVectors;
 const b64u = (b: Uint8Array) => Buffer.from(b).toString("base64url");

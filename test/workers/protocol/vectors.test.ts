@@ -22,7 +22,7 @@ import {
   renderJson,
   renderSolidity,
   type ProtocolVectors,
-} from "../../../scripts/gen-vector-test.ts";
+} from "../../support/vectors.ts";
 
 const vectors = JSON.parse(readFileSync(JSON_PATH, "utf8")) as ProtocolVectors;
 const domain = { chainId: vectors.domain.chainId, verifyingContract: vectors.domain.verifyingContract };

@@ -1,13 +1,20 @@
 /**
- * An in-process Hardhat chain with the four contracts deployed by the project's Ignition module,
- * staked compute nodes and a funded requester, for the SDK tests. Importing it has no side effects.
+ * An in-process Hardhat chain (EDR, `network.create()`) with the four contracts deployed by the
+ * project's Ignition module through the one devnet harness (test/support/devnet.ts), staked
+ * compute nodes and a funded requester, for the SDK tests. Importing it has no side effects.
  * Nodes commit with the real §7 encodings (derived salt, sealed output, commitment), as the
  * compute bot does.
  */
 import { network } from "hardhat";
 import { getContract, parseAbi, parseEther, type Abi, type Address, type Hex, type PublicClient } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
-import OmniTensorModule from "../../../deploy/modules/OmniTensor.ts";
+import {
+  deployContract,
+  deployDevnet,
+  devAccount,
+  fundAndStake,
+  transferOmnit,
+  type Target,
+} from "../../support/devnet.ts";
 import {
   modelRegistryAbi,
   nodeStakingAbi,
@@ -17,41 +24,23 @@ import {
 import { commitmentOf, deriveSalt, outputHashOf, sealOutput } from "../../../workers/src/protocol/index.ts";
 import type { OmniTensorContext } from "../../../workers/src/sdk/index.ts";
 
-const MNEMONIC = "test test test test test test test test test test test junk";
-
-/** Hardhat's default account `index`: its private key and address. */
-export function devAccount(index: number): { key: Hex; address: Address } {
-  const a = mnemonicToAccount(MNEMONIC, { addressIndex: index });
-  return { key: `0x${Buffer.from(a.getHdKey().privateKey!).toString("hex")}` as Hex, address: a.address };
-}
+export { devAccount };
 
 export const HOUR = 3600n;
 
 export async function deploySuite(opts: { computeNodes?: number[]; requester?: number } = {}) {
   const conn = await network.create();
-  const { ignition, viem, networkHelpers } = conn;
-  // Ignition's typed results depend on artifacts/ typings; the SDK's ABIs (workers/src/chain/abis.ts) type the reads here.
-  const deployed = (await ignition.deploy(OmniTensorModule)) as unknown as Record<
-    "token" | "staking" | "registry" | "taskManager",
-    { address: Address }
-  >;
+  const { viem, networkHelpers } = conn;
+  const target = conn.provider as unknown as Target;
+  const { deployment } = await deployDevnet(target);
+  const { chainId } = deployment;
   const publicClient = await viem.getPublicClient();
-  const chainId = await publicClient.getChainId();
   const client = { public: publicClient as unknown as PublicClient };
-  const token = getContract({ address: deployed.token.address, abi: omniTokenAbi, client });
-  const staking = getContract({ address: deployed.staking.address, abi: nodeStakingAbi, client });
-  const registry = getContract({ address: deployed.registry.address, abi: modelRegistryAbi, client });
-  const taskManager = getContract({ address: deployed.taskManager.address, abi: taskManagerAbi, client });
-  const deployment = {
-    chainId,
-    startBlock: 0,
-    contracts: {
-      OmniToken: token.address,
-      NodeStaking: staking.address,
-      ModelRegistry: registry.address,
-      TaskManager: taskManager.address,
-    },
-  };
+  const c = deployment.contracts;
+  const token = getContract({ address: c.OmniToken, abi: omniTokenAbi, client });
+  const staking = getContract({ address: c.NodeStaking, abi: nodeStakingAbi, client });
+  const registry = getContract({ address: c.ModelRegistry, abi: modelRegistryAbi, client });
+  const taskManager = getContract({ address: c.TaskManager, abi: taskManagerAbi, client });
 
   /** Sends one transaction from Hardhat account `index` and waits for it. */
   const send = async (
@@ -75,19 +64,18 @@ export async function deploySuite(opts: { computeNodes?: number[]; requester?: n
   };
 
   const computeNodes = opts.computeNodes ?? [1, 2, 3];
-  for (const i of computeNodes) {
-    const node = devAccount(i).address;
-    await send(0, token.address, omniTokenAbi, "transfer", [node, parseEther("20000")]);
-    await send(i, token.address, omniTokenAbi, "approve", [staking.address, parseEther("20000")]);
-    await send(i, staking.address, nodeStakingAbi, "stake", [parseEther("20000"), 1, `node-${i}`]);
-  }
+  const stake = parseEther("20000");
+  await fundAndStake(
+    target,
+    deployment,
+    computeNodes.map((index) => ({ index, roles: 1, stake })),
+  );
   const requester = devAccount(opts.requester ?? 5).address;
-  await send(0, token.address, omniTokenAbi, "transfer", [requester, parseEther("1000")]);
+  await transferOmnit(target, deployment, [requester], parseEther("1000"));
 
   /** Deploys an ExampleConsumer for this TaskManager; returns its address. */
-  const deployConsumer = async (): Promise<Address> =>
-    ((await viem.deployContract("ExampleConsumer", [taskManager.address])) as unknown as { address: Address })
-      .address;
+  const deployConsumer = (): Promise<Address> =>
+    deployContract(target, "ExampleConsumer", [taskManager.address]);
   const consumerAbi = parseAbi([
     "function lastTaskId() view returns (uint256)",
     "function lastOutput() view returns (bytes)",
