@@ -13,7 +13,7 @@ import {
   type LocalChain,
 } from "../../support/devnet.ts";
 import { createClients } from "../../../workers/src/chain/clients.ts";
-import { redisCheckpoint } from "../../../workers/src/chain/checkpoint.ts";
+import { redisCheckpoint } from "../../../workers/src/node/redis.ts";
 import { watchLogs } from "../../../workers/src/chain/watcher.ts";
 import { omniTokenAbi } from "../../../workers/src/chain/abis.ts";
 

@@ -1,29 +1,13 @@
-/** The watcher's checkpoint: the last block fully processed, kept in Redis. */
-import type { Redis } from "ioredis";
+/**
+ * The watcher's checkpoint: the last block fully processed. The interface and an in-memory
+ * one live here; the node keeps its checkpoint in Redis (node/redis.ts, redisCheckpoint).
+ */
 
 export interface Checkpoint {
   /** The last processed block, or undefined when none was stored. */
   get(): Promise<bigint | undefined>;
+  /** Stores `block`; implementations only move forward (a late writer never moves it back). */
   set(block: bigint): Promise<void>;
-}
-
-/** A checkpoint stored under `key` in Redis (only moves forward). */
-export function redisCheckpoint(redis: Redis, key: string): Checkpoint {
-  return {
-    async get() {
-      const v = await redis.get(key);
-      return v === null ? undefined : BigInt(v);
-    },
-    async set(block) {
-      // Only forward: a late writer never moves the checkpoint back.
-      await redis.eval(
-        "local c = redis.call('GET', KEYS[1]); if (not c) or tonumber(c) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end; return 1",
-        1,
-        key,
-        block.toString(),
-      );
-    },
-  };
 }
 
 /** A checkpoint in memory (tools and benchmarks). */

@@ -11,12 +11,7 @@
  *  - a clear "wallet without gas" error.
  */
 import {
-  BaseError,
-  ContractFunctionRevertedError,
-  HttpRequestError,
-  TimeoutError,
   encodeFunctionData,
-  formatGwei,
   parseGwei,
   type Abi,
   type Address,
@@ -27,38 +22,25 @@ import {
 import type { Logger } from "pino";
 import type { ChainClients } from "./clients.ts";
 import {
-  GasCapError,
+  ChainError,
+  InvalidCallError,
   NoGasError,
+  NonceClashError,
+  ReceiptTimeoutError,
   RpcUnreachableError,
   TxRevertError,
+  TxSendError,
   UnprofitableError,
-  WorkerError,
+  isInvalidArgument,
+  isNetworkError,
+  isNonceUsed,
+  revertName,
 } from "./errors.ts";
+import { sleep } from "./retry.ts";
+import { FeeOracle, type Fees } from "./fees.ts";
+import { keyState, type KeyState } from "./nonce-lock.ts";
 
-/** A mutex: `run(fn)` runs fn after every earlier fn has finished. */
-export class Mutex {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(fn, fn);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-}
-
-interface KeyState {
-  lock: Mutex;
-  /** The next nonce this process will use, when known. */
-  next?: number;
-}
-const keyStates = new Map<string, KeyState>();
-
-/** The nonce lock of `address` (one per key per process). */
-export function keyState(address: Address): KeyState {
-  const k = address.toLowerCase();
-  let s = keyStates.get(k);
-  if (!s) keyStates.set(k, (s = { lock: new Mutex() }));
-  return s;
-}
+export { Mutex, keyState } from "./nonce-lock.ts";
 
 export interface GasPolicy {
   maxFeePerGasGwei: number;
@@ -66,6 +48,8 @@ export interface GasPolicy {
   replaceAfterMs: number;
   bumpPercent: number;
   minBalanceEth?: bigint;
+  /** Longest wait for a receipt (replacements included) before ReceiptTimeoutError; default 10 × replaceAfterMs. */
+  receiptTimeoutMs?: number;
 }
 
 export interface SendRequest {
@@ -101,32 +85,56 @@ export interface SubmitterOptions {
   onFailed?(fn: string): void;
 }
 
-function revertName(e: unknown): { name?: string; detail: string } {
-  if (e instanceof BaseError) {
-    const r = e.walk(
-      (x) => x instanceof ContractFunctionRevertedError,
-    ) as ContractFunctionRevertedError | null;
-    if (r) return { name: r.data?.errorName ?? r.signature ?? r.reason, detail: r.shortMessage };
-    return { detail: e.shortMessage };
-  }
-  return { detail: (e as Error).message ?? String(e) };
-}
-
-function isNetworkError(e: unknown): boolean {
-  if (e instanceof BaseError)
-    return Boolean(e.walk((x) => x instanceof HttpRequestError || x instanceof TimeoutError));
-  const m = (e as Error)?.message ?? "";
-  return /ECONNREFUSED|ECONNRESET|fetch failed|socket hang up|timed out/i.test(m);
+/** A transaction signed and sent, awaiting its receipt. */
+interface InFlight {
+  fn: string;
+  data: Hex;
+  to: Address;
+  gas: bigint;
+  nonce: number;
+  fees: Fees;
+  hash: Hash;
+  log: Logger;
 }
 
 export class Submitter {
   readonly account: Address;
   private readonly state: KeyState;
   private lastNoGasLog = 0;
+  /** The most gas each function was estimated at or used (per Submitter). */
+  private readonly gasSeen = new Map<string, bigint>();
+  private readonly feeOracle: FeeOracle;
+  private cachedBalance?: { at: number; value: bigint };
 
   constructor(private readonly opts: SubmitterOptions) {
     this.account = opts.clients.account.address;
     this.state = keyState(this.account);
+    this.feeOracle = new FeeOracle(opts.clients.publicClient, opts.gas);
+  }
+
+  private get rpcUrl(): string {
+    return this.opts.clients.chain.rpcUrls.default.http[0];
+  }
+
+  /** The calldata; arguments that cannot be encoded are an InvalidCallError (never retried). */
+  private encode(req: Pick<SendRequest, "abi" | "functionName" | "args">): Hex {
+    try {
+      return encodeFunctionData({
+        abi: req.abi,
+        functionName: req.functionName,
+        args: req.args,
+      } as Parameters<typeof encodeFunctionData>[0]);
+    } catch (e) {
+      throw new InvalidCallError(req.functionName, e);
+    }
+  }
+
+  /** Maps what a simulation threw to a ChainError: unreachable RPC, invalid call, or a revert. */
+  private simulationError(fn: string, e: unknown): ChainError {
+    if (isNetworkError(e)) return new RpcUnreachableError(this.rpcUrl, e);
+    if (isInvalidArgument(e)) return new InvalidCallError(fn, e);
+    const { name, detail } = revertName(e);
+    return new TxRevertError(fn, name, detail, { cause: e });
   }
 
   /**
@@ -134,6 +142,7 @@ export class Submitter {
    * (eth_estimateGas executes the call); throws TxRevertError with the custom error name.
    */
   async estimate(req: Pick<SendRequest, "address" | "abi" | "functionName" | "args">): Promise<bigint> {
+    this.encode(req);
     try {
       return await this.opts.clients.publicClient.estimateContractGas({
         address: req.address,
@@ -143,15 +152,13 @@ export class Submitter {
         account: this.opts.clients.account,
       } as Parameters<ChainClients["publicClient"]["estimateContractGas"]>[0]);
     } catch (e) {
-      if (isNetworkError(e))
-        throw new RpcUnreachableError(this.opts.clients.chain.rpcUrls.default.http[0], e);
-      const { name, detail } = revertName(e);
-      throw new TxRevertError(req.functionName, name, detail, { cause: e });
+      throw this.simulationError(req.functionName, e);
     }
   }
 
   /** Simulates the call as this account (eth_call); throws TxRevertError with the custom error name. */
   async simulate(req: Pick<SendRequest, "address" | "abi" | "functionName" | "args">): Promise<unknown> {
+    this.encode(req);
     try {
       const { result } = await this.opts.clients.publicClient.simulateContract({
         address: req.address,
@@ -162,17 +169,9 @@ export class Submitter {
       } as Parameters<ChainClients["publicClient"]["simulateContract"]>[0]);
       return result;
     } catch (e) {
-      if (isNetworkError(e))
-        throw new RpcUnreachableError(this.opts.clients.chain.rpcUrls.default.http[0], e);
-      const { name, detail } = revertName(e);
-      throw new TxRevertError(req.functionName, name, detail, { cause: e });
+      throw this.simulationError(req.functionName, e);
     }
   }
-
-  /** The most gas each function was estimated at or used (per Submitter). */
-  private readonly gasSeen = new Map<string, bigint>();
-  private cachedFees?: { at: number; value: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } };
-  private cachedBalance?: { at: number; value: bigint };
 
   /** The wallet balance, re-read at most every 10 s (and after every failed send). */
   private async balance(): Promise<bigint> {
@@ -183,14 +182,7 @@ export class Submitter {
   }
 
   /** Signs locally and sends the raw transaction (one RPC call). */
-  private async sendRaw(tx: {
-    to: Address;
-    data: Hex;
-    gas: bigint;
-    nonce: number;
-    maxFeePerGas: bigint;
-    maxPriorityFeePerGas: bigint;
-  }): Promise<Hash> {
+  private async sendRaw(tx: { to: Address; data: Hex; gas: bigint; nonce: number } & Fees): Promise<Hash> {
     const account = this.opts.clients.account;
     if (!account.signTransaction) throw new Error("the node account cannot sign transactions locally");
     const serialized = await account.signTransaction({
@@ -201,116 +193,104 @@ export class Submitter {
     return this.opts.clients.publicClient.sendRawTransaction({ serializedTransaction: serialized });
   }
 
-  /** Fees, re-estimated at most every second. */
-  private async fees(fn: string): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
-    if (this.cachedFees && Date.now() - this.cachedFees.at < 1000) return this.cachedFees.value;
-    const value = await this.estimateFees(fn);
-    this.cachedFees = { at: Date.now(), value };
-    return value;
+  /** Throws NoGasError (logged at most once a minute) or UnprofitableError. */
+  private checkAffordable(req: SendRequest, need: bigint, balance: bigint, log: Logger): void {
+    const floor = this.opts.gas.minBalanceEth ?? 0n;
+    if (balance < need || balance < floor) {
+      const err = new NoGasError(this.account, balance, need > floor ? need : floor);
+      if (Date.now() - this.lastNoGasLog > 60_000) {
+        log.error({ account: this.account, balance: balance.toString(), need: need.toString() }, err.message);
+        this.lastNoGasLog = Date.now();
+      }
+      throw err;
+    }
+    const perEth = this.opts.omnitPerEth ?? 0;
+    if (perEth > 0 && req.expectedReward !== undefined) {
+      const costOmnit = (need * BigInt(Math.round(perEth * 1e6))) / 1_000_000n;
+      const factor = BigInt(Math.round((this.opts.profitFactor ?? 1) * 1e6));
+      if (req.expectedReward * 1_000_000n < costOmnit * factor)
+        throw new UnprofitableError(req.functionName, req.expectedReward, costOmnit);
+    }
   }
 
-  private async estimateFees(fn: string): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
-    const pc = this.opts.clients.publicClient;
-    const cap = parseGwei(this.opts.gas.maxFeePerGasGwei.toFixed(9));
-    const capPrio = parseGwei(this.opts.gas.maxPriorityFeePerGasGwei.toFixed(9));
-    const est = await pc.estimateFeesPerGas();
-    let maxPriorityFeePerGas = est.maxPriorityFeePerGas < capPrio ? est.maxPriorityFeePerGas : capPrio;
-    let maxFeePerGas = est.maxFeePerGas;
-    if (maxFeePerGas > cap) {
-      const block = await pc.getBlock({ blockTag: "latest" });
-      const base = block.baseFeePerGas ?? 0n;
-      if (base + maxPriorityFeePerGas > cap) {
-        if (base >= cap) throw new GasCapError(fn, Number(formatGwei(base)), this.opts.gas.maxFeePerGasGwei);
-        maxPriorityFeePerGas = cap - base;
+  /**
+   * Under the key's nonce lock: simulates (our own pending transactions cannot change the
+   * answer), checks fees, balance and profitability, signs and sends. After the first estimate
+   * of a function, an eth_call simulation is enough (eth_estimateGas runs the call many times):
+   * the limit is 1.5 × the most gas that function has used or been estimated at.
+   */
+  private dispatch(req: SendRequest, data: Hex, log: Logger): Promise<InFlight> {
+    const fn = req.functionName;
+    return this.state.lock.run(async () => {
+      const known = this.gasSeen.get(fn);
+      const [estimated, fees, balance] = await Promise.all([
+        known === undefined ? this.estimate(req) : this.simulate(req).then(() => known),
+        this.feeOracle.fees(fn),
+        this.balance(),
+      ]);
+      if (known === undefined) this.gasSeen.set(fn, estimated);
+      const gas = req.gas ?? (estimated * 3n) / 2n;
+      const need = gas * fees.maxFeePerGas;
+      this.checkAffordable(req, need, balance, log);
+      const nonce =
+        this.state.next ??
+        (await this.opts.clients.publicClient.getTransactionCount({
+          address: this.account,
+          blockTag: "pending",
+        }));
+      let hash: Hash;
+      try {
+        hash = await this.sendRaw({ to: req.address, data, gas, nonce, ...fees });
+      } catch (e) {
+        this.state.next = undefined; // re-read the nonce from the chain next time
+        this.cachedBalance = undefined;
+        // Our own transactions all go through this lock: a used nonce is another sender's.
+        if (isNonceUsed(e)) throw new NonceClashError(fn, this.account, nonce, e);
+        throw e;
       }
-      maxFeePerGas = cap;
-    }
-    if (maxPriorityFeePerGas > maxFeePerGas) maxPriorityFeePerGas = maxFeePerGas;
-    return { maxFeePerGas, maxPriorityFeePerGas };
+      this.state.next = nonce + 1;
+      if (this.cachedBalance) this.cachedBalance.value -= need;
+      return { fn, data, to: req.address, gas, nonce, fees, hash, log };
+    });
   }
 
   /**
    * Simulates, checks gas price, balance and profitability, sends under the key's nonce lock,
-   * then waits for the receipt (replacing the transaction if it is stuck). Throws TxRevertError
-   * when the call would revert or reverted.
+   * then waits for the receipt (replacing the transaction if it is stuck, at most
+   * gas.receiptTimeoutMs). Throws TxRevertError only when the call would revert or reverted;
+   * a nonce used by another sender is a NonceClashError.
    */
   async send(req: SendRequest): Promise<SendResult> {
     const log = req.logger ?? this.opts.logger;
     const fn = req.functionName;
-    const pc = this.opts.clients.publicClient;
-    const data = encodeFunctionData({
-      abi: req.abi,
-      functionName: req.functionName,
-      args: req.args,
-    } as Parameters<typeof encodeFunctionData>[0]);
-    let nonce = -1;
-    let fees!: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
-    let gas!: bigint;
-    let hash!: Hash;
+    const data = this.encode(req);
+    let tx: InFlight;
     try {
-      await this.state.lock.run(async () => {
-        // Simulate (and estimate gas) inside the lock: our own pending transactions cannot change the answer.
-        // After the first estimate of a function, an eth_call simulation is enough (eth_estimateGas
-        // runs the call many times): the limit is 1.5 × the most gas that function has used or been estimated at.
-        const known = this.gasSeen.get(fn);
-        const [estimated, f, balance] = await Promise.all([
-          known === undefined ? this.estimate(req) : this.simulate(req).then(() => known),
-          this.fees(fn),
-          this.balance(),
-        ]);
-        if (known === undefined) this.gasSeen.set(fn, estimated);
-        gas = req.gas ?? (estimated * 3n) / 2n;
-        fees = f;
-        const need = gas * fees.maxFeePerGas;
-        const floor = this.opts.gas.minBalanceEth ?? 0n;
-        if (balance < need || balance < floor) {
-          const err = new NoGasError(this.account, balance, need > floor ? need : floor);
-          if (Date.now() - this.lastNoGasLog > 60_000) {
-            log.error(
-              { account: this.account, balance: balance.toString(), need: need.toString() },
-              err.message,
-            );
-            this.lastNoGasLog = Date.now();
-          }
-          throw err;
-        }
-        const perEth = this.opts.omnitPerEth ?? 0;
-        if (perEth > 0 && req.expectedReward !== undefined) {
-          const costOmnit = (need * BigInt(Math.round(perEth * 1e6))) / 1_000_000n;
-          const factor = BigInt(Math.round((this.opts.profitFactor ?? 1) * 1e6));
-          if (req.expectedReward * 1_000_000n < costOmnit * factor)
-            throw new UnprofitableError(fn, req.expectedReward, costOmnit);
-        }
-        nonce =
-          this.state.next ?? (await pc.getTransactionCount({ address: this.account, blockTag: "pending" }));
-        try {
-          hash = await this.sendRaw({ to: req.address, data, gas, nonce, ...fees });
-        } catch (e) {
-          this.state.next = undefined; // re-read the nonce from the chain next time
-          this.cachedBalance = undefined;
-          throw e;
-        }
-        this.state.next = nonce + 1;
-        if (this.cachedBalance) this.cachedBalance.value -= need;
-      });
+      tx = await this.dispatch(req, data, log);
     } catch (e) {
-      if (e instanceof WorkerError) {
-        if (e instanceof TxRevertError) this.opts.onFailed?.(fn);
+      if (e instanceof ChainError) {
+        if (e instanceof TxRevertError || e instanceof NonceClashError) this.opts.onFailed?.(fn);
         throw e;
       }
-      if (isNetworkError(e))
-        throw new RpcUnreachableError(this.opts.clients.chain.rpcUrls.default.http[0], e);
-      const { name, detail } = revertName(e);
+      if (isNetworkError(e)) throw new RpcUnreachableError(this.rpcUrl, e);
       this.opts.onFailed?.(fn);
-      throw new TxRevertError(fn, name, detail, { cause: e, retryable: true });
+      const { name, detail, reverted } = revertName(e);
+      if (reverted) throw new TxRevertError(fn, name, detail, { cause: e, retryable: true });
+      throw new TxSendError(fn, e);
     }
     this.opts.onSent?.(fn);
-    req.onSent?.(hash);
-    log.debug({ fn, hash, nonce }, "transaction sent");
-    const receipt = await this.waitOrReplace({ fn, data, to: req.address, gas, nonce, fees, hash, log });
+    req.onSent?.(tx.hash);
+    log.debug({ fn, hash: tx.hash, nonce: tx.nonce }, "transaction sent");
+    const receipt = await this.waitOrReplace(tx);
+    return this.settle(req, tx, receipt);
+  }
+
+  /** Records the gas used; a reverted receipt becomes a TxRevertError naming why (re-simulated). */
+  private async settle(req: SendRequest, tx: InFlight, receipt: TransactionReceipt): Promise<SendResult> {
+    const fn = tx.fn;
     const cost = receipt.gasUsed * receipt.effectiveGasPrice;
     if (receipt.gasUsed > (this.gasSeen.get(fn) ?? 0n)) this.gasSeen.set(fn, receipt.gasUsed);
-    if (receipt.status !== "success" && receipt.gasUsed >= gas) this.gasSeen.delete(fn); // out of gas: estimate again
+    if (receipt.status !== "success" && receipt.gasUsed >= tx.gas) this.gasSeen.delete(fn); // out of gas: estimate again
     if (receipt.status !== "success") {
       this.opts.onFailed?.(fn);
       // Find out why (a race lost between simulation and mining, typically).
@@ -322,64 +302,95 @@ export class Submitter {
       }
       throw new TxRevertError(fn, why, `transaction ${receipt.transactionHash} reverted`);
     }
-    log.info({ fn, hash: receipt.transactionHash, gasUsed: receipt.gasUsed.toString() }, `${fn} mined`);
+    tx.log.info({ fn, hash: receipt.transactionHash, gasUsed: receipt.gasUsed.toString() }, `${fn} mined`);
     return { hash: receipt.transactionHash, receipt, cost };
   }
 
-  private async waitOrReplace(t: {
-    fn: string;
-    data: Hex;
-    to: Address;
-    gas: bigint;
-    nonce: number;
-    fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
-    hash: Hash;
-    log: Logger;
-  }): Promise<TransactionReceipt> {
-    const pc = this.opts.clients.publicClient;
-    const hashes: Hash[] = [t.hash];
-    let fees = t.fees;
-    const cap = parseGwei(this.opts.gas.maxFeePerGasGwei.toFixed(9));
-    let rpcFailures = 0;
-    for (;;) {
-      const deadline = Date.now() + this.opts.gas.replaceAfterMs;
-      while (Date.now() < deadline) {
-        for (const h of hashes) {
-          try {
-            const r = await pc.getTransactionReceipt({ hash: h });
-            if (r) return r;
-          } catch (e) {
-            if (isNetworkError(e) && ++rpcFailures % 20 === 1)
-              t.log.warn(
-                { fn: t.fn, err: (e as Error).message.split("\n")[0] },
-                "RPC unreachable while waiting for a receipt",
-              );
-          }
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      // Stuck: replace with bumped fees, same nonce (unless the nonce is already used).
-      const bump = (v: bigint) => (v * BigInt(100 + this.opts.gas.bumpPercent)) / 100n + 1n;
-      const next = {
-        maxFeePerGas: bump(fees.maxFeePerGas),
-        maxPriorityFeePerGas: bump(fees.maxPriorityFeePerGas),
-      };
-      if (next.maxFeePerGas > cap) {
-        t.log.warn({ fn: t.fn, nonce: t.nonce }, "transaction pending and the fee cap is reached; waiting");
-        continue;
-      }
+  /** The receipt of the first of `hashes` that has one; RPC failures are logged every 20th time. */
+  private async receiptOf(hashes: Hash[], tx: InFlight, failures: { n: number }) {
+    for (const h of hashes) {
       try {
-        const h = await this.sendRaw({ to: t.to, data: t.data, gas: t.gas, nonce: t.nonce, ...next });
-        hashes.push(h);
-        fees = next;
-        t.log.warn(
-          { fn: t.fn, nonce: t.nonce, hash: h, maxFeePerGas: next.maxFeePerGas.toString() },
-          "replaced a stuck transaction",
-        );
+        const r = await this.opts.clients.publicClient.getTransactionReceipt({ hash: h });
+        if (r) return r;
       } catch (e) {
-        // "nonce too low": one of our hashes was mined; the next loop finds its receipt.
-        t.log.debug({ err: (e as Error).message.split("\n")[0] }, "replacement not sent");
+        if (isNetworkError(e) && ++failures.n % 20 === 1)
+          tx.log.warn(
+            { fn: tx.fn, err: (e as Error).message.split("\n")[0] },
+            "RPC unreachable while waiting for a receipt",
+          );
       }
+    }
+    return undefined;
+  }
+
+  /**
+   * Our nonce is no longer pending and none of our hashes has a receipt: another sender's
+   * transaction took it (NonceClashError). Returns our receipt when one turned up meanwhile.
+   */
+  private async checkNonceTaken(tx: InFlight, hashes: Hash[]): Promise<TransactionReceipt | undefined> {
+    const mined = await this.opts.clients.publicClient
+      .getTransactionCount({ address: this.account, blockTag: "latest" })
+      .catch(() => undefined);
+    if (mined === undefined || mined <= tx.nonce) return undefined;
+    const mine = await this.receiptOf(hashes, tx, { n: 0 });
+    if (mine) return mine;
+    this.state.next = undefined;
+    throw new NonceClashError(
+      tx.fn,
+      this.account,
+      tx.nonce,
+      new Error("mined by a transaction that is not ours"),
+    );
+  }
+
+  private async waitOrReplace(tx: InFlight): Promise<TransactionReceipt> {
+    const hashes: Hash[] = [tx.hash];
+    const started = Date.now();
+    const limit = this.opts.gas.receiptTimeoutMs ?? 10 * this.opts.gas.replaceAfterMs;
+    const failures = { n: 0 };
+    let fees = tx.fees;
+    for (;;) {
+      const deadline = Math.min(Date.now() + this.opts.gas.replaceAfterMs, started + limit);
+      while (Date.now() < deadline) {
+        const r = await this.receiptOf(hashes, tx, failures);
+        if (r) return r;
+        await sleep(100);
+      }
+      const taken = await this.checkNonceTaken(tx, hashes);
+      if (taken) return taken;
+      if (Date.now() - started >= limit) {
+        this.state.next = undefined; // dropped or stuck: re-read the pending nonce next time
+        throw new ReceiptTimeoutError(tx.fn, tx.nonce, hashes, Date.now() - started);
+      }
+      fees = await this.replace(tx, fees, hashes);
+    }
+  }
+
+  /** Replaces a stuck transaction: same nonce, fees bumped by gas.bumpPercent, below the cap. */
+  private async replace(tx: InFlight, fees: Fees, hashes: Hash[]): Promise<Fees> {
+    const cap = parseGwei(this.opts.gas.maxFeePerGasGwei.toFixed(9));
+    const bump = (v: bigint) => (v * BigInt(100 + this.opts.gas.bumpPercent)) / 100n + 1n;
+    const next = {
+      maxFeePerGas: bump(fees.maxFeePerGas),
+      maxPriorityFeePerGas: bump(fees.maxPriorityFeePerGas),
+    };
+    if (next.maxFeePerGas > cap) {
+      tx.log.warn({ fn: tx.fn, nonce: tx.nonce }, "transaction pending and the fee cap is reached; waiting");
+      return fees;
+    }
+    try {
+      const h = await this.sendRaw({ to: tx.to, data: tx.data, gas: tx.gas, nonce: tx.nonce, ...next });
+      hashes.push(h);
+      tx.log.warn(
+        { fn: tx.fn, nonce: tx.nonce, hash: h, maxFeePerGas: next.maxFeePerGas.toString() },
+        "replaced a stuck transaction",
+      );
+      return next;
+    } catch (e) {
+      // "nonce too low": one of our hashes was mined (found by the next poll), or another
+      // sender's transaction took the nonce (checkNonceTaken names it).
+      tx.log.debug({ err: (e as Error).message.split("\n")[0] }, "replacement not sent");
+      return fees;
     }
   }
 }

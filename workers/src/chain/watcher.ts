@@ -7,7 +7,7 @@
 import type { AbiEvent, Address, Chain, Log, PublicClient, Transport } from "viem";
 import type { Logger } from "pino";
 import type { Checkpoint } from "./checkpoint.ts";
-import { backoffMs, sleep } from "../node/common.ts";
+import { backoffMs, sleep } from "./retry.ts";
 
 /** The newest block seen (not only the confirmed one): its number and timestamp (chain time). */
 export interface Head {
@@ -49,6 +49,41 @@ export interface Watcher {
   stop(): Promise<void>;
 }
 
+/** Logs of one range, in chain order. */
+async function fetchRange(opts: WatchOptions, from: bigint, to: bigint): Promise<Log[]> {
+  const logs = (await opts.client.getLogs({
+    address: opts.address,
+    events: opts.events,
+    fromBlock: from,
+    toBlock: to,
+    strict: true,
+  })) as Log[];
+  return logs.sort((a, b) =>
+    a.blockNumber === b.blockNumber
+      ? (a.logIndex ?? 0) - (b.logIndex ?? 0)
+      : a.blockNumber! < b.blockNumber!
+        ? -1
+        : 1,
+  );
+}
+
+/** One poll: reads the head, hands over every range up to `head − confirmations`, returns the head. */
+async function pollOnce(opts: WatchOptions, signal: AbortSignal): Promise<Head> {
+  const block = await opts.client.getBlock({ blockTag: "latest" });
+  const safe = block.number - BigInt(opts.confirmations);
+  const head = { number: block.number, timestamp: block.timestamp, safe };
+  const cp = await opts.checkpoint.get();
+  let next = cp === undefined ? opts.fromBlock : cp + 1n;
+  while (next <= safe && !signal.aborted) {
+    const end = next + BigInt(opts.blockRange) - 1n;
+    const to = end < safe ? end : safe;
+    await opts.onLogs(await fetchRange(opts, next, to), { from: next, to });
+    await opts.checkpoint.set(to);
+    next = to + 1n;
+  }
+  return head;
+}
+
 export function watchLogs(opts: WatchOptions): Watcher {
   const controller = new AbortController();
   const signal = controller.signal;
@@ -58,36 +93,24 @@ export function watchLogs(opts: WatchOptions): Watcher {
   let failures = 0;
 
   async function round(): Promise<void> {
-    const block = await opts.client.getBlock({ blockTag: "latest" });
-    const headNumber = block.number;
-    const safe = headNumber - BigInt(opts.confirmations);
-    lastHead = { number: headNumber, timestamp: block.timestamp, safe };
-    const cp = await opts.checkpoint.get();
-    let next = cp === undefined ? opts.fromBlock : cp + 1n;
-    while (next <= safe && !signal.aborted) {
-      const to = next + BigInt(opts.blockRange) - 1n < safe ? next + BigInt(opts.blockRange) - 1n : safe;
-      const logs = (await opts.client.getLogs({
-        address: opts.address,
-        events: opts.events,
-        fromBlock: next,
-        toBlock: to,
-        strict: true,
-      })) as Log[];
-      logs.sort((a, b) =>
-        a.blockNumber === b.blockNumber
-          ? (a.logIndex ?? 0) - (b.logIndex ?? 0)
-          : a.blockNumber! < b.blockNumber!
-            ? -1
-            : 1,
-      );
-      await opts.onLogs(logs, { from: next, to });
-      await opts.checkpoint.set(to);
-      next = to + 1n;
-    }
+    lastHead = await pollOnce(opts, signal);
     if (!signal.aborted) {
       markCaughtUp();
       if (opts.onHead) await opts.onHead(lastHead);
     }
+  }
+
+  function failed(e: unknown): number {
+    const msg = (e as Error).message?.split("\n")[0];
+    if (failures === 0) {
+      opts.logger.error(
+        { err: msg },
+        "watcher: RPC or handler failed; retrying with backoff (no events are lost)",
+      );
+      opts.onRpcState?.(true);
+    } else opts.logger.debug({ err: msg, failures }, "watcher retry");
+    failures++;
+    return backoffMs(failures - 1, Math.min(500, opts.pollIntervalMs), 10_000);
   }
 
   const loop = (async () => {
@@ -102,16 +125,7 @@ export function watchLogs(opts: WatchOptions): Watcher {
         await sleep(opts.pollIntervalMs, signal);
       } catch (e) {
         if (signal.aborted) break;
-        const msg = (e as Error).message?.split("\n")[0];
-        if (failures === 0) {
-          opts.logger.error(
-            { err: msg },
-            "watcher: RPC or handler failed; retrying with backoff (no events are lost)",
-          );
-          opts.onRpcState?.(true);
-        } else opts.logger.debug({ err: msg, failures }, "watcher retry");
-        failures++;
-        await sleep(backoffMs(failures - 1, Math.min(500, opts.pollIntervalMs), 10_000), signal);
+        await sleep(failed(e), signal);
       }
     }
   })();

@@ -1,10 +1,10 @@
 /**
- * `Common`: what every part of a worker receives (config, logger, metrics, shutdown), passed
- * down explicitly — no module-level globals, so several workers can run in one process.
+ * `Common`: what every part of a node receives (config, logger, metrics, shutdown), passed
+ * down explicitly — no module-level globals, so several nodes can run in one process.
  */
 import pino, { type Logger } from "pino";
-import type { WorkerConfig } from "./config.ts";
-import { createMetrics, type WorkerMetrics } from "./metrics.ts";
+import type { NodeConfig } from "./config.ts";
+import { createMetrics, type NodeMetrics } from "./metrics.ts";
 
 /** Shutdown coordination: `signal` aborts when stop begins; hooks run in reverse order of registration. */
 export interface Shutdown {
@@ -17,9 +17,9 @@ export interface Shutdown {
 }
 
 export interface Common {
-  config: WorkerConfig;
+  config: NodeConfig;
   logger: Logger;
-  metrics: WorkerMetrics;
+  metrics: NodeMetrics;
   shutdown: Shutdown;
 }
 
@@ -57,11 +57,11 @@ export function createShutdown(logger: Logger): Shutdown {
 }
 
 /**
- * Builds the Common of one worker. The logger writes JSON lines (pino) to `destination`
+ * Builds the Common of one node. The logger writes JSON lines (pino) to `destination`
  * (stdout by default); it never sees the private key.
  */
 export function createCommon(
-  config: WorkerConfig,
+  config: NodeConfig,
   opts: {
     destination?: pino.DestinationStream;
     bindings?: Record<string, unknown>;
@@ -71,7 +71,7 @@ export function createCommon(
   const logger = pino(
     {
       level: config.logLevel,
-      base: { service: "omnitensor-worker", ...opts.bindings },
+      base: { service: "omnitensor-node", ...opts.bindings },
       redact: { paths: ["privateKey", "*.privateKey", "config.privateKey"], remove: true },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
@@ -90,21 +90,5 @@ export function taskLogger(common: Pick<Common, "logger">, taskId: bigint, step?
   return common.logger.child(step ? { taskId: taskId.toString(), step } : { taskId: taskId.toString() });
 }
 
-/** Sleeps `ms`, returning early (without throwing) when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
-/** Exponential backoff with a cap: attempt 0 → base, 1 → 2·base, … ≤ max. */
-export function backoffMs(attempt: number, base = 500, max = 30_000): number {
-  return Math.min(max, base * 2 ** Math.min(attempt, 20));
-}
+/** @deprecated import from chain/retry.ts (kept so that older imports compile). */
+export { backoffMs, sleep } from "../chain/retry.ts";

@@ -1,5 +1,5 @@
 /**
- * The worker's configuration: ONE zod schema for the config file, the environment and the
+ * The node's configuration: ONE zod schema for the config file, the environment and the
  * command-line flags (later sources win: file < env < flags). It fails at start with the field
  * name and the reason. The private key is taken from the environment only and never logged.
  */
@@ -37,7 +37,7 @@ const modelSchema = z.object({
   path: z.string().min(1),
 });
 
-export const workerConfigSchema = z
+export const nodeConfigSchema = z
   .object({
     /** JSON-RPC endpoint (http or https). */
     rpcUrl: z.string().url("must be an http(s) URL"),
@@ -73,10 +73,17 @@ export const workerConfigSchema = z
         bumpPercent: int(10, 1000).default(15),
         /** Refuses to start a send while the wallet holds less (ETH, whole units). */
         minBalanceEth: units(18).default(0n),
+        /** Longest wait for a receipt, replacements included; then the job is retried (default 10 × replaceAfterMs). */
+        receiptTimeoutMs: int(1000).optional(),
       })
       .prefault({}),
-    /** Blocks behind the head that the watcher waits before it trusts an event. */
-    confirmations: int(0, 1000).default(1),
+    /**
+     * Blocks behind the head that the watcher waits before it trusts an event. Default: 0 on a
+     * local dev chain (chain id 31337 or 1337), 1 elsewhere (see resolveConfirmations).
+     */
+    confirmations: int(0, 1000).optional(),
+    /** /health reports the watcher stale when the head has not advanced for this long (default: max(10 polls, 60 s)). */
+    staleAfterMs: int(1000).optional(),
     /** How often the watcher polls for new blocks, milliseconds. */
     pollIntervalMs: int(50, 600_000).default(2000),
     /** Largest eth_getLogs block range. */
@@ -115,9 +122,15 @@ export const workerConfigSchema = z
   .strict();
 
 /** The validated configuration. `privateKey` is present but is never logged (see redactConfig). */
-export type WorkerConfig = z.output<typeof workerConfigSchema>;
+export type NodeConfig = z.output<typeof nodeConfigSchema>;
 /** What a config file or a programmatic caller may give (amounts as strings). */
-export type WorkerConfigInput = z.input<typeof workerConfigSchema>;
+export type NodeConfigInput = z.input<typeof nodeConfigSchema>;
+/** @deprecated the old name of NodeConfig. */
+export type WorkerConfig = NodeConfig;
+/** @deprecated the old name of NodeConfigInput. */
+export type WorkerConfigInput = NodeConfigInput;
+/** @deprecated the old name of nodeConfigSchema. */
+export const workerConfigSchema = nodeConfigSchema;
 
 /** A configuration problem; `message` names the field and the reason. */
 export class ConfigError extends Error {
@@ -127,7 +140,7 @@ export class ConfigError extends Error {
   }
 }
 
-/** Environment variables read by the worker, and the field each sets. */
+/** Environment variables read by the node, and the field each sets. */
 export const ENV_FIELDS: Record<string, string> = {
   RPC_URL: "rpcUrl",
   PRIVATE_KEY: "privateKey",
@@ -223,28 +236,28 @@ function formatIssues(error: z.ZodError): string {
 }
 
 /** Validates a merged configuration object. Throws ConfigError naming every bad field. */
-export function parseWorkerConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const r = workerConfigSchema.safeParse(input);
-  if (!r.success) throw new ConfigError(`invalid worker config: ${formatIssues(r.error)}`);
+export function parseNodeConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  const r = nodeConfigSchema.safeParse(input);
+  if (!r.success) throw new ConfigError(`invalid node config: ${formatIssues(r.error)}`);
   const c = r.data;
   if (c.cheat.wrongResult && env.OMNITENSOR_ALLOW_CHEAT !== "1")
     throw new ConfigError(
-      "invalid worker config: cheat.wrongResult: test-only; set OMNITENSOR_ALLOW_CHEAT=1 to allow it",
+      "invalid node config: cheat.wrongResult: test-only; set OMNITENSOR_ALLOW_CHEAT=1 to allow it",
     );
   if (c.roles.includes("compute") && c.models.length === 0)
     throw new ConfigError(
-      "invalid worker config: models: the compute role needs at least one model (modelId + path)",
+      "invalid node config: models: the compute role needs at least one model (modelId + path)",
     );
   return c;
 }
 
 /**
- * Loads the worker configuration from a JSON file (optional), the environment and flags.
+ * Loads the node configuration from a JSON file (optional), the environment and flags.
  * The file may not contain `privateKey`: keys come from the environment only.
  */
-export async function loadWorkerConfig(
+export async function loadNodeConfig(
   opts: { file?: string; env?: NodeJS.ProcessEnv; flags?: Record<string, unknown> } = {},
-): Promise<WorkerConfig> {
+): Promise<NodeConfig> {
   const env = opts.env ?? process.env;
   let fileFields: Record<string, unknown> = {};
   if (opts.file) {
@@ -269,17 +282,46 @@ export async function loadWorkerConfig(
       );
   }
   const merged = deepMerge(deepMerge(fileFields, fromEnv(env)), opts.flags ?? {});
-  return parseWorkerConfig(merged, env);
+  return parseNodeConfig(merged, env);
 }
 
 /** The configuration as it may be logged: the key replaced by the node address only. */
-export function redactConfig(c: WorkerConfig, node?: Address): Record<string, unknown> {
+export function redactConfig(c: NodeConfig, node?: Address): Record<string, unknown> {
   const { privateKey: _key, ...rest } = c;
   return JSON.parse(
     JSON.stringify({ ...rest, node: node ?? "(derived from PRIVATE_KEY)" }, (_k, v: unknown) =>
       typeof v === "bigint" ? v.toString() : v,
     ),
   ) as Record<string, unknown>;
+}
+
+/** @deprecated the old name of parseNodeConfig. */
+export const parseWorkerConfig = parseNodeConfig;
+/** @deprecated the old name of loadNodeConfig. */
+export const loadWorkerConfig = loadNodeConfig;
+
+/** Chain ids of local development chains (Hardhat, Anvil/Ganache). */
+export const LOCAL_CHAIN_IDS: readonly number[] = [31337, 1337];
+
+/**
+ * The confirmations to use on chain `chainId`: the configured number, else 0 on a local dev
+ * chain (an automining node mines no block after the last transaction, so an event would never
+ * get a confirmation) and 1 elsewhere. `warning` is set when a local chain gets confirmations > 0.
+ */
+export function resolveConfirmations(
+  chainId: number,
+  configured: number | undefined,
+): { confirmations: number; warning?: string } {
+  const local = LOCAL_CHAIN_IDS.includes(chainId);
+  if (configured === undefined) return { confirmations: local ? 0 : 1 };
+  if (local && configured > 0)
+    return {
+      confirmations: configured,
+      warning:
+        `confirmations ${configured} on local chain ${chainId}: each event waits for ${configured} later block(s); ` +
+        `an automining node makes none without traffic (npm run node mines every second; else set confirmations 0)`,
+    };
+  return { confirmations: configured };
 }
 
 /** Parses a redis:// URL into BullMQ/ioredis connection options (no client is created here). */

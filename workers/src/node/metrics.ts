@@ -1,12 +1,30 @@
 /**
- * Prometheus metrics of one worker (a registry per worker, no global default registry) and the
+ * Prometheus metrics of one node (a registry per node, no global default registry) and the
  * small HTTP server that serves /metrics and /health.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { OmniTensorError } from "../protocol/errors.ts";
 
-export interface WorkerMetrics {
+/** The metrics port is taken: one line naming the port and the config field. */
+export class MetricsPortInUseError extends OmniTensorError {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    cause?: unknown,
+  ) {
+    super(
+      `metrics.port ${port}: ${host}:${port} is already in use (another node?); set metrics.port ` +
+        `(METRICS_PORT, --metrics-port) to a free port, 0 for any free port, or -1 to turn /metrics and /health off`,
+      "METRICS_PORT_IN_USE",
+      { cause },
+    );
+    this.name = "MetricsPortInUseError";
+  }
+}
+
+export interface NodeMetrics {
   registry: Registry;
   tasksSeen: Counter<"role">;
   committed: Counter<"place">;
@@ -26,13 +44,22 @@ export interface WorkerMetrics {
   lastBlock: Gauge<string>;
 }
 
-/** Creates the metrics of one worker in a fresh registry. */
-export function createMetrics(opts: { defaultMetrics?: boolean } = {}): WorkerMetrics {
-  const registry = new Registry();
-  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "omnitensor_" });
-  const r = [registry];
+type Counters = Pick<
+  NodeMetrics,
+  | "tasksSeen"
+  | "committed"
+  | "revealed"
+  | "won"
+  | "lost"
+  | "slashed"
+  | "liquidations"
+  | "skipped"
+  | "txSent"
+  | "txFailed"
+>;
+
+function counters(r: Registry[]): Counters {
   return {
-    registry,
     tasksSeen: new Counter({
       name: "omnitensor_tasks_seen_total",
       help: "TaskCreated events seen",
@@ -85,6 +112,17 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): WorkerMe
       labelNames: ["fn"],
       registers: r,
     }),
+  };
+}
+
+/** Creates the metrics of one node in a fresh registry. */
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}): NodeMetrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "omnitensor_" });
+  const r = [registry];
+  return {
+    registry,
+    ...counters(r),
     inferenceSeconds: new Histogram({
       name: "omnitensor_inference_seconds",
       help: "Model run latency",
@@ -122,6 +160,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): WorkerMe
   };
 }
 
+/** @deprecated the old name of NodeMetrics. */
+export type WorkerMetrics = NodeMetrics;
+
 export interface MetricsServer {
   port: number;
   close(): Promise<void>;
@@ -132,7 +173,7 @@ export interface MetricsServer {
  * says ok, 503 otherwise). Port 0 picks a free port.
  */
 export async function startMetricsServer(
-  metrics: WorkerMetrics,
+  metrics: NodeMetrics,
   opts: { port: number; host: string; health: () => Promise<{ ok: boolean; [k: string]: unknown }> },
 ): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
@@ -154,7 +195,9 @@ export async function startMetricsServer(
     })();
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (e: NodeJS.ErrnoException) =>
+      reject(e.code === "EADDRINUSE" ? new MetricsPortInUseError(opts.host, opts.port, e) : e),
+    );
     server.listen(opts.port, opts.host, () => resolve());
   });
   return {

@@ -1,34 +1,39 @@
 /**
- * Wiring only: builds a worker (compute and/or verifier roles) from a validated config and
+ * Wiring only: builds a node (compute and/or validator duties) from a validated config and
  * starts it. Programmatic use (tests, demo):
  *
- *   const w = await startWorker(config);   // config: WorkerConfig (parseWorkerConfig / loadWorkerConfig)
+ *   const n = await startNode(config);   // config: NodeConfig (parseNodeConfig / loadNodeConfig)
  *   ...
- *   await w.stop();                         // in-flight jobs finish; the rest stays queued in Redis
+ *   await n.stop();                      // in-flight jobs finish; the rest stays queued in Redis
+ *
+ * Order: /metrics and /health first (they answer 503 "starting: …" until the node can work),
+ * then the RPC and Redis (retried with backoff), the key's lock, the models, the stake, the
+ * queue workers, and last the watcher.
  */
-import { Redis } from "ioredis";
 import { readFile } from "node:fs/promises";
-import type { Logger } from "pino";
 import type pino from "pino";
-import type { Address, Hex } from "viem";
-import { backoffMs, createCommon, sleep, type Common } from "./common.ts";
-import { redactConfig, redisOptions, type WorkerConfig } from "./config.ts";
-import { createClients, fetchChainId } from "../chain/clients.ts";
+import type { Address } from "viem";
+import { createCommon, type Common } from "./common.ts";
+import { redactConfig, resolveConfirmations, type NodeConfig } from "./config.ts";
+import { createClients, fetchChainId, type ChainClients } from "../chain/clients.ts";
 import { loadDeployment, parseDeployment, type Deployment } from "../chain/deployment.ts";
 import { Submitter } from "../chain/submitter.ts";
-import { redisCheckpoint } from "../chain/checkpoint.ts";
-import { watchLogs, type Watcher } from "../chain/watcher.ts";
-import { modelRegistryAbi, nodeStakingAbi, omniTokenAbi } from "../chain/abis.ts";
-import { QueueSet } from "./queues.ts";
+import { retrying } from "../chain/retry.ts";
+import { watchLogs, type Head, type Watcher } from "../chain/watcher.ts";
+import { QueueSet, RescheduleError } from "./queues.ts";
 import { STEPS } from "./jobs.ts";
 import { startMetricsServer, type MetricsServer } from "./metrics.ts";
-import { NS, type BotContext } from "./context.ts";
+import { chainReader, taskSender, type NodeContext, type OutputTransform } from "./context.ts";
 import { TASK_EVENTS, handleLogs } from "./events.ts";
 import { createHandlers } from "./steps/index.ts";
-import { InferenceEngine, type LoadedModel } from "../inference/runtime/index.ts";
-import { ModelHashMismatchError } from "../inference/index.ts";
+import { InferenceEngine } from "../inference/runtime/index.ts";
+import { connectRedis, redactUrl, redisCheckpoint, type NodeRedis } from "./redis.ts";
+import { acquireNodeLock } from "./lock.ts";
+import { HeadWatch, NodeHealth, QueueFailures, type HealthReport } from "./health.ts";
+import { autoStake, readStake, roleBits, stakeProblem } from "./stake.ts";
+import { loadModels } from "./models.ts";
 
-export interface RunningWorker {
+export interface RunningNode {
   /** The node address. */
   address: Address;
   /** Port of /metrics and /health (undefined when disabled). */
@@ -36,38 +41,86 @@ export interface RunningWorker {
   common: Common;
   /** Resolves when the watcher has caught up with the chain once. */
   caughtUp: Promise<void>;
+  /** What /health answers now. */
+  health(): HealthReport;
   /** Graceful and idempotent: in-flight jobs finish, queued ones stay in Redis for the next start. */
   stop(): Promise<void>;
 }
+/** @deprecated the old name of RunningNode. */
+export type RunningWorker = RunningNode;
 
 export interface StartOptions {
   /** Where log lines go (default stdout). */
   logDestination?: pino.DestinationStream;
   /** Give up on an unreachable RPC/Redis at start after this long (default: retry forever). */
   connectTimeoutMs?: number;
+  /** Replaces each computed output (tests and the demo make a cheating node with it; never in production). */
+  transformOutput?: OutputTransform;
 }
 
-async function retrying<T>(
-  what: string,
-  log: Logger,
-  signal: AbortSignal,
-  deadline: number,
-  fn: () => Promise<T>,
-): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (signal.aborted) throw e;
-      const msg = (e as Error).message?.split("\n")[0];
-      if (attempt === 0) log.error({ err: msg }, `${what} is unreachable; retrying with backoff`);
-      if (Date.now() > deadline) throw new Error(`${what} is unreachable: ${msg}`);
-      await sleep(backoffMs(attempt, 500, 15_000), signal);
-    }
+/** The chain and Redis, once reached. */
+interface Link {
+  clients: ChainClients;
+  deployment: Deployment;
+  me: Address;
+  store: NodeRedis;
+}
+
+/** The chain clock as last polled (jobs compare deadlines with it). */
+interface Clock {
+  time: bigint;
+  number: bigint;
+}
+
+/** Builds and starts a node. Throws (with a clear message) on a bad deployment, a taken key or port, or a startup timeout. */
+export async function startNode(config: NodeConfig, opts: StartOptions = {}): Promise<RunningNode> {
+  const common = createCommon(config, { destination: opts.logDestination });
+  const { logger, shutdown } = common;
+  const health = new NodeHealth();
+  const deadline =
+    opts.connectTimeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.connectTimeoutMs;
+  logger.info({ config: redactConfig(config) }, "starting node");
+  try {
+    const server = await serveMetrics(common, health);
+    const link = await connect(common, health, deadline);
+    const clock: Clock = { time: 0n, number: 0n };
+    const ctx = await assemble(common, link, clock, health, opts);
+    const watcher = await run(ctx, clock, health);
+    health.set("start", undefined);
+    logger.info({ roles: config.roles, models: [...ctx.models.keys()] }, "node started");
+    return {
+      address: ctx.me,
+      metricsPort: server?.port,
+      common,
+      caughtUp: watcher.caughtUp,
+      health: () => health.report(),
+      stop: () => shutdown.stop(),
+    };
+  } catch (e) {
+    await shutdown.stop("start failed");
+    throw e;
   }
 }
 
-async function resolveDeployment(config: WorkerConfig, chainId: number): Promise<Deployment> {
+/** @deprecated the old name of startNode. */
+export const startWorker = startNode;
+
+/** /metrics and /health, before any RPC call (a port in use fails here, before anything runs). */
+async function serveMetrics(common: Common, health: NodeHealth): Promise<MetricsServer | undefined> {
+  const { config, logger, shutdown } = common;
+  health.set("start", "starting");
+  if (config.metrics.port < 0) return undefined;
+  const server = await startMetricsServer(common.metrics, {
+    port: config.metrics.port,
+    host: config.metrics.host,
+    health: async () => health.report(),
+  });
+  shutdown.onStop("metrics", () => server.close());
+  logger.info({ port: server.port }, "metrics on /metrics, health on /health");
+  return server;
+}
+
+async function resolveDeployment(config: NodeConfig, chainId: number): Promise<Deployment> {
   if (config.addresses)
     return parseDeployment(
       { chainId, startBlock: config.startBlock ?? 0, contracts: config.addresses },
@@ -85,237 +138,165 @@ async function resolveDeployment(config: WorkerConfig, chainId: number): Promise
   return loadDeployment(chainId);
 }
 
-async function loadModels(
-  ctx: { common: Common; clients: ReturnType<typeof createClients>; deployment: Deployment },
-  engine: InferenceEngine,
-): Promise<Map<Hex, LoadedModel>> {
-  const models = new Map<Hex, LoadedModel>();
-  for (const m of ctx.common.config.models) {
-    const log = ctx.common.logger.child({ modelId: m.modelId });
-    try {
-      const model = (await ctx.clients.publicClient.readContract({
-        address: ctx.deployment.contracts.ModelRegistry,
-        abi: modelRegistryAbi,
-        functionName: "getModel",
-        args: [m.modelId],
-      })) as { onnxSha256: Hex; spec: string };
-      const loaded = await engine.load(model.spec, { path: m.path, sha256: model.onnxSha256 });
-      models.set(m.modelId, loaded);
-      log.info({ path: m.path, provider: loaded.provider }, "model loaded and its hash checked");
-    } catch (e) {
-      if (e instanceof ModelHashMismatchError)
-        log.error(
-          { path: m.path, err: e.message },
-          "model file fails its hash check against ModelRegistry; not served",
-        );
-      else
-        log.error(
-          { path: m.path, err: (e as Error).message.split("\n")[0] },
-          "model cannot be loaded; not served",
-        );
-    }
-  }
-  return models;
+/** The RPC, Redis (each retried until `deadline`), the deployment, the clients and the key's lock. */
+async function connect(common: Common, health: NodeHealth, deadline: number): Promise<Link> {
+  const { config, logger, shutdown } = common;
+  const rpc = `RPC ${config.rpcUrl}`;
+  health.set("start", `starting: waiting for the ${rpc}`);
+  const chainId = await retrying(
+    rpc,
+    { log: logger, signal: shutdown.signal, deadline, onFailure: (m) => health.set("rpc", m) },
+    () => fetchChainId(config.rpcUrl),
+  );
+  health.set("rpc", undefined);
+  const redisName = `Redis ${redactUrl(config.redisUrl)}`;
+  health.set("start", `starting: waiting for ${redisName}`);
+  const store = await connectRedis(common, { deadline, onFailure: (m) => health.set("redis", m) });
+  health.set("redis", undefined);
+  health.check("redis", () => (store.redis.status === "ready" ? undefined : `${redisName} is unreachable`));
+  health.detail("redis", () => (store.redis.status === "ready" ? "up" : "down"));
+  health.set("start", "starting: deployment, key lock, models, stake");
+  const deployment = await resolveDeployment(config, chainId);
+  const clients = createClients({ rpcUrl: config.rpcUrl, chainId, privateKey: config.privateKey });
+  const me = clients.account.address;
+  health.detail("node", () => me);
+  const genesis = await clients.publicClient
+    .getBlock({ blockNumber: 0n })
+    .then((b) => b.hash ?? "")
+    .catch(() => "");
+  const lock = await acquireNodeLock(store.redis, { chainId, genesis, node: me, logger });
+  shutdown.onStop("lock", () => lock.release());
+  health.check("lock", () => lock.lost());
+  logger.info({ node: me, chainId, taskManager: deployment.contracts.TaskManager }, "connected");
+  return { clients, deployment, me, store };
 }
 
-/** Builds and starts a worker. Throws (with a clear message) on a bad deployment or a startup timeout. */
-export async function startWorker(config: WorkerConfig, opts: StartOptions = {}): Promise<RunningWorker> {
-  const common = createCommon(config, { destination: opts.logDestination });
-  const { logger, shutdown } = common;
-  const deadline =
-    opts.connectTimeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.connectTimeoutMs;
-  logger.info({ config: redactConfig(config) }, "starting worker");
-  try {
-    const chainId = await retrying(`RPC ${config.rpcUrl}`, logger, shutdown.signal, deadline, () =>
-      fetchChainId(config.rpcUrl),
-    );
-    const redisConn = { ...redisOptions(config.redisUrl), maxRetriesPerRequest: null };
-    const redis = new Redis({
-      ...redisConn,
-      lazyConnect: true,
-      retryStrategy: (n) => backoffMs(n, 200, 5000),
-    });
-    let redisDownLogged = false;
-    redis.on("error", (e) => {
-      if (!redisDownLogged) logger.error({ err: e.message }, "Redis is unreachable; retrying with backoff");
-      redisDownLogged = true;
-    });
-    redis.on("ready", () => {
-      if (redisDownLogged) logger.info("Redis reachable again");
-      redisDownLogged = false;
-    });
-    shutdown.onStop("redis", async () => {
-      await redis.quit().catch(() => redis.disconnect());
-    });
-    await retrying(`Redis ${config.redisUrl}`, logger, shutdown.signal, deadline, async () => {
-      if (redis.status === "wait" || redis.status === "end") await redis.connect();
-      await redis.ping();
-    });
-
-    const deployment = await resolveDeployment(config, chainId);
-    const clients = createClients({ rpcUrl: config.rpcUrl, chainId, privateKey: config.privateKey });
-    const me = clients.account.address;
-    logger.info({ node: me, chainId, taskManager: deployment.contracts.TaskManager }, "connected");
-    const m = common.metrics;
-    const submitter = new Submitter({
-      clients,
-      gas: config.gas,
-      logger,
-      omnitPerEth: config.omnitPerEth,
-      profitFactor: config.profitFactor,
-      onSent: (fn) => m.txSent.inc({ fn }),
-      onFailed: (fn) => m.txFailed.inc({ fn }),
-    });
-
-    const engine = new InferenceEngine({ threads: 1 });
-    shutdown.onStop("inference", () => engine.close());
-    const models = await loadModels({ common, clients, deployment }, engine);
-    if (config.roles.includes("compute") && models.size === 0)
-      logger.error("compute role without any usable model: no task will be taken");
-
-    let chainNow = 0n;
-    let headNumber = 0n;
-    const prefix = config.redisPrefix;
-    const queues = new QueueSet({
-      connection: redisConn,
-      prefix: `${prefix}-q-${me.toLowerCase()}`,
-      chainNow: () => chainNow || undefined,
-    });
-    const ctx: BotContext = {
-      common,
-      clients,
-      submitter,
-      deployment,
-      queues,
-      redis,
-      me,
-      models,
-      key: (name) => `${prefix}:${chainId}:${me.toLowerCase()}:${name}`,
-      chainNow: () => chainNow,
-      headNumber: () => headNumber,
-    };
-
-    await autoStake(ctx);
-
-    // Latest chain time before any job runs (jobs compare deadlines with it).
-    const latest = await clients.publicClient.getBlock({ blockTag: "latest" });
-    chainNow = latest.timestamp;
-    headNumber = latest.number;
-    queues.startWorkers(common, createHandlers(ctx), config.concurrency);
-    shutdown.onStop("queues", () => queues.close());
-
-    let rpcDown = false;
-    let lastGauges = 0;
-    const watcher: Watcher = watchLogs({
-      client: clients.publicClient,
-      address: [deployment.contracts.TaskManager, deployment.contracts.NodeStaking],
-      events: TASK_EVENTS,
-      fromBlock: BigInt(config.startBlock ?? deployment.startBlock),
-      confirmations: config.confirmations,
-      pollIntervalMs: config.pollIntervalMs,
-      blockRange: config.blockRange,
-      checkpoint: redisCheckpoint(redis, ctx.key("checkpoint")),
-      logger,
-      onLogs: (logs) => handleLogs(ctx, logs),
-      onRpcState: (down) => (rpcDown = down),
-      onHead: async (head) => {
-        chainNow = head.timestamp;
-        headNumber = head.number;
-        m.lastBlock.set(Number(head.safe));
-        await queues.promoteDue(head.timestamp);
-        if (Date.now() - lastGauges > 5000) {
-          lastGauges = Date.now();
-          await refreshGauges(ctx).catch(() => undefined);
-        }
-      },
-    });
-    shutdown.onStop("watcher", () => watcher.stop());
-
-    let server: MetricsServer | undefined;
-    if (config.metrics.port >= 0) {
-      server = await startMetricsServer(m, {
-        port: config.metrics.port,
-        host: config.metrics.host,
-        health: async () => {
-          const redisOk = redis.status === "ready";
-          return {
-            ok: !rpcDown && redisOk,
-            node: me,
-            rpc: rpcDown ? "down" : "up",
-            redis: redisOk ? "up" : "down",
-            lastBlock: watcher.head()?.safe.toString() ?? null,
-            models: models.size,
-          };
-        },
-      });
-      shutdown.onStop("metrics", () => server!.close());
-      logger.info({ port: server.port }, "metrics on /metrics, health on /health");
-    }
-    logger.info({ roles: config.roles, models: [...models.keys()] }, "worker started");
-    return {
-      address: me,
-      metricsPort: server?.port,
-      common,
-      caughtUp: watcher.caughtUp,
-      stop: () => shutdown.stop(),
-    };
-  } catch (e) {
-    await shutdown.stop("start failed");
-    throw e;
+/** The submitter, the models, the queues and the context the steps see. */
+async function assemble(
+  common: Common,
+  link: Link,
+  clock: Clock,
+  health: NodeHealth,
+  opts: StartOptions,
+): Promise<NodeContext> {
+  const { config, logger, shutdown, metrics: m } = common;
+  const { clients, deployment, me } = link;
+  const submitter = new Submitter({
+    clients,
+    gas: config.gas,
+    logger,
+    omnitPerEth: config.omnitPerEth,
+    profitFactor: config.profitFactor,
+    onSent: (fn) => m.txSent.inc({ fn }),
+    onFailed: (fn) => m.txFailed.inc({ fn }),
+  });
+  const engine = new InferenceEngine({ threads: 1 });
+  shutdown.onStop("inference", () => engine.close());
+  const { models, refused } = await loadModels({ common, clients, deployment }, engine);
+  health.detail("models", () => models.size);
+  if (config.roles.includes("compute") && models.size === 0) {
+    logger.error("compute role without any usable model: no task will be taken");
+    const why = [...refused.values()].join("; ");
+    health.set("models", `compute role without a model that passed its hash check${why ? ` (${why})` : ""}`);
   }
+  const prefix = config.redisPrefix;
+  const chainId = deployment.chainId;
+  const queues = new QueueSet({
+    connection: link.store.connection,
+    prefix: `${prefix}-q-${me.toLowerCase()}`,
+    chainNow: () => clock.time || undefined,
+  });
+  const tm = deployment.contracts.TaskManager;
+  return {
+    chain: chainReader(clients.publicClient, tm),
+    tx: taskSender(submitter, tm),
+    domain: { chainId, verifyingContract: tm },
+    transformOutput: opts.transformOutput,
+    common,
+    clients,
+    submitter,
+    deployment,
+    queues,
+    redis: link.store.redis,
+    me,
+    models,
+    key: (name) => `${prefix}:${chainId}:${me.toLowerCase()}:${name}`,
+    chainNow: () => clock.time,
+    headNumber: () => clock.number,
+  };
 }
 
-async function refreshGauges(ctx: BotContext): Promise<void> {
+/** Stakes if configured, checks the stake, starts the queue workers, then the watcher. */
+async function run(ctx: NodeContext, clock: Clock, health: NodeHealth): Promise<Watcher> {
+  const { common } = ctx;
+  await autoStake(ctx);
+  await refreshStatus(ctx, health);
+  // Latest chain time before any job runs (jobs compare deadlines with it).
+  const latest = await ctx.clients.publicClient.getBlock({ blockTag: "latest" });
+  clock.time = latest.timestamp;
+  clock.number = latest.number;
+  const failures = new QueueFailures();
+  health.check("queues", () => failures.check());
+  const handlers = failures.wrap(createHandlers(ctx), (e) => e instanceof RescheduleError);
+  ctx.queues.startWorkers(common, handlers, common.config.concurrency);
+  common.shutdown.onStop("queues", () => ctx.queues.close());
+  return startWatcher(ctx, clock, health);
+}
+
+/** The checkpointed log watcher; each new head moves the clock, promotes due jobs and (every 5 s) the status. */
+function startWatcher(ctx: NodeContext, clock: Clock, health: NodeHealth): Watcher {
+  const { config, logger, metrics: m, shutdown } = ctx.common;
+  const { confirmations, warning } = resolveConfirmations(ctx.deployment.chainId, config.confirmations);
+  if (warning) logger.warn(warning);
+  const heads = new HeadWatch(config.staleAfterMs ?? Math.max(10 * config.pollIntervalMs, 60_000));
+  let rpcDown = false;
+  let lastStatus = Date.now();
+  health.check("rpc", () => (rpcDown ? `RPC ${config.rpcUrl} is unreachable (retrying)` : undefined));
+  health.check("watcher", () => heads.check());
+  health.detail("rpc", () => (rpcDown ? "down" : "up"));
+  const onHead = async (head: Head) => {
+    clock.time = head.timestamp;
+    clock.number = head.number;
+    heads.seen(head.number);
+    m.lastBlock.set(Number(head.safe));
+    await ctx.queues.promoteDue(head.timestamp);
+    if (Date.now() - lastStatus > 5000) {
+      lastStatus = Date.now();
+      await refreshStatus(ctx, health).catch(() => undefined);
+    }
+  };
+  const watcher = watchLogs({
+    client: ctx.clients.publicClient,
+    address: [ctx.deployment.contracts.TaskManager, ctx.deployment.contracts.NodeStaking],
+    events: TASK_EVENTS,
+    fromBlock: BigInt(config.startBlock ?? ctx.deployment.startBlock),
+    confirmations,
+    pollIntervalMs: config.pollIntervalMs,
+    blockRange: config.blockRange,
+    checkpoint: redisCheckpoint(ctx.redis, ctx.key("checkpoint")),
+    logger,
+    onLogs: (logs) => handleLogs(ctx, logs),
+    onRpcState: (down) => (rpcDown = down),
+    onHead,
+  });
+  health.detail("lastBlock", () => watcher.head()?.safe.toString() ?? null);
+  health.detail("confirmations", () => confirmations);
+  shutdown.onStop("watcher", () => watcher.stop());
+  return watcher;
+}
+
+/** Wallet, stake and queue gauges; the stake's verdict for /health. */
+async function refreshStatus(ctx: NodeContext, health: NodeHealth): Promise<void> {
   const pc = ctx.clients.publicClient;
+  const m = ctx.common.metrics;
   const [bal, stake] = await Promise.all([
     pc.getBalance({ address: ctx.me }),
-    pc.readContract({
-      address: ctx.deployment.contracts.NodeStaking,
-      abi: nodeStakingAbi,
-      functionName: "stakeOf",
-      args: [ctx.me],
-    }) as Promise<bigint>,
+    readStake(pc, ctx.deployment.contracts.NodeStaking, ctx.me),
   ]);
-  ctx.common.metrics.walletBalance.set(Number(bal));
-  ctx.common.metrics.stakeBalance.set(Number(stake));
+  m.walletBalance.set(Number(bal));
+  m.stakeBalance.set(Number(stake.stake));
+  health.set("stake", stakeProblem(stake, roleBits(ctx.common.config.roles)));
   const depth = await ctx.queues.depth();
   for (const s of STEPS)
-    for (const [state, n] of Object.entries(depth[s]))
-      ctx.common.metrics.queueDepth.set({ queue: s, state }, n);
-}
-
-/** Tops the stake up to `autoStake` (with the configured roles) when it is below. */
-async function autoStake(ctx: BotContext): Promise<void> {
-  const want = ctx.common.config.autoStake;
-  if (want === 0n) return;
-  const pc = ctx.clients.publicClient;
-  const c = ctx.deployment.contracts;
-  const roles =
-    (ctx.common.config.roles.includes("compute") ? 1 : 0) |
-    (ctx.common.config.roles.includes("verifier") ? 2 : 0);
-  const have = (await pc.readContract({
-    address: c.NodeStaking,
-    abi: NS,
-    functionName: "stakeOf",
-    args: [ctx.me],
-  })) as bigint;
-  const curRoles = Number(
-    await pc.readContract({ address: c.NodeStaking, abi: NS, functionName: "rolesOf", args: [ctx.me] }),
-  );
-  if (have >= want && curRoles === roles) return;
-  const amount = have >= want ? 0n : want - have;
-  if (amount > 0n)
-    await ctx.submitter.send({
-      address: c.OmniToken,
-      abi: omniTokenAbi,
-      functionName: "approve",
-      args: [c.NodeStaking, amount],
-    });
-  await ctx.submitter.send({
-    address: c.NodeStaking,
-    abi: NS,
-    functionName: "stake",
-    args: [amount, roles, "omnitensor-worker"],
-  });
-  ctx.common.logger.info({ stake: want.toString(), roles }, "stake topped up");
+    for (const [state, n] of Object.entries(depth[s])) m.queueDepth.set({ queue: s, state }, n);
 }

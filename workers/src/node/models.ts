@@ -1,0 +1,53 @@
+/**
+ * The node's models: each configured file is loaded only if its sha256 equals the one registered
+ * in ModelRegistry. A file that fails the check (or cannot be loaded) is not served, with one
+ * error line naming it; the node keeps the reason for /health.
+ */
+import type { Hex } from "viem";
+import { modelRegistryAbi } from "../chain/abis.ts";
+import type { ChainClients } from "../chain/clients.ts";
+import type { Deployment } from "../chain/deployment.ts";
+import { ModelHashMismatchError } from "../inference/index.ts";
+import type { InferenceEngine, LoadedModel } from "../inference/runtime/index.ts";
+import type { Common } from "./common.ts";
+
+export interface LoadedModels {
+  /** The usable models, by lowercase modelId. */
+  models: Map<Hex, LoadedModel>;
+  /** Why each refused model is not served, by modelId. */
+  refused: Map<Hex, string>;
+}
+
+/** Loads every configured model whose file passes its hash check against ModelRegistry. */
+export async function loadModels(
+  ctx: { common: Common; clients: ChainClients; deployment: Deployment },
+  engine: InferenceEngine,
+): Promise<LoadedModels> {
+  const models = new Map<Hex, LoadedModel>();
+  const refused = new Map<Hex, string>();
+  for (const m of ctx.common.config.models) {
+    const log = ctx.common.logger.child({ modelId: m.modelId });
+    try {
+      const model = await ctx.clients.publicClient.readContract({
+        address: ctx.deployment.contracts.ModelRegistry,
+        abi: modelRegistryAbi,
+        functionName: "getModel",
+        args: [m.modelId],
+      });
+      const loaded = await engine.load(model.spec, { path: m.path, sha256: model.onnxSha256 });
+      models.set(m.modelId, loaded);
+      log.info({ path: m.path, provider: loaded.provider }, "model loaded and its hash checked");
+    } catch (e) {
+      const err = (e as Error).message.split("\n")[0];
+      const hash = e instanceof ModelHashMismatchError;
+      refused.set(m.modelId, `${m.path}: ${hash ? "fails its hash check" : "cannot be loaded"}: ${err}`);
+      log.error(
+        { path: m.path, err },
+        hash
+          ? "model file fails its hash check against ModelRegistry; not served"
+          : "model cannot be loaded; not served",
+      );
+    }
+  }
+  return { models, refused };
+}
