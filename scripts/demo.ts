@@ -2,38 +2,51 @@
  * `npm run demo`: the whole story on one machine, in about a minute and a half.
  *
  *   a local chain (`hardhat node`) → the four contracts → a real model (Silero VAD, from npm)
- *   → 4 compute bots (one cheats) + 2 verifier bots on BullMQ/Redis → a task with a sealed
+ *   → 4 compute nodes (one cheats) + 2 verifier nodes on BullMQ/Redis → a task with a sealed
  *   commit per node → the requester opens the sealed outputs, sees the cheater and disputes
  *   → the 24-hour windows pass by time travel → reveals → finalize → the cheater is
  *   liquidated → claims and withdrawals → a table of balances before and after.
  *
- * Flags: --keep (leave the chain and the bots running; Ctrl-C stops them), --port N (chain port,
- * default 8545 or a free one). Logs of each bot go to .omnitensor/demo/.
+ * The chain, the deployment (the Ignition module), staking and time travel come from the devnet
+ * harness (test/support/devnet.ts). Redis is shared with whatever else uses it: the demo's nodes
+ * keep their keys under a prefix of this run (`omnitensor-demo-<pid>-`), and the demo deletes
+ * only those keys when it ends; it never flushes a database.
+ *
+ * Flags: --keep (leave the chain and the nodes running; Ctrl-C stops them), --port N (chain port,
+ * default 8545 or a free one), --redis-db N (default 0). Logs of each node go to .omnitensor/demo/.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pino from "pino";
-import { formatUnits, parseAbiItem, parseEther, type Address } from "viem";
+import { formatUnits, parseAbiItem, parseEther, type Address, type Hex } from "viem";
+import { nodeStakingAbi, omniTokenAbi } from "../workers/src/chain/abis.ts";
+import type { Deployment } from "../workers/src/chain/deployment.ts";
+import { parseNodeConfig } from "../workers/src/node/config.ts";
+import { startNode, type RunningNode } from "../workers/src/node/start.ts";
+import {
+  OmniTensorClient,
+  outputsDisagree,
+  type CommitmentReport,
+  type TaskInfo,
+} from "../workers/src/sdk/index.ts";
+import { wrongOutput } from "../test/support/cheat.ts";
 import {
   deployOmniTensor,
   devAddress,
   devKey,
   freePort,
   fundAndStake,
-  increaseTime,
-  chainTime,
-  rpc,
+  setIntervalMining,
   startHardhatNode,
+  transferOmnit,
+  warpTo,
   type LocalChain,
 } from "../test/support/devnet.ts";
-import { nodeStakingAbi, omniTokenAbi } from "../workers/src/chain/abis.ts";
-import { parseWorkerConfig } from "../workers/src/node/config.ts";
-import { startWorker, type RunningWorker } from "../workers/src/node/start.ts";
 import { knownModel } from "../test/support/models.ts";
-import { OmniTensorClient, outputsDisagree, type CommitmentReport } from "../workers/src/sdk/index.ts";
+import { ensureRedis, wipeRedis } from "../test/support/redis.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const LOG_DIR = join(ROOT, ".omnitensor", "demo");
@@ -44,18 +57,18 @@ const MODEL_OWNER = 9;
 const REQUESTER = 10;
 const STAKE = parseEther("20000");
 const REWARD = "10";
-const REDIS_DB = 12;
 
 const { values: flags } = parseArgs({
-  options: { keep: { type: "boolean", default: false }, port: { type: "string" }, help: { type: "boolean" } },
+  options: {
+    keep: { type: "boolean", default: false },
+    port: { type: "string" },
+    "redis-db": { type: "string", default: "0" },
+    help: { type: "boolean" },
+  },
 });
-if (flags.help) {
-  console.log(
-    "Usage: npm run demo [-- --keep] [-- --port 8545]\n\n" +
-      (await import("node:fs")).readFileSync(import.meta.filename, "utf8").split("*/")[0],
-  );
-  process.exit(0);
-}
+const REDIS_DB = Number(flags["redis-db"]);
+/** This run's own Redis namespace: nothing else writes under it, so the demo may delete it. */
+const REDIS_PREFIX = `omnitensor-demo-${process.pid}-`;
 
 // ---------- output helpers ----------
 const t0 = Date.now();
@@ -90,60 +103,46 @@ async function waitFor<T>(
   for (;;) {
     const v = await fn();
     if (v) return v as T;
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what} (bot logs: ${LOG_DIR})`);
+    if (Date.now() > end) throw new Error(`timed out waiting for: ${what} (node logs: ${LOG_DIR})`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
 
-// ---------- Redis ----------
-function redisAnswers(): Promise<boolean> {
-  return new Promise((res) => {
-    const s = createConnection({ host: "127.0.0.1", port: 6379 });
-    s.setTimeout(1000);
-    s.once("connect", () => {
-      s.write("PING\r\n");
-    });
-    s.once("data", (d) => {
-      s.destroy();
-      res(d.toString().startsWith("+PONG"));
-    });
-    s.once("error", () => res(false));
-    s.once("timeout", () => {
-      s.destroy();
-      res(false);
-    });
-  });
+/** Moves the chain clock just past `ts` and says by how much. */
+async function warp(url: string, ts: bigint): Promise<void> {
+  const secs = await warpTo(url, ts);
+  if (secs > 0n) say(dim(`⏩ chain clock +${(Number(secs) / 3600).toFixed(2)} h`));
 }
 
-async function ensureRedis(): Promise<void> {
-  if (await redisAnswers()) return say("Redis answers on 127.0.0.1:6379");
-  const which = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" });
-  if (which.status !== 0) {
-    throw new Error(
-      "no Redis on 127.0.0.1:6379 and redis-server is not installed.\n" +
-        "  Install it (Debian/Ubuntu: sudo apt-get install -y redis-server; macOS: brew install redis) and run npm run demo again.",
-    );
-  }
-  say("no Redis on 127.0.0.1:6379: starting redis-server (in memory, no persistence)");
-  spawnSync(
-    "redis-server",
-    ["--daemonize", "yes", "--bind", "127.0.0.1", "--port", "6379", "--save", "", "--appendonly", "no"],
-    {
-      stdio: "ignore",
-    },
-  );
-  await waitFor("redis-server to answer", async () => redisAnswers(), 10_000);
+// ---------- the demo's state ----------
+interface Demo {
+  chain: LocalChain;
+  d: Deployment;
+  deploymentFile: string;
+  modelId: Hex;
+  treasury: OmniTensorClient;
+  requester: OmniTensorClient;
+  before: Balances;
+}
+type Balances = Map<Address, { wallet: bigint; stake: bigint }>;
+interface Task {
+  id: bigint;
+  get(): Promise<TaskInfo>;
+  /** Commitments the requester opened, by node. */
+  seen: Map<string, CommitmentReport>;
+  stopWatch(): void;
 }
 
-async function wipeRedisDb(): Promise<void> {
-  const { Redis } = await import("ioredis");
-  const r = new Redis({ host: "127.0.0.1", port: 6379, db: REDIS_DB, lazyConnect: true });
-  await r.connect();
-  await r.flushdb();
-  await r.quit();
+let chain: LocalChain | undefined;
+const nodes: RunningNode[] = [];
+
+async function shutdown(): Promise<void> {
+  await Promise.allSettled(nodes.map((n) => n.stop()));
+  await chain?.stop();
+  await wipeRedis(REDIS_PREFIX, REDIS_DB).catch(() => 0);
 }
 
-// ---------- build ----------
+// ---------- 1-3: infrastructure, contracts, stakes ----------
 function build(): Promise<void> {
   return new Promise((res, rej) => {
     const child = spawn("npx", ["hardhat", "build", "--no-tests"], {
@@ -157,64 +156,67 @@ function build(): Promise<void> {
   });
 }
 
-// ---------- main ----------
-let chain: LocalChain | undefined;
-const workers: RunningWorker[] = [];
-
-async function shutdown(): Promise<void> {
-  await Promise.allSettled(workers.map((w) => w.stop()));
-  await chain?.stop();
+function portFree(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = createConnection({ host: "127.0.0.1", port });
+    s.once("connect", () => {
+      s.destroy();
+      res(false);
+    });
+    s.once("error", () => res(true));
+  });
 }
 
-async function main(): Promise<void> {
-  console.log(
-    bold("OmniTensor demo") +
-      dim("  (a local chain, real contracts, a real ONNX model, 6 bots, one cheater)"),
-  );
-
+async function infrastructure(): Promise<LocalChain> {
   step(1, "Infrastructure");
-  await ensureRedis();
-  await wipeRedisDb();
+  const redis = await ensureRedis();
+  say(
+    redis === "started"
+      ? "no Redis on 127.0.0.1:6379: started redis-server (in memory, no persistence)"
+      : "Redis answers on 127.0.0.1:6379",
+  );
+  say(
+    dim(
+      `  the nodes' keys: db ${REDIS_DB}, prefix ${REDIS_PREFIX} (deleted at the end; nothing else is touched)`,
+    ),
+  );
   say("compiling the contracts (solcjs; cached after the first run)…");
   await build();
   const wanted = flags.port ? Number(flags.port) : 8545;
   const port = (await portFree(wanted)) ? wanted : await freePort();
   mkdirSync(LOG_DIR, { recursive: true });
-  chain = await startHardhatNode({ port, logFile: join(LOG_DIR, "hardhat-node.log") });
-  say(`local chain ${chain.rpcUrl} (chain id ${chain.chainId})`);
+  const c = await startHardhatNode({ port, logFile: join(LOG_DIR, "hardhat-node.log") });
+  say(`local chain ${c.rpcUrl} (chain id ${c.chainId})`);
+  return c;
+}
 
-  step(2, "Deploy OmniToken, NodeStaking, ModelRegistry, TaskManager (+ linked libraries)");
-  const d = await deployOmniTensor(chain.rpcUrl);
+async function deploy(c: LocalChain): Promise<{ d: Deployment; deploymentFile: string }> {
+  step(2, "Deploy OmniToken, NodeStaking, ModelRegistry, TaskManager (+ linked libraries) with Ignition");
+  const d = await deployOmniTensor(c.rpcUrl);
   for (const [name, addr] of Object.entries(d.contracts)) say(`${name.padEnd(14)} ${addr}`);
-  if (chain.port === 8545) {
-    const deploymentFile = join(ROOT, "deployments", `${d.chainId}.json`);
+  if (c.port === 8545) {
     mkdirSync(join(ROOT, "deployments"), { recursive: true });
-    writeFileSync(deploymentFile, JSON.stringify(d, null, 2) + "\n");
+    writeFileSync(join(ROOT, "deployments", `${d.chainId}.json`), JSON.stringify(d, null, 2) + "\n");
     say(dim(`addresses written to deployments/${d.chainId}.json (the CLI and SDK read it)`));
   }
-  const botDeploymentFile = join(LOG_DIR, "deployment.json");
-  writeFileSync(botDeploymentFile, JSON.stringify(d, null, 2));
+  const deploymentFile = join(LOG_DIR, "deployment.json");
+  writeFileSync(deploymentFile, JSON.stringify(d, null, 2));
+  return { d, deploymentFile };
+}
 
+const connect = (c: LocalChain, d: Deployment, index: number, pollingIntervalMs = 50) =>
+  OmniTensorClient.connect({ rpcUrl: c.rpcUrl, privateKey: devKey(index), deployment: d, pollingIntervalMs });
+
+async function stakeAndRegister(c: LocalChain, d: Deployment): Promise<Hex> {
   step(3, "Stake nodes (20,000 OMNIT each) and register a real model");
-  await fundAndStake(chain.rpcUrl, d, [
+  await fundAndStake(c.rpcUrl, d, [
     ...COMPUTE.map((index) => ({ index, roles: 1, stake: STAKE })),
     ...VERIFIERS.map((index) => ({ index, roles: 2, stake: STAKE })),
   ]);
-  const treasury = await OmniTensorClient.connect({
-    rpcUrl: chain.rpcUrl,
-    privateKey: devKey(0),
-    deployment: d,
-    pollingIntervalMs: 50,
-  });
-  await transfer(treasury, devAddress(REQUESTER), parseEther("100"));
+  await transferOmnit(c.rpcUrl, d, [devAddress(REQUESTER)], parseEther("100"));
   say(`4 compute nodes (role 1) and 2 validator nodes (role 2) staked; the requester holds 100 OMNIT`);
   const model = knownModel("silero-vad");
-  const owner = await OmniTensorClient.connect({
-    rpcUrl: chain.rpcUrl,
-    privateKey: devKey(MODEL_OWNER),
-    deployment: d,
-    pollingIntervalMs: 50,
-  });
+  const owner = await connect(c, d, MODEL_OWNER);
   const { modelId } = await owner.registerModel({
     onnxSha256: model.sha256,
     uri: `file://${model.path}`,
@@ -227,66 +229,52 @@ async function main(): Promise<void> {
       : `npm ${model.origin.package} ${model.origin.version}, ${model.origin.licence}`;
   say(`model Silero VAD (${origin})`);
   say(dim(`  sha256 ${model.sha256}  modelId ${modelId}  royalty 5%`));
+  return modelId;
+}
 
-  const before = await snapshot(treasury, d);
+// ---------- 4: the nodes ----------
+async function startOne(demo: Demo, i: number): Promise<RunningNode> {
+  const config = parseNodeConfig({
+    rpcUrl: demo.chain.rpcUrl,
+    privateKey: devKey(i),
+    redisUrl: `redis://127.0.0.1:6379/${REDIS_DB}`,
+    redisPrefix: `${REDIS_PREFIX}bot${i}`,
+    roles: VERIFIERS.includes(i) ? ["verifier"] : ["compute"],
+    models: [{ modelId: demo.modelId, path: knownModel("silero-vad").path }],
+    confirmations: 0,
+    pollIntervalMs: 150,
+    metrics: { port: -1 },
+    deploymentFile: demo.deploymentFile,
+    logLevel: "info",
+  });
+  const logDestination = pino.destination({ dest: join(LOG_DIR, `bot${i}.log`), sync: false, mkdir: true });
+  // compute-4 cheats: an output transform replaces its result with a wrong one (test/support/cheat.ts)
+  const transformOutput = i === CHEATER ? wrongOutput : undefined;
+  return startNode(config, { logDestination, connectTimeoutMs: 30_000, transformOutput });
+}
 
-  step(4, "Start 4 compute bots and 2 verifier bots (BullMQ on Redis, onnxruntime-node)");
-  await Promise.all(
-    [...COMPUTE, ...VERIFIERS].map(async (i) => {
-      const config = parseWorkerConfig(
-        {
-          rpcUrl: chain!.rpcUrl,
-          privateKey: devKey(i),
-          redisUrl: `redis://127.0.0.1:6379/${REDIS_DB}`,
-          redisPrefix: `demo-bot${i}`,
-          roles: VERIFIERS.includes(i) ? ["verifier"] : ["compute"],
-          models: [{ modelId, path: model.path }],
-          confirmations: 0,
-          pollIntervalMs: 150,
-          metrics: { port: -1 },
-          deploymentFile: botDeploymentFile,
-          logLevel: "info",
-          // test-only switch (refused without OMNITENSOR_ALLOW_CHEAT=1): compute-4 commits a wrong result
-          ...(i === CHEATER ? { cheat: { wrongResult: true } } : {}),
-        },
-        { OMNITENSOR_ALLOW_CHEAT: i === CHEATER ? "1" : "0" },
-      );
-      const logDestination = pino.destination({
-        dest: join(LOG_DIR, `bot${i}.log`),
-        sync: false,
-        mkdir: true,
-      });
-      workers.push(await startWorker(config, { logDestination, connectTimeoutMs: 30_000 }));
-    }),
-  );
-  await Promise.all(workers.map((w) => w.caughtUp));
-  say(
-    `bots up: ${COMPUTE.map((i) => nameOf(devAddress(i))).join(", ")}, ${VERIFIERS.map((i) => nameOf(devAddress(i))).join(", ")}`,
-  );
+async function startNodes(demo: Demo): Promise<void> {
+  step(4, "Start 4 compute nodes and 2 verifier nodes (BullMQ on Redis, onnxruntime-node)");
+  await Promise.all([...COMPUTE, ...VERIFIERS].map(async (i) => nodes.push(await startOne(demo, i))));
+  await Promise.all(nodes.map((n) => n.caughtUp));
+  const all = [...COMPUTE, ...VERIFIERS].map((i) => nameOf(devAddress(i)));
+  say(`nodes up: ${all.join(", ")}`);
   say(dim(`  logs: ${LOG_DIR}/bot<N>.log`));
   // A block every second, so seeds (fixed by the block after a call) appear without traffic.
-  await rpc(chain.rpcUrl, "evm_setIntervalMining", [1000]);
+  await setIntervalMining(demo.chain.rpcUrl, 1000);
+}
 
+// ---------- 5-8: the task ----------
+async function createTask(demo: Demo): Promise<Task> {
   step(5, `Create a task: ${REWARD} OMNIT, 4 seats, input sealed to the requester's key`);
-  const requester = await OmniTensorClient.connect({
-    rpcUrl: chain.rpcUrl,
-    privateKey: devKey(REQUESTER),
-    deployment: d,
-    pollingIntervalMs: 100,
-  });
-  const created = await requester.createTask({
-    modelId,
-    input: model.sampleInput(1),
-    reward: REWARD,
-    redundancy: 4,
-  });
-  const taskId = created.taskId;
-  say(`task #${taskId} created with one transaction (EIP-2612 permit); escrow ${REWARD} OMNIT`);
-  const task = () => requester.getTask(taskId);
-
+  const { requester, modelId, d } = demo;
+  const input = knownModel("silero-vad").sampleInput(1);
+  const created = await requester.createTask({ modelId, input, reward: REWARD, redundancy: 4 });
+  const id = created.taskId;
+  say(`task #${id} created with one transaction (EIP-2612 permit); escrow ${REWARD} OMNIT`);
   const seen = new Map<string, CommitmentReport>();
   const stopWatch = requester.watchCommitments({
-    taskId,
+    taskId: id,
     resultPrivateKey: created.resultKey.privateKey,
     onCommitment: (r) => {
       if (seen.has(r.node.toLowerCase())) return;
@@ -298,181 +286,190 @@ async function main(): Promise<void> {
     },
     fromBlock: BigInt(d.startBlock),
   });
-
-  await waitFor("4 seats", async () => (await task()).seatHolders.length === 4);
-  let info = await task();
+  const task: Task = { id, get: () => requester.getTask(id), seen, stopWatch };
+  await waitFor("4 seats", async () => (await task.get()).seatHolders.length === 4);
   say(`all 4 seats taken by rank; seat window closes at +5 h`);
+  return task;
+}
 
+async function verifiersRun(demo: Demo, task: Task): Promise<CommitmentReport[]> {
   step(6, "Time travel past the seat window: verifiers are drawn by lot and re-run the task");
-  await warpTo(chain.rpcUrl, info.seatDeadline);
-  await waitFor("2 verifier commits", async () => (await task()).committedVerifiers === 2);
-  await waitFor("6 opened outputs", async () => seen.size === 6 || undefined);
-  const reports = [...seen.values()];
+  await warp(demo.chain.rpcUrl, (await task.get()).seatDeadline);
+  await waitFor("2 verifier commits", async () => (await task.get()).committedVerifiers === 2);
+  await waitFor("6 opened outputs", async () => task.seen.size === 6 || undefined);
+  const reports = [...task.seen.values()];
   const hashes = new Map<string, string[]>();
   for (const r of reports)
     hashes.set(r.outputHash ?? "?", [...(hashes.get(r.outputHash ?? "?") ?? []), nameOf(r.node)]);
   for (const [h, who] of hashes) say(`  output ${short(h)}: ${who.join(", ")}`);
+  return reports;
+}
 
+async function dispute(demo: Demo, task: Task, reports: CommitmentReport[]): Promise<void> {
   step(7, "The requester's outputs disagree: it disputes (bond = reward) and a jury is called");
   if (!outputsDisagree(reports)) throw new Error("expected the cheater's output to disagree");
-  await requester.dispute(taskId);
-  info = await task();
+  await demo.requester.dispute(task.id);
+  const info = await task.get();
   say(
     `${yellow("disputed")}: bond ${omnit(info.disputeBond)} OMNIT escrowed; the §5 rule will judge: n > min(10·m, 66% of the nodes called)`,
   );
+}
 
+async function reveals(demo: Demo, task: Task): Promise<void> {
   step(8, "Time travel to the reveal window (20 h – 24 h): every node reveals");
-  await warpTo(chain.rpcUrl, info.commitDeadline);
-  await waitFor("6 reveals", async () => (await task()).revealedCount === 6);
-  info = await task();
+  await warp(demo.chain.rpcUrl, (await task.get()).commitDeadline);
+  await waitFor("6 reveals", async () => (await task.get()).revealedCount === 6);
+  const info = await task.get();
   say(`6 reveals: leader ${short(info.leader)} with n = ${info.n}, others m = ${info.m}`);
+}
 
-  step(9, "Time travel past 24 h: finalize, liquidate the cheater, claim, deliver, withdraw");
-  await warpTo(chain.rpcUrl, info.revealDeadline);
-  await waitFor("finalized", async () => (await task()).status === "Finalized");
-  info = await task();
-  say(
-    `${green("Finalized")}: output ${short(info.acceptedOutputHash)} accepted (n = ${info.n} > min(10·${info.m}, 66% of the vote))`,
-  );
+// ---------- 9: finalize, liquidate, claim ----------
+async function liquidation(demo: Demo, task: Task) {
   const liq = await waitFor("the liquidation", async () => {
-    const logs = await requester.ctx.publicClient.getLogs({
-      address: d.contracts.TaskManager,
+    const logs = await demo.requester.ctx.publicClient.getLogs({
+      address: demo.d.contracts.TaskManager,
       event: parseAbiItem(
         "event Liquidated(uint256 indexed taskId, address indexed node, uint256 amount, address indexed liquidator)",
       ),
-      args: { taskId },
-      fromBlock: BigInt(d.startBlock),
+      args: { taskId: task.id },
+      fromBlock: BigInt(demo.d.startBlock),
     });
     return logs[0];
   });
   say(
     `${red("Liquidated")} ${nameOf(liq.args.node!)}: ${omnit(liq.args.amount!)} OMNIT slashed (by ${nameOf(liq.args.liquidator!)}), paid to the nodes that were right`,
   );
-  await waitFor("delivery", async () => (await task()).delivered);
-  say(`result delivered on chain (ResultDelivered; a dApp callback would receive it)`);
-  const honest = [1, 2, 3, ...VERIFIERS].map(devAddress);
-  // Each honest node claims its share, and again after the liquidation (its part of the slashed
-  // stake), then withdraws: wait for a Claimed event after the liquidation and no credit left.
-  await waitFor(
-    "claims and withdrawals",
-    async () => {
-      const claims = await requester.ctx.publicClient.getLogs({
-        address: d.contracts.TaskManager,
-        event: parseAbiItem("event Claimed(uint256 indexed taskId, address indexed node, uint256 amount)"),
-        args: { taskId },
-        fromBlock: liq.blockNumber,
-      });
-      for (const a of honest) {
-        const after = claims.some(
-          (c) =>
-            c.args.node?.toLowerCase() === a.toLowerCase() &&
-            (c.blockNumber > liq.blockNumber || c.logIndex > liq.logIndex),
-        );
-        if (!after || (await requester.creditOf(a)) !== 0n) return false;
-      }
-      return true;
-    },
-    60_000,
-  );
-  say("every honest node claimed its share (and its part of the slashed stake) and withdrew it");
-  stopWatch();
+  return liq;
+}
 
+/** True once every honest node has claimed after the liquidation (its part of the slash) and holds no credit. */
+async function allClaimed(demo: Demo, task: Task, liq: { blockNumber: bigint; logIndex: number }) {
+  const claims = await demo.requester.ctx.publicClient.getLogs({
+    address: demo.d.contracts.TaskManager,
+    event: parseAbiItem("event Claimed(uint256 indexed taskId, address indexed node, uint256 amount)"),
+    args: { taskId: task.id },
+    fromBlock: liq.blockNumber,
+  });
+  for (const a of [1, 2, 3, ...VERIFIERS].map(devAddress)) {
+    const after = claims.some(
+      (c) =>
+        c.args.node?.toLowerCase() === a.toLowerCase() &&
+        (c.blockNumber > liq.blockNumber || c.logIndex > liq.logIndex),
+    );
+    if (!after || (await demo.requester.creditOf(a)) !== 0n) return false;
+  }
+  return true;
+}
+
+async function settle(demo: Demo, task: Task): Promise<void> {
+  step(9, "Time travel past 24 h: finalize, liquidate the cheater, claim, deliver, withdraw");
+  await warp(demo.chain.rpcUrl, (await task.get()).revealDeadline);
+  await waitFor("finalized", async () => (await task.get()).status === "Finalized");
+  const info = await task.get();
+  say(
+    `${green("Finalized")}: output ${short(info.acceptedOutputHash)} accepted (n = ${info.n} > min(10·${info.m}, 66% of the vote))`,
+  );
+  const liq = await liquidation(demo, task);
+  await waitFor("delivery", async () => (await task.get()).delivered);
+  say(`result delivered on chain (ResultDelivered; a dApp callback would receive it)`);
+  await waitFor("claims and withdrawals", () => allClaimed(demo, task, liq), 60_000);
+  say("every honest node claimed its share (and its part of the slashed stake) and withdrew it");
+  task.stopWatch();
+}
+
+// ---------- 10: summary ----------
+async function balances(c: OmniTensorClient, d: Deployment): Promise<Balances> {
+  const out: Balances = new Map();
+  const read = c.ctx.publicClient;
+  for (const i of [...COMPUTE, ...VERIFIERS, REQUESTER, MODEL_OWNER]) {
+    const a = devAddress(i);
+    const stake = await read.readContract({
+      address: d.contracts.NodeStaking,
+      abi: nodeStakingAbi,
+      functionName: "stakeOf",
+      args: [a],
+    });
+    const wallet = await read.readContract({
+      address: d.contracts.OmniToken,
+      abi: omniTokenAbi,
+      functionName: "balanceOf",
+      args: [a],
+    });
+    out.set(a, { wallet: wallet + (await c.creditOf(a)), stake: stake as bigint });
+  }
+  return out;
+}
+
+function printTable(rows: string[][]): void {
+  // eslint-disable-next-line no-control-regex
+  const len = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "").length;
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => len(r[c]))));
+  const pad = (cell: string, c: number) =>
+    c === 0 ? cell + " ".repeat(widths[c] - len(cell)) : " ".repeat(widths[c] - len(cell)) + cell;
+  const line = (r: string[]) => "  " + r.map(pad).join("  ");
+  console.log(bold(line(rows[0])));
+  for (const r of rows.slice(1)) console.log(line(r));
+}
+
+async function summary(demo: Demo): Promise<void> {
   step(10, "Summary: OMNIT before → after");
-  const after = await snapshot(requester, d);
+  const after = await balances(demo.requester, demo.d);
   const rows: string[][] = [
     ["account", "wallet+credit before", "wallet+credit after", "stake before", "stake after", "change"],
   ];
-  for (const [addr, b] of before) {
+  for (const [addr, b] of demo.before) {
     const a = after.get(addr)!;
     const delta = a.wallet + a.stake - b.wallet - b.stake;
     const sign = delta > 0n ? green(`+${omnit(delta)}`) : delta < 0n ? red(`-${omnit(-delta)}`) : "0";
     rows.push([nameOf(addr), omnit(b.wallet), omnit(a.wallet), omnit(b.stake), omnit(a.stake), sign]);
   }
   printTable(rows);
-  const credit = await requester.creditOf(devAddress(REQUESTER));
+  const credit = await demo.requester.creditOf(devAddress(REQUESTER));
+  const wallet = after.get(devAddress(REQUESTER))!.wallet;
   if (credit > 0n)
     say(
       dim(
-        `of the requester's ${omnit(after.get(devAddress(REQUESTER))!.wallet)} OMNIT, ${omnit(credit)} is credit to withdraw (its dispute bond back, unpaid seats)`,
+        `of the requester's ${omnit(wallet)} OMNIT, ${omnit(credit)} is credit to withdraw (its dispute bond back, unpaid seats)`,
       ),
     );
+}
+
+// ---------- main ----------
+async function main(): Promise<void> {
+  console.log(
+    bold("OmniTensor demo") +
+      dim("  (a local chain, real contracts, a real ONNX model, 6 nodes, one cheater)"),
+  );
+  chain = await infrastructure();
+  const { d, deploymentFile } = await deploy(chain);
+  const modelId = await stakeAndRegister(chain, d);
+  const treasury = await connect(chain, d, 0);
+  const requester = await connect(chain, d, REQUESTER, 100);
+  const demo: Demo = {
+    chain,
+    d,
+    deploymentFile,
+    modelId,
+    treasury,
+    requester,
+    before: await balances(treasury, d),
+  };
+  await startNodes(demo);
+  const task = await createTask(demo);
+  const reports = await verifiersRun(demo, task);
+  await dispute(demo, task, reports);
+  await reveals(demo, task);
+  await settle(demo, task);
+  await summary(demo);
   console.log(
     `\n${green("✔")} ${bold("done")} in ${((Date.now() - t0) / 1000).toFixed(0)} s: the cheater lost its stake; honest nodes were paid.`,
   );
 }
 
-// ---------- small chain helpers ----------
-async function warpTo(url: string, ts: bigint): Promise<void> {
-  const now = await chainTime(url);
-  if (ts + 1n > now) {
-    const secs = ts + 1n - now;
-    await increaseTime(url, secs);
-    say(dim(`⏩ chain clock +${(Number(secs) / 3600).toFixed(2)} h`));
-  }
-}
-function portFree(port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const s = createConnection({ host: "127.0.0.1", port });
-    s.once("connect", () => {
-      s.destroy();
-      res(false);
-    });
-    s.once("error", () => res(true));
-  });
-}
-async function balanceOf(
-  c: OmniTensorClient,
-  d: { contracts: { OmniToken: Address } },
-  a: Address,
-): Promise<bigint> {
-  return c.ctx.publicClient.readContract({
-    address: d.contracts.OmniToken,
-    abi: omniTokenAbi,
-    functionName: "balanceOf",
-    args: [a],
-  });
-}
-async function transfer(c: OmniTensorClient, to: Address, amount: bigint): Promise<void> {
-  const hash = await c.ctx.walletClient!.writeContract({
-    address: c.deployment.contracts.OmniToken,
-    abi: omniTokenAbi,
-    functionName: "transfer",
-    args: [to, amount],
-    chain: c.ctx.walletClient!.chain,
-    account: c.ctx.walletClient!.account,
-  });
-  await c.ctx.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
-}
-async function snapshot(
-  c: OmniTensorClient,
-  d: { contracts: { OmniToken: Address; NodeStaking: Address } },
-): Promise<Map<Address, { wallet: bigint; stake: bigint }>> {
-  const out = new Map<Address, { wallet: bigint; stake: bigint }>();
-  for (const i of [...COMPUTE, ...VERIFIERS, REQUESTER, MODEL_OWNER]) {
-    const a = devAddress(i);
-    const stake = (await c.ctx.publicClient.readContract({
-      address: d.contracts.NodeStaking,
-      abi: nodeStakingAbi,
-      functionName: "stakeOf",
-      args: [a],
-    })) as bigint;
-    out.set(a, { wallet: (await balanceOf(c, d, a)) + (await c.creditOf(a)), stake });
-  }
-  return out;
-}
-function printTable(rows: string[][]): void {
-  // eslint-disable-next-line no-control-regex
-  const len = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "").length;
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => len(r[c]))));
-  const line = (r: string[]) =>
-    "  " +
-    r
-      .map((cell, c) =>
-        c === 0 ? cell + " ".repeat(widths[c] - len(cell)) : " ".repeat(widths[c] - len(cell)) + cell,
-      )
-      .join("  ");
-  console.log(bold(line(rows[0])));
-  for (const r of rows.slice(1)) console.log(line(r));
+if (flags.help) {
+  console.log("Usage: npm run demo [-- --keep] [-- --port 8545] [-- --redis-db 0]\n\n");
+  console.log(readFileSync(import.meta.filename, "utf8").split("*/")[0]);
+  process.exit(0);
 }
 
 const interrupted = () => {
@@ -486,7 +483,7 @@ main()
   .then(async () => {
     if (flags.keep) {
       say(
-        `--keep: the chain (${chain!.rpcUrl}) and the bots keep running. Try: npx omnitensor task status 1. Ctrl-C stops.`,
+        `--keep: the chain (${chain!.rpcUrl}) and the nodes keep running. Try: npx omnitensor task status 1. Ctrl-C stops.`,
       );
       return;
     }

@@ -105,12 +105,12 @@ export class TcpProxy {
   }
 }
 
-/** Waits until every bot's log says it started (each process logs "worker started" once it is up). */
+/** Waits until every bot's log says it started (each process logs "node started" once it is up). */
 export async function waitForBotsStarted(bots: Iterable<BotProcess>, timeoutMs = 120_000): Promise<void> {
   const list = [...bots];
   await waitFor(
     `${list.length} bots started`,
-    async () => list.every((b) => readFileSync(b.logFile, "utf8").includes("worker started")),
+    async () => list.every((b) => readFileSync(b.logFile, "utf8").includes("node started")),
     timeoutMs,
     500,
   );

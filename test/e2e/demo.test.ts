@@ -1,0 +1,69 @@
+/**
+ * `npm run demo` end to end, as a user runs it (a separate process: test/ never imports
+ * scripts/), and issue 17 item 8: the demo leaves other Redis data alone. Sentinel keys are
+ * written first in db 0 (one under the old demo's prefix `demo-bot1`) and in db 12 (the database
+ * the old demo flushed); after the demo they are all still there, and the demo's own keys (its
+ * per-run prefix, printed in step 1) are gone.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { Redis } from "ioredis";
+import { ROOT, freePort, killGroup } from "../support/devnet.ts";
+
+const SENTINELS: [db: number, key: string][] = [
+  [0, `omnitensor-sentinel-${process.pid}`],
+  [0, `demo-bot1-sentinel-${process.pid}`],
+  [12, `omnitensor-sentinel-${process.pid}`],
+];
+
+async function withRedis<T>(db: number, fn: (r: Redis) => Promise<T>): Promise<T> {
+  const r = new Redis({ host: "127.0.0.1", port: 6379, db, lazyConnect: true });
+  await r.connect();
+  try {
+    return await fn(r);
+  } finally {
+    await r.quit();
+  }
+}
+
+/** Runs the demo on a free port; resolves with its exit code and output. */
+async function runDemo(timeoutMs: number): Promise<{ code: number | null; out: string }> {
+  const port = await freePort();
+  const child = spawn("npx", ["tsx", "scripts/demo.ts", "--port", String(port)], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  let out = "";
+  child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+  child.stderr.on("data", (b: Buffer) => (out += b.toString()));
+  const timer = setTimeout(() => void killGroup(child), timeoutMs);
+  const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+  clearTimeout(timer);
+  return { code, out };
+}
+
+describe("npm run demo", () => {
+  before(async () => {
+    for (const [db, key] of SENTINELS) await withRedis(db, (r) => r.set(key, "keep me"));
+  });
+  after(async () => {
+    for (const [db, key] of SENTINELS) await withRedis(db, (r) => r.del(key));
+  });
+
+  it("runs the whole story (a cheater liquidated, a summary table) and leaves other Redis keys alone", async () => {
+    const { code, out } = await runDemo(360_000);
+    assert.equal(code, 0, `the demo failed:\n${out.slice(-4000)}`);
+    assert.match(out, /Liquidated compute-4 \(cheater\)/);
+    assert.match(out, /Summary: OMNIT before → after/);
+    assert.match(out, /done in \d+ s/);
+    for (const [db, key] of SENTINELS)
+      assert.equal(await withRedis(db, (r) => r.get(key)), "keep me", `db ${db} key ${key} survived`);
+    const prefix = /prefix (omnitensor-demo-\d+-)/.exec(out)?.[1];
+    assert.ok(prefix, "the demo prints its Redis prefix");
+    const left = await withRedis(0, (r) => r.keys(`${prefix}*`));
+    assert.deepEqual(left, [], "the demo deletes its own keys when it ends");
+  });
+});
