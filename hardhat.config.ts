@@ -45,6 +45,15 @@ export default defineConfig({
   },
   networks: {
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
+    // `npm run node` (hardhat node): besides the block each transaction gets (automine), a block
+    // every second, so that chain time moves and a node with `confirmations` > 0 sees its events
+    // confirmed without other traffic (docs/operator.md). OMNITENSOR_NODE_BLOCK_MS changes the
+    // interval; 0 turns interval mining off (automine only: no block without a transaction).
+    node: {
+      type: "edr-simulated",
+      chainType: "l1",
+      mining: { auto: true, interval: Number(process.env.OMNITENSOR_NODE_BLOCK_MS ?? 1000) },
+    },
     localhost: {
       type: "http",
       chainType: "l1",

@@ -7,12 +7,24 @@ import {
   deployContract,
   devAddress,
   devKey,
+  mine,
+  setAutomine,
+  setIntervalMining,
   startHardhatNode,
   type LocalChain,
 } from "../../support/devnet.ts";
 import { createClients } from "../../../workers/src/chain/clients.ts";
 import { Mutex, Submitter } from "../../../workers/src/chain/submitter.ts";
-import { GasCapError, TxRevertError, UnprofitableError } from "../../../workers/src/chain/errors.ts";
+import {
+  ChainError,
+  GasCapError,
+  InvalidCallError,
+  NonceClashError,
+  ReceiptTimeoutError,
+  TxRevertError,
+  UnprofitableError,
+} from "../../../workers/src/chain/errors.ts";
+import { OmniTensorError } from "../../../workers/src/protocol/errors.ts";
 import { omniTokenAbi } from "../../../workers/src/chain/abis.ts";
 
 const logger = pino({ level: "silent" });
@@ -24,6 +36,7 @@ describe("submitter", () => {
 
   before(async () => {
     chain = await startHardhatNode();
+    await setIntervalMining(chain.rpcUrl, 0); // blocks only when a test sends or mines
     token = await deployContract(chain.rpcUrl, "OmniToken", [devAddress(0)]);
   });
   after(async () => {
@@ -139,5 +152,106 @@ describe("submitter", () => {
       expectedReward: 10n ** 21n,
     });
     assert.equal(ok.receipt.status, "success");
+  });
+
+  it("names a nonce taken by another sender of the same key a nonce clash, never a revert, and recovers", async () => {
+    const clients = createClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, privateKey: devKey(4) });
+    const s = new Submitter({ clients, gas, logger });
+    const transfer = (v: bigint) => ({
+      address: token,
+      abi: omniTokenAbi as Abi,
+      functionName: "transfer",
+      args: [devAddress(7), v],
+    });
+    await new Submitter({
+      clients: createClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, privateKey: devKey(0) }),
+      gas,
+      logger,
+    }).send({ ...transfer(10n ** 20n), args: [devAddress(4), 10n ** 20n] });
+    await s.send(transfer(1n)); // this process now knows its next nonce
+    // Another process with the same key sends with that very nonce.
+    const next = await clients.publicClient.getTransactionCount({ address: clients.account.address });
+    const other = createClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, privateKey: devKey(4) });
+    await other.walletClient.sendTransaction({ to: devAddress(8), value: 1n, nonce: next });
+    await assert.rejects(s.send(transfer(2n)), (e: unknown) => {
+      assert.ok(e instanceof NonceClashError, `${(e as Error).name}: ${(e as Error).message}`);
+      assert.ok(!(e instanceof TxRevertError));
+      assert.ok(e instanceof OmniTensorError && e.code === "NONCE_CLASH");
+      assert.match(e.message, /nonce clash: nonce \d+ of 0x[0-9a-fA-F]{40} was used by another sender/);
+      assert.doesNotMatch(e.message, /would revert/);
+      assert.ok(e.retryable, "the job may run again with a fresh nonce");
+      return true;
+    });
+    const ok = await s.send(transfer(3n)); // the nonce is read again from the chain
+    assert.equal(ok.receipt.status, "success");
+  });
+
+  it("bounds the wait for a receipt: replaces, then gives up with ReceiptTimeoutError (retryable)", async () => {
+    const clients = createClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, privateKey: devKey(0) });
+    const s = new Submitter({
+      clients,
+      gas: { ...gas, replaceAfterMs: 400, receiptTimeoutMs: 1500 },
+      logger,
+    });
+    await setAutomine(chain.rpcUrl, false); // transactions wait in the mempool: no receipt ever comes
+    try {
+      const t0 = Date.now();
+      await assert.rejects(
+        s.send({
+          address: token,
+          abi: omniTokenAbi as Abi,
+          functionName: "transfer",
+          args: [devAddress(7), 1n],
+        }),
+        (e: unknown) => {
+          assert.ok(e instanceof ReceiptTimeoutError, `${(e as Error).name}: ${(e as Error).message}`);
+          assert.ok(e.retryable);
+          assert.ok(e.hashes.length >= 2, "the stuck transaction was replaced before giving up");
+          assert.match(e.message, /transfer: no receipt for nonce \d+ after \d+ s/);
+          return true;
+        },
+      );
+      assert.ok(Date.now() - t0 < 6000, "bounded");
+    } finally {
+      await setAutomine(chain.rpcUrl, true);
+      await mine(chain.rpcUrl, 1);
+    }
+  });
+
+  it("does not retry what can never succeed: arguments that cannot be encoded, a revert the contract names", async () => {
+    const clients = createClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, privateKey: devKey(0) });
+    const s = new Submitter({ clients, gas, logger });
+    const nonce = await clients.publicClient.getTransactionCount({ address: clients.account.address });
+    await assert.rejects(
+      s.send({ address: token, abi: omniTokenAbi as Abi, functionName: "transfer", args: ["0x1234", 1n] }),
+      (e: unknown) =>
+        e instanceof InvalidCallError &&
+        !e.retryable &&
+        e.code === "INVALID_CALL" &&
+        /transfer: invalid call/.test(e.message),
+    );
+    await assert.rejects(
+      s.send({
+        address: token,
+        abi: omniTokenAbi as Abi,
+        functionName: "transfer",
+        args: [devAddress(7), 2n ** 256n],
+      }),
+      (e: unknown) => e instanceof InvalidCallError && !e.retryable,
+    );
+    await assert.rejects(
+      s.send({
+        address: token,
+        abi: omniTokenAbi as Abi,
+        functionName: "transfer",
+        args: [devAddress(7), 10n ** 40n],
+      }),
+      (e: unknown) =>
+        e instanceof TxRevertError &&
+        e.errorName === "ERC20InsufficientBalance" &&
+        e instanceof ChainError &&
+        !e.retryable,
+    );
+    assert.equal(await clients.publicClient.getTransactionCount({ address: clients.account.address }), nonce);
   });
 });

@@ -65,6 +65,8 @@ export interface QueueSetOptions {
   chainNow: () => bigint | undefined;
   attempts?: number;
   backoffMs?: number;
+  /** Every connection's "error" event (Redis down), for one outage log line; default: a warning each. */
+  onConnectionError?(e: Error, source: string): void;
 }
 
 export class QueueSet {
@@ -90,9 +92,10 @@ export class QueueSet {
           removeOnFail: { count: 5000 },
         },
       });
+    for (const step of STEPS) q[step].on("error", (e) => opts.onConnectionError?.(e, `queue ${step}`));
     this.queues = q;
     this.redis = new Redis({ ...(opts.connection as RedisOptions), maxRetriesPerRequest: null });
-    this.redis.on("error", () => undefined); // reported by the queue workers' "error" events
+    this.redis.on("error", (e) => opts.onConnectionError?.(e, "queues"));
   }
 
   /** Wall-clock delay of a job due at chain time `dueAt`. */
@@ -227,7 +230,9 @@ export class QueueSet {
         },
       );
       worker.on("error", (e) =>
-        common.logger.warn({ queue: step, err: e.message }, "queue worker error (Redis?)"),
+        this.opts.onConnectionError
+          ? this.opts.onConnectionError(e, `worker ${step}`)
+          : common.logger.warn({ queue: step, err: e.message }, "queue worker error (Redis?)"),
       );
       this.workers.push(worker);
     }

@@ -205,6 +205,7 @@ async function assemble(
     connection: link.store.connection,
     prefix: `${prefix}-q-${me.toLowerCase()}`,
     chainNow: () => clock.time || undefined,
+    onConnectionError: (e, source) => link.store.outage.error(e, source),
   });
   const tm = deployment.contracts.TaskManager;
   return {
