@@ -270,7 +270,7 @@ describe("user CLI commands against hardhat node", () => {
       ...conn,
     ]);
     assert.equal(nokey.code, 1);
-    assert.match(nokey.err, /signs a transaction: set PRIVATE_KEY/);
+    assert.match(nokey.err, /signs a transaction: set REQUESTER_PRIVATE_KEY \(or PRIVATE_KEY/);
 
     const r = await runIn([
       "model",

@@ -81,7 +81,7 @@ describe("requester SDK on a real EVM", () => {
     const nonceBefore = await s.publicClient.getTransactionCount({ address: s.requester });
     const t = await createTask(ctx, {
       modelId,
-      input: '{"inputs":{}}',
+      input: JSON.stringify(TEST_INPUT),
       reward: parseEther("2"),
       permit: false,
     });

@@ -1,10 +1,11 @@
 /**
- * A CLI command: one file per command under workers/src/cli/, named after the command's words
- * joined by "-" (`omnitensor model check` → `model-check.ts`, `omnitensor infer` → `infer.ts`).
+ * A CLI command body: one file per command under workers/src/cli/commands/, named after the
+ * command's words joined by "-" (`omnitensor model check` → `model-check.ts`). The command table
+ * (cli/main.ts) holds each command's summary and loads its file only when it runs, so that the
+ * list and `--help` load nothing heavy; a body imports its heavy modules (onnxruntime, BullMQ)
+ * inside `run`.
  */
 export interface CliCommand {
-  /** One line for the command list. */
-  summary: string;
   /** Full `--help` text: usage, options, an example. */
   help: string;
   /** Runs the command with the arguments after its name; resolves to the exit code. */

@@ -1,10 +1,14 @@
-/** The requester's other transactions: dispute, reveal for a late node, finalize, deliver, claim, withdraw. */
+/** The requester's other transactions: dispute, reveal for late nodes, finalize, deliver, cancel, claim, withdraw, transfer. */
 import { type Address, type Hex, type TransactionReceipt } from "viem";
-import { taskManagerAbi } from "../chain/abis.ts";
-import { assertBytes32 } from "../protocol/bytes.ts";
-import { sendTx, type OmniTensorContext } from "./context.ts";
+import { omniTokenAbi, taskManagerAbi } from "../chain/abis.ts";
+import { assertAddress, assertBytes32 } from "../protocol/bytes.ts";
+import { ProtocolEncodingError } from "../protocol/errors.ts";
+import { formatOmnit, parseOmnit } from "./amounts.ts";
+import { requireWallet, sendTx, type OmniTensorContext } from "./context.ts";
+import { ContractRevertError, InsufficientFundsError } from "./errors.ts";
 import { ensureOmnit } from "./staking.ts";
-import { getTask } from "./tasks.ts";
+import { commitmentInfo, getTask } from "./tasks.ts";
+import { readCommitments } from "./watchCommitments.ts";
 
 const tm = (ctx: OmniTensorContext) => ({
   address: ctx.deployment.contracts.TaskManager,
@@ -82,4 +86,85 @@ export async function withdraw(
 /** An account's credit waiting to be withdrawn. */
 export async function creditOf(ctx: OmniTensorContext, account: Address): Promise<bigint> {
   return ctx.publicClient.readContract({ ...tm(ctx), functionName: "creditOf", args: [account] });
+}
+
+/** Sends `amount` OMNIT (decimal string, or bigint wei) from the sender to `to`; checks the balance first. */
+export async function transferOmnit(
+  ctx: OmniTensorContext,
+  to: Address,
+  amount: string | bigint,
+): Promise<{ amount: bigint; receipt: TransactionReceipt }> {
+  const { account } = requireWallet(ctx, "transfer");
+  const wei = parseOmnit("amount", amount);
+  if (wei === 0n) throw new ProtocolEncodingError("amount", "must be more than 0");
+  const balance = await omnitBalance(ctx, account);
+  if (balance < wei)
+    throw new InsufficientFundsError(
+      account,
+      "OMNIT",
+      balance,
+      wei,
+      "the transfer",
+      formatOmnit(balance),
+      formatOmnit(wei),
+    );
+  const receipt = await sendTx(ctx, {
+    address: ctx.deployment.contracts.OmniToken,
+    abi: omniTokenAbi,
+    functionName: "transfer",
+    args: [assertAddress("to", to), wei],
+  });
+  return { amount: wei, receipt };
+}
+
+/** An account's OMNIT balance (wei). */
+export async function omnitBalance(ctx: OmniTensorContext, account: Address): Promise<bigint> {
+  return ctx.publicClient.readContract({
+    address: ctx.deployment.contracts.OmniToken,
+    abi: omniTokenAbi,
+    functionName: "balanceOf",
+    args: [account],
+  });
+}
+
+/** What `revealLateNodes` did for one commitment. */
+export interface LateReveal {
+  node: Address;
+  /** "revealed" by this call; "already" revealed (or voided); "unopened": its sealed output did not open or check. */
+  outcome: "revealed" | "already" | "unopened";
+}
+
+/**
+ * Reveals, for every node whose sealed output opens with the result key and matches its
+ * commitment, the commitments not revealed yet (anyone may, in the reveal window). A node that
+ * reveals first (a race) counts as "already".
+ */
+export async function revealLateNodes(
+  ctx: OmniTensorContext,
+  taskId: bigint,
+  resultPrivateKey: Hex,
+  opts: { fromBlock?: bigint } = {},
+): Promise<LateReveal[]> {
+  const reports = await readCommitments(ctx, { taskId, resultPrivateKey, fromBlock: opts.fromBlock });
+  const out: LateReveal[] = [];
+  for (const r of reports) {
+    if (!r.ok || !r.outputHash || !r.salt) {
+      out.push({ node: r.node, outcome: "unopened" });
+      continue;
+    }
+    const c = await commitmentInfo(ctx, taskId, r.node);
+    if (c.revealed || c.voided) {
+      out.push({ node: r.node, outcome: "already" });
+      continue;
+    }
+    try {
+      await revealFor(ctx, taskId, r.node, r.outputHash, r.salt);
+      out.push({ node: r.node, outcome: "revealed" });
+    } catch (e) {
+      if (e instanceof ContractRevertError && e.errorName === "TaskManagerAlreadyRevealed")
+        out.push({ node: r.node, outcome: "already" });
+      else throw e;
+    }
+  }
+  return out;
 }

@@ -7,7 +7,19 @@
  *   const result = await ot.waitForResult(taskId, { resultPrivateKey: resultKey.privateKey, onProgress: console.log });
  */
 import type { Address, Hex } from "viem";
-import { cancel, claim, creditOf, deliver, dispute, finalize, revealFor, withdraw } from "./actions.ts";
+import {
+  cancel,
+  claim,
+  creditOf,
+  deliver,
+  dispute,
+  finalize,
+  omnitBalance,
+  revealFor,
+  revealLateNodes,
+  transferOmnit,
+  withdraw,
+} from "./actions.ts";
 import { connect, type ConnectOptions, type OmniTensorContext } from "./context.ts";
 import { createTask, type CreateTaskParams } from "./createTask.ts";
 import { registerModel, type RegisterModelParams } from "./registerModel.ts";
@@ -51,12 +63,16 @@ export class OmniTensorClient {
   dispute = (taskId: bigint) => dispute(this.ctx, taskId);
   revealFor = (taskId: bigint, node: Address, outputHash: Hex, salt: Hex) =>
     revealFor(this.ctx, taskId, node, outputHash, salt);
+  revealLateNodes = (taskId: bigint, resultPrivateKey: Hex) =>
+    revealLateNodes(this.ctx, taskId, resultPrivateKey);
   finalize = (taskId: bigint) => finalize(this.ctx, taskId);
   deliver = (taskId: bigint, output: Uint8Array | Hex) => deliver(this.ctx, taskId, output);
   cancel = (taskId: bigint) => cancel(this.ctx, taskId);
   claim = (taskId: bigint) => claim(this.ctx, taskId);
   withdraw = () => withdraw(this.ctx);
   creditOf = (account: Address) => creditOf(this.ctx, account);
+  transferOmnit = (to: Address, amount: string | bigint) => transferOmnit(this.ctx, to, amount);
+  omnitBalance = (account: Address) => omnitBalance(this.ctx, account);
   stake = (p: { amount: string | bigint; roles: string | number; metadataURI?: string }) =>
     stake(this.ctx, p);
   requestUnstake = (amount: string | bigint) => requestUnstake(this.ctx, amount);

@@ -41,7 +41,21 @@ export {
   type TaskResult,
   type WaitForResultOptions,
 } from "./waitForResult.ts";
-export { dispute, revealFor, finalize, deliver, cancel, claim, withdraw, creditOf } from "./actions.ts";
+export {
+  dispute,
+  revealFor,
+  revealLateNodes,
+  finalize,
+  deliver,
+  cancel,
+  claim,
+  withdraw,
+  creditOf,
+  transferOmnit,
+  omnitBalance,
+  type LateReveal,
+} from "./actions.ts";
+export { InvalidTaskInputError, assertInputFitsSpec, assertJsonText, assertJsonValue } from "./inputCheck.ts";
 export {
   stake,
   requestUnstake,

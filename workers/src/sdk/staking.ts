@@ -9,7 +9,11 @@ import { InsufficientFundsError } from "./errors.ts";
 export const ROLE_COMPUTE = 1;
 export const ROLE_VALIDATOR = 2;
 
-/** Parses "compute", "validator", "compute,validator" (or 1, 2, 3) into role bits. */
+/**
+ * Parses "compute", "validator", "compute,validator" (or 1, 2, 3) into role bits. The protocol's
+ * second role is VALIDATOR (re-runs sampled tasks, sits on juries); `verifier`, the node
+ * config's older word for it, is accepted as an alias.
+ */
 export function parseRoles(value: string | number): number {
   if (typeof value === "number" || /^\d+$/.test(value)) {
     const n = Number(value);
@@ -20,11 +24,11 @@ export function parseRoles(value: string | number): number {
   let bits = 0;
   for (const part of value.split(",").map((s) => s.trim().toLowerCase())) {
     if (part === "compute") bits |= ROLE_COMPUTE;
-    else if (part === "validator") bits |= ROLE_VALIDATOR;
+    else if (part === "validator" || part === "verifier") bits |= ROLE_VALIDATOR;
     else
       throw new ProtocolEncodingError(
         "roles",
-        `unknown role "${part}": use compute, validator or compute,validator`,
+        `unknown role "${part}": use compute, validator (alias verifier) or compute,validator`,
       );
   }
   return bits;

@@ -92,6 +92,122 @@ async function tolerant(fn: () => Promise<unknown>, raced: string[]): Promise<bo
   }
 }
 
+/** What one wait knows between polls. */
+interface WaitState {
+  ctx: OmniTensorContext;
+  taskId: bigint;
+  opts: WaitForResultOptions;
+  key?: Hex;
+  doFinalize: boolean;
+  doReveal: boolean;
+  doDeliver: boolean;
+  doDispute: boolean;
+  reports: Map<Address, CommitmentReport>;
+  nextBlock: bigint;
+  progress: (t: TaskInfo, now: bigint, message?: string) => void;
+}
+
+/** Opens the commitments that arrived since the last poll. */
+async function readNew(w: WaitState, blockNumber: bigint): Promise<void> {
+  if (!w.key || blockNumber < w.nextBlock) return;
+  for (const r of await readCommitments(w.ctx, {
+    taskId: w.taskId,
+    resultPrivateKey: w.key,
+    fromBlock: w.nextBlock,
+    toBlock: blockNumber,
+  })) {
+    w.reports.set(r.node, r);
+    w.opts.onCommitment?.(r);
+  }
+  w.nextBlock = blockNumber + 1n;
+}
+
+/** Disputes when asked to and the opened outputs disagree; true when it sent the dispute. */
+async function maybeDispute(w: WaitState, task: TaskInfo, now: bigint): Promise<boolean> {
+  const live = [...w.reports.values()];
+  if (task.status !== "Verifying" || !w.doDispute || task.disputed || now >= task.disputeDeadline)
+    return false;
+  if (live.length === 0 || !outputsDisagree(live)) return false;
+  if (await tolerant(() => dispute(w.ctx, w.taskId), ["TaskManagerAlreadyDisputed"]))
+    w.progress(task, now, "the outputs disagree: disputed the task (bond escrowed, a jury is drawn)");
+  return true;
+}
+
+/** In the second half of the reveal window, reveals for committed nodes that have not revealed. */
+async function maybeRevealLate(w: WaitState, task: TaskInfo, now: bigint): Promise<void> {
+  if (task.status !== "Revealing" || !w.doReveal) return;
+  if (now < task.revealDeadline - (task.revealDeadline - task.commitDeadline) / 2n) return;
+  for (const r of w.reports.values()) {
+    if (!r.ok || !r.outputHash || !r.salt) continue;
+    const c = await commitmentInfo(w.ctx, w.taskId, r.node);
+    if (c.revealed || c.voided) continue;
+    if (
+      await tolerant(
+        () => revealFor(w.ctx, w.taskId, r.node, r.outputHash!, r.salt!),
+        ["TaskManagerAlreadyRevealed"],
+      )
+    )
+      w.progress(task, now, `revealed for late node ${r.node}`);
+  }
+}
+
+/** The result of a Finalized task: delivers it when asked and nobody has, else reads the delivery. */
+async function finalResult(w: WaitState, task: TaskInfo, now: bigint): Promise<TaskResult> {
+  const live = [...w.reports.values()];
+  const match = live.find((r) => r.ok && r.outputHash === task.acceptedOutputHash);
+  let output = match?.canonical;
+  let delivered = task.delivered;
+  if (!delivered && output && w.doDeliver) {
+    await tolerant(() => deliver(w.ctx, w.taskId, output!), ["TaskManagerAlreadyDelivered"]);
+    delivered = true;
+    w.progress(task, now, "delivered the accepted output");
+  }
+  if (!output && delivered) {
+    const logs = await w.ctx.publicClient.getContractEvents({
+      address: w.ctx.deployment.contracts.TaskManager,
+      abi: taskManagerAbi,
+      eventName: "ResultDelivered",
+      args: { taskId: w.taskId },
+      fromBlock: w.opts.fromBlock ?? BigInt(w.ctx.deployment.startBlock),
+      strict: true,
+    });
+    if (logs[0]) output = hexToBytes(logs[0].args.output);
+  }
+  return {
+    taskId: w.taskId,
+    outputHash: task.acceptedOutputHash,
+    n: task.n,
+    m: task.m,
+    output,
+    outputText: output ? new TextDecoder().decode(output) : undefined,
+    delivered,
+    commitments: live,
+  };
+}
+
+function waitState(ctx: OmniTensorContext, taskId: bigint, opts: WaitForResultOptions): WaitState {
+  const key = opts.resultPrivateKey;
+  const hasWallet = ctx.walletClient !== undefined;
+  let lastMessage = "";
+  return {
+    ctx,
+    taskId,
+    opts,
+    key,
+    doFinalize: opts.finalize ?? hasWallet,
+    doReveal: (opts.revealForLateNodes ?? true) && hasWallet && key !== undefined,
+    doDeliver: (opts.deliver ?? true) && hasWallet && key !== undefined,
+    doDispute: (opts.autoDispute ?? false) && hasWallet && key !== undefined,
+    reports: new Map(),
+    nextBlock: opts.fromBlock ?? BigInt(ctx.deployment.startBlock),
+    progress: (t, now, message = describe(t)) => {
+      if (message === lastMessage) return;
+      lastMessage = message;
+      opts.onProgress?.({ taskId, status: t.status, message, chainTime: now });
+    },
+  };
+}
+
 /**
  * Follows a task to its end and returns the accepted result. On the way (each optional) it
  * opens and checks sealed outputs as they arrive, disputes on disagreement, reveals for late
@@ -103,107 +219,22 @@ export async function waitForResult(
   taskId: bigint,
   opts: WaitForResultOptions = {},
 ): Promise<TaskResult> {
-  const key = opts.resultPrivateKey;
-  const hasWallet = ctx.walletClient !== undefined;
-  const doFinalize = opts.finalize ?? hasWallet;
-  const doReveal = (opts.revealForLateNodes ?? true) && hasWallet && key !== undefined;
-  const doDeliver = (opts.deliver ?? true) && hasWallet && key !== undefined;
-  const doDispute = (opts.autoDispute ?? false) && hasWallet && key !== undefined;
+  const w = waitState(ctx, taskId, opts);
   const interval = opts.pollIntervalMs ?? ctx.pollingIntervalMs ?? 1000;
   const started = Date.now();
-  const reports = new Map<Address, CommitmentReport>();
-  let nextBlock = opts.fromBlock ?? BigInt(ctx.deployment.startBlock);
-  let lastMessage = "";
-  const progress = (t: TaskInfo, now: bigint, message = describe(t)) => {
-    if (message === lastMessage) return;
-    lastMessage = message;
-    opts.onProgress?.({ taskId, status: t.status, message, chainTime: now });
-  };
-
   for (;;) {
     opts.signal?.throwIfAborted();
     const task = await getTask(ctx, taskId);
     const { blockNumber, timestamp: now } = await chainNow(ctx);
-    if (key && blockNumber >= nextBlock) {
-      for (const r of await readCommitments(ctx, {
-        taskId,
-        resultPrivateKey: key,
-        fromBlock: nextBlock,
-        toBlock: blockNumber,
-      })) {
-        reports.set(r.node, r);
-        opts.onCommitment?.(r);
-      }
-      nextBlock = blockNumber + 1n;
-    }
-    progress(task, now);
-    const live = [...reports.values()];
-
-    if (
-      task.status === "Verifying" &&
-      doDispute &&
-      !task.disputed &&
-      now < task.disputeDeadline &&
-      live.length > 0 &&
-      outputsDisagree(live)
-    ) {
-      if (await tolerant(() => dispute(ctx, taskId), ["TaskManagerAlreadyDisputed"]))
-        progress(task, now, "the outputs disagree: disputed the task (bond escrowed, a jury is drawn)");
-      continue;
-    }
-    if (
-      task.status === "Revealing" &&
-      doReveal &&
-      now >= task.revealDeadline - (task.revealDeadline - task.commitDeadline) / 2n
-    ) {
-      for (const r of live) {
-        if (!r.ok || !r.outputHash || !r.salt) continue;
-        const c = await commitmentInfo(ctx, taskId, r.node);
-        if (c.revealed || c.voided) continue;
-        if (
-          await tolerant(
-            () => revealFor(ctx, taskId, r.node, r.outputHash!, r.salt!),
-            ["TaskManagerAlreadyRevealed"],
-          )
-        )
-          progress(task, now, `revealed for late node ${r.node}`);
-      }
-    }
-    if (task.status === "AwaitingFinalize" && doFinalize) {
+    await readNew(w, blockNumber);
+    w.progress(task, now);
+    if (await maybeDispute(w, task, now)) continue;
+    await maybeRevealLate(w, task, now);
+    if (task.status === "AwaitingFinalize" && w.doFinalize) {
       await tolerant(() => finalize(ctx, taskId), ["TaskManagerNotOpen"]);
       continue;
     }
-    if (task.status === "Finalized") {
-      const match = live.find((r) => r.ok && r.outputHash === task.acceptedOutputHash);
-      let output = match?.canonical;
-      let delivered = task.delivered;
-      if (!delivered && output && doDeliver) {
-        await tolerant(() => deliver(ctx, taskId, output!), ["TaskManagerAlreadyDelivered"]);
-        delivered = true;
-        progress(task, now, "delivered the accepted output");
-      }
-      if (!output && delivered) {
-        const logs = await ctx.publicClient.getContractEvents({
-          address: ctx.deployment.contracts.TaskManager,
-          abi: taskManagerAbi,
-          eventName: "ResultDelivered",
-          args: { taskId },
-          fromBlock: opts.fromBlock ?? BigInt(ctx.deployment.startBlock),
-          strict: true,
-        });
-        if (logs[0]) output = hexToBytes(logs[0].args.output);
-      }
-      return {
-        taskId,
-        outputHash: task.acceptedOutputHash,
-        n: task.n,
-        m: task.m,
-        output,
-        outputText: output ? new TextDecoder().decode(output) : undefined,
-        delivered,
-        commitments: live,
-      };
-    }
+    if (task.status === "Finalized") return finalResult(w, task, now);
     if (task.status === "Unresolved")
       throw new TaskUnresolvedError(taskId, {
         leader: task.leader,

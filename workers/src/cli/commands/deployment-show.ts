@@ -55,7 +55,6 @@ function show(name: string, v: bigint): string {
 }
 
 const command: CliCommand = {
-  summary: "show the contract addresses, parameters and active node counts of this chain",
   help,
   run: (argv) =>
     runCli(async () => {

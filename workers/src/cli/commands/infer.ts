@@ -1,7 +1,6 @@
 import { access, constants, readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { CliError, type CliCommand } from "../types.ts";
-import { InferenceEngine } from "../../inference/runtime/engine.ts";
 import { InferenceError, ModelSpecError } from "../../inference/errors.ts";
 import { stderrLogger } from "../../inference/logger.ts";
 
@@ -40,45 +39,56 @@ async function readInput(path: string, what: string): Promise<Buffer> {
   }
 }
 
+/** The command line, checked: --model, --spec and --input are required, --threads a positive integer. */
+function parseInferArgs(argv: string[]) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        model: { type: "string" },
+        spec: { type: "string" },
+        input: { type: "string" },
+        sha256: { type: "string" },
+        threads: { type: "string" },
+        "no-gpu": { type: "boolean" },
+        verbose: { type: "boolean" },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n\n${help}`);
+  }
+  for (const k of ["model", "spec", "input"] as const)
+    if (!values[k]) throw new CliError(`--${k} is required\n\n${help}`);
+  const threads = values.threads === undefined ? 1 : Number(values.threads);
+  if (!Number.isSafeInteger(threads) || threads < 1)
+    throw new CliError(`--threads: must be a positive integer, got "${values.threads}"`);
+  return { ...values, model: values.model!, spec: values.spec!, input: values.input!, threads };
+}
+
 const command: CliCommand = {
-  summary: "run one task input through a model and print its canonical result and outputHash",
   help,
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          model: { type: "string" },
-          spec: { type: "string" },
-          input: { type: "string" },
-          sha256: { type: "string" },
-          threads: { type: "string" },
-          "no-gpu": { type: "boolean" },
-          verbose: { type: "boolean" },
-        },
-        strict: true,
-      }));
-    } catch (err) {
-      throw new CliError(`${(err as Error).message}\n\n${help}`);
-    }
-    for (const k of ["model", "spec", "input"] as const)
-      if (!values[k]) throw new CliError(`--${k} is required\n\n${help}`);
-    const threads = values.threads === undefined ? 1 : Number(values.threads);
-    if (!Number.isSafeInteger(threads) || threads < 1)
-      throw new CliError(`--threads: must be a positive integer, got "${values.threads}"`);
-
-    const specText = (await readInput(values.spec!, "spec")).toString("utf8");
-    const input = await readInput(values.input!, "input");
-    await access(values.model!, constants.R_OK).catch((err: NodeJS.ErrnoException) => {
+    const values = parseInferArgs(argv);
+    const specText = (await readInput(values.spec, "spec")).toString("utf8");
+    const input = await readInput(values.input, "input");
+    await access(values.model, constants.R_OK).catch((err: NodeJS.ErrnoException) => {
       throw new CliError(`cannot read model file ${values.model}: ${err.code ?? err.message}`);
     });
     const logger = stderrLogger(values.verbose ? "debug" : "warn");
-    const engine = new InferenceEngine({ logger, threads, allowGpu: !values["no-gpu"], batchWindowMs: 0 });
+    // Loaded here, not at the top: `--help` and the command list never load onnxruntime.
+    const { InferenceEngine } = await import("../../inference/runtime/engine.ts");
+    const engine = new InferenceEngine({
+      logger,
+      threads: values.threads,
+      allowGpu: !values["no-gpu"],
+      batchWindowMs: 0,
+    });
     try {
       const model = await engine.load(
         specText,
-        values.sha256 ? { path: values.model!, sha256: values.sha256 } : values.model!,
+        values.sha256 ? { path: values.model, sha256: values.sha256 } : values.model,
       );
       const r = await model.infer(new Uint8Array(input));
       if (r.reason) logger.info({ reason: r.reason }, `result ${r.result}`);

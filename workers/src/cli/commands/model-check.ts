@@ -1,16 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { CliError, type CliCommand } from "../types.ts";
-import { checkSpecJson } from "../../inference/runtime/check.ts";
 import { parseStrictJson, StrictJsonError } from "../../inference/json-strict.ts";
-import {
-  createSession,
-  resolveProfile,
-  runtimeVersion,
-  sessionIo,
-  versionCompatible,
-} from "../../inference/runtime/session.ts";
-import { normalizeSha256, sha256File } from "../../inference/runtime/store.ts";
 
 const help = `Usage: omnitensor model check --model <file.onnx> --spec <spec.json> [--sha256 0x…]
 
@@ -21,76 +12,98 @@ runtime version, and the file's sha256 when given. Lists every problem; exit 1 i
 Example:
   omnitensor model check --model test/fixtures/models/tiny-mlp.onnx --spec test/fixtures/models/tiny-mlp.spec.json`;
 
+/** Reads the command line and the spec file (strict JSON). */
+async function readArgs(
+  argv: string[],
+): Promise<{ model: string; spec: string; sha256?: string; raw: unknown }> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { model: { type: "string" }, spec: { type: "string" }, sha256: { type: "string" } },
+      strict: true,
+    }));
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n\n${help}`);
+  }
+  if (!values.model || !values.spec) throw new CliError(`--model and --spec are required\n\n${help}`);
+  let specText: string;
+  try {
+    specText = await readFile(values.spec, "utf8");
+  } catch (err) {
+    throw new CliError(
+      `cannot read spec file ${values.spec}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  try {
+    return { model: values.model, spec: values.spec, sha256: values.sha256, raw: parseStrictJson(specText) };
+  } catch (err) {
+    throw new CliError(`${values.spec}: ${(err as StrictJsonError).message}`);
+  }
+}
+
+/** The model file's sha256, and a problem when it differs from --sha256. */
+async function checkSha(model: string, sha256: string | undefined, problems: string[]): Promise<string> {
+  const { normalizeSha256, sha256File } = await import("../../inference/runtime/store.ts");
+  let actualSha: string;
+  try {
+    actualSha = await sha256File(model);
+  } catch (err) {
+    throw new CliError(
+      `cannot read model file ${model}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  if (sha256 !== undefined) {
+    let want: string | undefined;
+    try {
+      want = `0x${normalizeSha256(sha256)}`;
+    } catch {
+      problems.push(`--sha256: "${sha256}" is not 32 bytes of hex`);
+    }
+    if (want && want !== actualSha) problems.push(`model: sha256 is ${actualSha}, expected ${want}`);
+  }
+  return actualSha;
+}
+
+/** The model's real inputs and outputs (a CPU session, opened and released). */
+async function modelIo(model: string) {
+  // Loaded here, not at the top: `--help` and the command list never load onnxruntime.
+  const { createSession, resolveProfile, sessionIo } = await import("../../inference/runtime/session.ts");
+  let session;
+  try {
+    session = await createSession(
+      model,
+      resolveProfile(
+        {
+          runtime: "onnxruntime",
+          version: "1.x",
+          graphOptimizationLevel: "disabled",
+          providers: ["cpu"],
+          margin: 0,
+          maxBatch: 1,
+        },
+        new Set(["cpu"]),
+        1,
+      ),
+    );
+  } catch (err) {
+    throw new CliError(`model: ${(err as Error).message.split("\n")[0]}`);
+  }
+  const io = sessionIo(session);
+  await session.release();
+  return io;
+}
+
 const command: CliCommand = {
-  summary: "check a model spec against the model's inputs and outputs; list every problem",
   help,
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: { model: { type: "string" }, spec: { type: "string" }, sha256: { type: "string" } },
-        strict: true,
-      }));
-    } catch (err) {
-      throw new CliError(`${(err as Error).message}\n\n${help}`);
-    }
-    if (!values.model || !values.spec) throw new CliError(`--model and --spec are required\n\n${help}`);
-    let specText: string;
-    try {
-      specText = await readFile(values.spec, "utf8");
-    } catch (err) {
-      throw new CliError(
-        `cannot read spec file ${values.spec}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      );
-    }
-    let raw: unknown;
-    try {
-      raw = parseStrictJson(specText);
-    } catch (err) {
-      throw new CliError(`${values.spec}: ${(err as StrictJsonError).message}`);
-    }
+    const values = await readArgs(argv);
     const problems: string[] = [];
-    let actualSha: string;
-    try {
-      actualSha = await sha256File(values.model);
-    } catch (err) {
-      throw new CliError(
-        `cannot read model file ${values.model}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      );
-    }
-    if (values.sha256 !== undefined) {
-      let want: string | undefined;
-      try {
-        want = `0x${normalizeSha256(values.sha256)}`;
-      } catch {
-        problems.push(`--sha256: "${values.sha256}" is not 32 bytes of hex`);
-      }
-      if (want && want !== actualSha) problems.push(`model: sha256 is ${actualSha}, expected ${want}`);
-    }
-    let session;
-    try {
-      session = await createSession(
-        values.model,
-        resolveProfile(
-          {
-            runtime: "onnxruntime",
-            version: "1.x",
-            graphOptimizationLevel: "disabled",
-            providers: ["cpu"],
-            margin: 0,
-            maxBatch: 1,
-          },
-          new Set(["cpu"]),
-          1,
-        ),
-      );
-    } catch (err) {
-      throw new CliError(`model: ${(err as Error).message.split("\n")[0]}`);
-    }
-    const io = sessionIo(session);
-    await session.release();
-    const { spec, problems: specProblems } = checkSpecJson(raw, io);
+    const { checkSpecJson } = await import("../../inference/runtime/check.ts");
+    const { runtimeVersion, versionCompatible } = await import("../../inference/runtime/session.ts");
+    const actualSha = await checkSha(values.model, values.sha256, problems);
+    const io = await modelIo(values.model);
+    const { spec, problems: specProblems } = checkSpecJson(values.raw, io);
     problems.push(...specProblems);
     if (spec && !versionCompatible(spec.execution.version, runtimeVersion()))
       problems.push(

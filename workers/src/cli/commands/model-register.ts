@@ -23,11 +23,48 @@ Options:
 ${COMMON_HELP}
 
 Example:
-  PRIVATE_KEY=0x… omnitensor model register --onnx test/fixtures/models/half.onnx \\
+  REQUESTER_PRIVATE_KEY=0x… omnitensor model register --onnx test/fixtures/models/half.onnx \\
     --uri https://example.org/half.onnx --spec test/fixtures/models/half.spec.json --royalty 100`;
 
+/** The ONNX file's sha256: --sha256 as given, else computed from --onnx. */
+async function onnxSha(onnx: string | undefined, sha256: string | undefined): Promise<Hex> {
+  if (sha256) {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(sha256))
+      throw new CliError(`--sha256: must be 0x followed by 64 hex digits`);
+    return sha256.toLowerCase() as Hex;
+  }
+  try {
+    return await sha256File(onnx!);
+  } catch (e) {
+    throw new CliError(
+      `--onnx: cannot read ${onnx} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
+  }
+}
+
+/** Reads the spec file and checks it against PROTOCOL.md §7; returns the parsed JSON. */
+async function readSpec(path: string): Promise<unknown> {
+  let specText: string;
+  try {
+    specText = (await readFile(path, "utf8")).trim();
+  } catch (e) {
+    throw new CliError(
+      `--spec: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = parseStrictJson(specText);
+  } catch (e) {
+    throw new CliError(`--spec: ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  const { problems } = validateModelSpec(raw);
+  if (problems.length)
+    throw new CliError(`--spec: ${path} is not a valid model spec:\n  - ${problems.join("\n  - ")}`);
+  return raw;
+}
+
 const command: CliCommand = {
-  summary: "register an ONNX model and its spec; prints the model id",
   help,
   run: (argv) =>
     runCli(async () => {
@@ -46,44 +83,13 @@ const command: CliCommand = {
         throw new CliError(`--onnx (or --sha256) is required\n\n${help}`, 2);
       if (!values.uri) throw new CliError(`--uri is required\n\n${help}`, 2);
       if (!values.spec) throw new CliError(`--spec is required\n\n${help}`, 2);
-      let sha: Hex;
-      if (values.sha256) {
-        if (!/^0x[0-9a-fA-F]{64}$/.test(values.sha256))
-          throw new CliError(`--sha256: must be 0x followed by 64 hex digits`);
-        sha = values.sha256.toLowerCase() as Hex;
-      } else {
-        try {
-          sha = await sha256File(values.onnx!);
-        } catch (e) {
-          throw new CliError(
-            `--onnx: cannot read ${values.onnx} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-          );
-        }
-      }
-      let specText: string;
-      try {
-        specText = (await readFile(values.spec, "utf8")).trim();
-      } catch (e) {
-        throw new CliError(
-          `--spec: cannot read ${values.spec} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-        );
-      }
-      let raw: unknown;
-      try {
-        raw = parseStrictJson(specText);
-      } catch (e) {
-        throw new CliError(`--spec: ${values.spec} is not valid JSON: ${(e as Error).message}`);
-      }
-      const { problems } = validateModelSpec(raw);
-      if (problems.length)
-        throw new CliError(
-          `--spec: ${values.spec} is not a valid model spec:\n  - ${problems.join("\n  - ")}`,
-        );
+      const sha = await onnxSha(values.onnx, values.sha256);
+      const raw = await readSpec(values.spec);
       const royalty = values.royalty === undefined ? 0 : Number(values.royalty);
       if (!Number.isInteger(royalty) || royalty < 0 || royalty > 2000)
         throw new CliError(`--royalty: "${values.royalty}" must be an integer from 0 to 2000 (basis points)`);
 
-      const ctx = await connectCli(values, true);
+      const ctx = await connectCli(values, true, "requester");
       // The spec is stored exactly as given (its keccak256 is part of the model id): minified, so that
       // formatting does not make two ids for one spec.
       const spec = JSON.stringify(raw);

@@ -1,32 +1,58 @@
 import { CliError, type CliCommand } from "../types.ts";
-import { ConfigError, loadWorkerConfig, parseFlags } from "../../node/config.ts";
-import { startWorker } from "../../node/start.ts";
+import { addressOfKey, announceSigner, resolveKey } from "../options.ts";
 
-const help = `Usage: omnitensor node run --config <file.json> [--rpc-url URL] [--redis-url URL] [--roles compute,verifier]
+const help = `Usage: omnitensor node run --config <file.json> [--rpc-url URL] [--redis-url URL] [--roles compute,validator]
                         [--metrics-port N] [--min-reward OMNIT] [--confirmations N] [--poll-interval-ms MS] ...
 
-Runs a compute and/or verifier bot (docs/bots.md). Configuration comes from the JSON file, then
-the environment (RPC_URL, PRIVATE_KEY, REDIS_URL, ROLES, METRICS_PORT, LOG_LEVEL, MIN_REWARD,
-CONFIRMATIONS, POLL_INTERVAL_MS, MAX_FEE_PER_GAS_GWEI, REDIS_PREFIX, DEPLOYMENT_FILE), then these
-flags. The private key is read from PRIVATE_KEY only. SIGTERM/SIGINT stop it gracefully: jobs in
-flight finish, the rest stays queued in Redis and resumes at the next start.
+Runs the node service: compute and/or validator duties (docs/bots.md; "verifier" is accepted
+for the validator role). Configuration comes from the JSON file, then the environment (RPC_URL,
+REDIS_URL, ROLES, METRICS_PORT, LOG_LEVEL, MIN_REWARD, CONFIRMATIONS, POLL_INTERVAL_MS,
+MAX_FEE_PER_GAS_GWEI, REDIS_PREFIX, DEPLOYMENT_FILE), then these flags. The node key comes from
+the environment only: NODE_PRIVATE_KEY, else PRIVATE_KEY (never from a file or a flag).
+SIGTERM/SIGINT stop it gracefully: jobs in flight finish, the rest stays queued in Redis and
+resumes at the next start. The old name \`omnitensor worker\` still works.
 
 Example:
-  PRIVATE_KEY=0x... npx omnitensor node run --config worker.json --metrics-port 9464`;
+  NODE_PRIVATE_KEY=0x... npx omnitensor node run --config node.json --metrics-port 9464`;
+
+/** "validator" (the protocol's word) → "verifier" (the node config's word) in a roles list. */
+function configRoles(value: string): string {
+  return value
+    .split(",")
+    .map((r) => (r.trim() === "validator" ? "verifier" : r.trim()))
+    .join(",");
+}
 
 const command: CliCommand = {
-  summary: "run a compute and/or verifier bot",
   help,
   async run(argv) {
+    // Loaded here, not at the top: `--help` never loads BullMQ or onnxruntime.
+    const { ConfigError, loadWorkerConfig, parseFlags } = await import("../../node/config.ts");
+    const { startWorker } = await import("../../node/start.ts");
+    const resolved = resolveKey(undefined, "node");
+    const env = { ...process.env };
+    if (resolved) env.PRIVATE_KEY = resolved.key;
+    if (env.ROLES) env.ROLES = configRoles(env.ROLES);
+    const args = argv.map((a, i) =>
+      argv[i - 1] === "--roles"
+        ? configRoles(a)
+        : a.startsWith("--roles=")
+          ? `--roles=${configRoles(a.slice(8))}`
+          : a,
+    );
     let config;
     try {
-      const { configFile, fields } = parseFlags(argv);
-      config = await loadWorkerConfig({ file: configFile, flags: fields });
+      const { configFile, fields } = parseFlags(args);
+      config = await loadWorkerConfig({ file: configFile, flags: fields, env });
     } catch (e) {
       if (e instanceof ConfigError) throw new CliError(e.message, 2);
       throw e;
     }
-    const worker = await startWorker(config);
+    if (resolved) announceSigner(addressOfKey(resolved.key), resolved.source);
+    const worker = await startWorker(config).catch((e: unknown) => {
+      // A key or port in use, an unreachable RPC (OmniTensorError: it has a code): one line, no stack.
+      throw typeof (e as { code?: unknown }).code === "string" ? new CliError((e as Error).message, 1) : e;
+    });
     await new Promise<void>((resolve) => {
       const onSignal = (sig: NodeJS.Signals) => {
         worker.common.logger.info({ signal: sig }, "signal received; stopping gracefully");

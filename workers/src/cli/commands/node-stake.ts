@@ -1,7 +1,7 @@
 import { CliError, type CliCommand } from "../types.ts";
 import { formatOmnit } from "../../sdk/amounts.ts";
 import { formatRoles, nodeStatus, parseRoles, stake } from "../../sdk/staking.ts";
-import { COMMON_HELP, connectCli, parseCli, runCli } from "../options.ts";
+import { commonHelp, connectCli, parseCli, runCli } from "../options.ts";
 
 const help = `Usage: omnitensor node stake --amount <OMNIT> --roles <compute|validator|compute,validator> [--metadata <uri>]
 
@@ -11,16 +11,16 @@ was set. Approves NodeStaking for the amount first when needed.
 
 Options:
   --amount <OMNIT>      OMNIT to add to the stake, e.g. 10000 (not wei)
-  --roles <roles>       compute, validator, or compute,validator
+  --roles <roles>       compute, validator, or compute,validator ("verifier" is accepted
+                        for validator: the same role)
   --metadata <uri>      a URI describing the node (optional)
 
-${COMMON_HELP}
+${commonHelp("node")}
 
 Example:
-  PRIVATE_KEY=0x… omnitensor node stake --amount 10000 --roles compute,validator`;
+  NODE_PRIVATE_KEY=0x… omnitensor node stake --amount 10000 --roles compute,validator`;
 
 const command: CliCommand = {
-  summary: "stake OMNIT as a compute and/or validator node (register or top up)",
   help,
   run: (argv) =>
     runCli(async () => {
@@ -32,7 +32,7 @@ const command: CliCommand = {
       if (!values.amount) throw new CliError(`--amount is required (in OMNIT)\n\n${help}`, 2);
       if (!values.roles) throw new CliError(`--roles is required\n\n${help}`, 2);
       const roles = parseRoles(values.roles);
-      const ctx = await connectCli(values, true);
+      const ctx = await connectCli(values, true, "node");
       const receipt = await stake(ctx, { amount: values.amount, roles, metadataURI: values.metadata });
       const s = await nodeStatus(ctx, ctx.walletClient!.account.address);
       console.log(`staked ${values.amount} OMNIT as ${formatRoles(roles)}`);

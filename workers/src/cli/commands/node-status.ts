@@ -1,15 +1,7 @@
 import type { CliCommand } from "../types.ts";
 import { formatOmnit } from "../../sdk/amounts.ts";
 import { formatRoles, nodeStatus } from "../../sdk/staking.ts";
-import {
-  resolveKey,
-  COMMON_HELP,
-  connectCli,
-  isoTime,
-  parseAddress,
-  parseCli,
-  runCli,
-} from "../options.ts";
+import { commonHelp, connectCli, isoTime, parseAddress, parseCli, runCli } from "../options.ts";
 import { CliError } from "../types.ts";
 
 const help = `Usage: omnitensor node status [<address>] [--json]
@@ -20,23 +12,25 @@ its OMNIT wallet balance and its credit in the TaskManager. Without an address, 
 Options:
   --json                print as JSON
 
-${COMMON_HELP}
+${commonHelp("node")}
 
 Example:
   omnitensor node status 0x70997970C51812dc3A010C7d01b50e0d17dc79C8`;
 
 const command: CliCommand = {
-  summary: "show a node's stake, bonds, roles, unbonding and credit",
   help,
   run: (argv) =>
     runCli(async () => {
       const { values, positionals } = parseCli(argv, { json: { type: "boolean" } }, help, true);
-      const ctx = await connectCli(values, false);
+      const ctx = await connectCli(values, false, "node");
       let node;
       if (positionals[0]) node = parseAddress("address", positionals[0]);
-      else if (resolveKey(values.key)) node = ctx.walletClient!.account.address;
+      else if (ctx.walletClient) node = ctx.walletClient.account.address;
       else
-        throw new CliError(`give an address, or a key (PRIVATE_KEY / --key) for your own node\n\n${help}`, 2);
+        throw new CliError(
+          `give an address, or a key (NODE_PRIVATE_KEY, PRIVATE_KEY or --key) for your own node\n\n${help}`,
+          2,
+        );
       const s = await nodeStatus(ctx, node);
       if (values.json) {
         console.log(JSON.stringify(s, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));

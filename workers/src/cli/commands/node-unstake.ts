@@ -1,7 +1,7 @@
 import { CliError, type CliCommand } from "../types.ts";
 import { formatOmnit } from "../../sdk/amounts.ts";
 import { nodeStatus, requestUnstake, withdrawUnbonded } from "../../sdk/staking.ts";
-import { COMMON_HELP, connectCli, isoTime, parseCli, runCli } from "../options.ts";
+import { commonHelp, connectCli, isoTime, parseCli, runCli } from "../options.ts";
 
 const help = `Usage: omnitensor node unstake --amount <OMNIT>
        omnitensor node unstake --withdraw
@@ -14,20 +14,19 @@ Options:
   --amount <OMNIT>      OMNIT to unstake, e.g. 500 (not wei)
   --withdraw            withdraw the unbonded amount once its release time has passed
 
-${COMMON_HELP}
+${commonHelp("node")}
 
 Example:
-  PRIVATE_KEY=0x… omnitensor node unstake --amount 500`;
+  NODE_PRIVATE_KEY=0x… omnitensor node unstake --amount 500`;
 
 const command: CliCommand = {
-  summary: "start unbonding stake, or withdraw what finished unbonding (--withdraw)",
   help,
   run: (argv) =>
     runCli(async () => {
       const { values } = parseCli(argv, { amount: { type: "string" }, withdraw: { type: "boolean" } }, help);
       if (!values.amount === !values.withdraw)
         throw new CliError(`give either --amount or --withdraw\n\n${help}`, 2);
-      const ctx = await connectCli(values, true);
+      const ctx = await connectCli(values, true, "node");
       const me = ctx.walletClient!.account.address;
       if (values.withdraw) {
         const before = await nodeStatus(ctx, me);

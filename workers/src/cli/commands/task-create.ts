@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import type { Hex } from "viem";
 import { CliError, type CliCommand } from "../types.ts";
 import { formatOmnit } from "../../sdk/amounts.ts";
-import { createTask } from "../../sdk/createTask.ts";
+import type { OmniTensorContext } from "../../sdk/context.ts";
+import { createTask, type CreatedTask, type CreateTaskParams } from "../../sdk/createTask.ts";
 import { defaultKeyDir, saveResultKey } from "../../sdk/keystore.ts";
 import { getTask } from "../../sdk/tasks.ts";
 import { waitForResult } from "../../sdk/waitForResult.ts";
@@ -27,6 +28,9 @@ Options:
   --callback-gas <gas>     gas for the callback (required with --callback)
   --disputer <address>     an extra address allowed to dispute
   --no-permit              approve + createTask (two transactions) instead of a permit
+  --force                  send even when the input fails the checks made before the reward is
+                           escrowed (not JSON, NaN/Infinity, the model spec's names, types, dims,
+                           ranges and maxInputBytes): nodes would answer INVALID_INPUT and be paid
   --wait                   follow the task to its result, printing progress (reveals for late
                            nodes, finalizes and delivers; a task takes about 24 h on a real network)
   --auto-dispute           with --wait: dispute when the sealed outputs disagree (escrows a bond = reward)
@@ -35,80 +39,91 @@ Options:
 ${COMMON_HELP}
 
 Example:
-  PRIVATE_KEY=0x… omnitensor task create --model 0x3f…c2 --input-json \\
+  REQUESTER_PRIVATE_KEY=0x… omnitensor task create --model 0x3f…c2 --input-json \\
     '{"inputs":{"x":{"type":"float32","dims":[1,4],"data":[0.1,0.2,0.3,0.4]}}}' --reward 5 --wait`;
 
+const OPTIONS = {
+  model: { type: "string" },
+  input: { type: "string" },
+  "input-json": { type: "string" },
+  "input-uri": { type: "string" },
+  "input-hash": { type: "string" },
+  reward: { type: "string" },
+  redundancy: { type: "string" },
+  callback: { type: "string" },
+  "callback-gas": { type: "string" },
+  disputer: { type: "string" },
+  "no-permit": { type: "boolean" },
+  force: { type: "boolean" },
+  wait: { type: "boolean" },
+  "auto-dispute": { type: "boolean" },
+  "key-dir": { type: "string" },
+} as const;
+
+type Values = ReturnType<typeof parseCli<typeof OPTIONS>>["values"];
+
+/** The task's parameters from the command line (the input read from its file when --input). */
+async function taskParams(values: Values): Promise<CreateTaskParams> {
+  if (!values.model) throw new CliError(`--model is required\n\n${help}`, 2);
+  if (!values.reward) throw new CliError(`--reward is required (in OMNIT, e.g. --reward 5)\n\n${help}`, 2);
+  const sources = [values.input, values["input-json"], values["input-uri"]].filter((x) => x !== undefined);
+  if (sources.length !== 1)
+    throw new CliError(`give exactly one of --input, --input-json or --input-uri\n\n${help}`, 2);
+  let input: string | undefined = values["input-json"];
+  if (values.input !== undefined) {
+    try {
+      input = (await readFile(values.input, "utf8")).trim();
+    } catch (e) {
+      throw new CliError(
+        `--input: cannot read ${values.input} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
+    }
+  }
+  const callbackGasLimit = values["callback-gas"] === undefined ? undefined : Number(values["callback-gas"]);
+  if (values.callback && callbackGasLimit === undefined)
+    throw new CliError("--callback-gas is required with --callback");
+  return {
+    modelId: values.model as Hex,
+    input,
+    inputURI: values["input-uri"],
+    inputHash: values["input-hash"] as Hex | undefined,
+    reward: values.reward,
+    redundancy: values.redundancy === undefined ? 1 : Number(values.redundancy),
+    callback: values.callback ? parseAddress("--callback", values.callback) : undefined,
+    callbackGasLimit,
+    disputer: values.disputer ? parseAddress("--disputer", values.disputer) : undefined,
+    permit: !values["no-permit"],
+    force: values.force ?? false,
+  };
+}
+
+/** --wait: follows the task to its result, printing progress and each node's output. */
+async function follow(ctx: OmniTensorContext, created: CreatedTask, autoDispute: boolean): Promise<void> {
+  const result = await waitForResult(ctx, created.taskId, {
+    resultPrivateKey: created.resultKey.privateKey,
+    fromBlock: created.receipt.blockNumber,
+    autoDispute,
+    onProgress: (p) => console.log(`[${isoTime(p.chainTime)}] task ${p.taskId} ${p.status}: ${p.message}`),
+    onCommitment: (r) =>
+      console.log(
+        `  node ${r.node} committed (${["", "seat", "verifier", "juror"][r.place] ?? r.place}): ` +
+          (r.ok ? `output ${r.canonicalText}` : `PROBLEM ${r.problem}`),
+      ),
+  });
+  console.log(`result: ${result.outputText ?? "(accepted, but the output bytes are not known here)"}`);
+  console.log(
+    `  output hash ${result.outputHash} (${result.n} votes, ${result.m} others)${result.delivered ? ", delivered" : ""}`,
+  );
+}
+
 const command: CliCommand = {
-  summary: "open an inference task (escrows the reward); --wait follows it to the result",
   help,
   run: (argv) =>
     runCli(async () => {
-      const { values } = parseCli(
-        argv,
-        {
-          model: { type: "string" },
-          input: { type: "string" },
-          "input-json": { type: "string" },
-          "input-uri": { type: "string" },
-          "input-hash": { type: "string" },
-          reward: { type: "string" },
-          redundancy: { type: "string" },
-          callback: { type: "string" },
-          "callback-gas": { type: "string" },
-          disputer: { type: "string" },
-          "no-permit": { type: "boolean" },
-          wait: { type: "boolean" },
-          "auto-dispute": { type: "boolean" },
-          "key-dir": { type: "string" },
-        },
-        help,
-      );
-      if (!values.model) throw new CliError(`--model is required\n\n${help}`, 2);
-      if (!values.reward)
-        throw new CliError(`--reward is required (in OMNIT, e.g. --reward 5)\n\n${help}`, 2);
-      const sources = [values.input, values["input-json"], values["input-uri"]].filter(
-        (x) => x !== undefined,
-      );
-      if (sources.length !== 1)
-        throw new CliError(`give exactly one of --input, --input-json or --input-uri\n\n${help}`, 2);
-      let input: string | undefined;
-      if (values.input !== undefined) {
-        try {
-          input = (await readFile(values.input, "utf8")).trim();
-        } catch (e) {
-          throw new CliError(
-            `--input: cannot read ${values.input} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-          );
-        }
-      } else if (values["input-json"] !== undefined) input = values["input-json"];
-      if (input !== undefined) {
-        try {
-          JSON.parse(input);
-        } catch (e) {
-          throw new CliError(
-            `--input: not valid JSON (${(e as Error).message}); nodes would answer INVALID_INPUT`,
-          );
-        }
-      }
-      const redundancy = values.redundancy === undefined ? 1 : Number(values.redundancy);
-      const callbackGasLimit =
-        values["callback-gas"] === undefined ? undefined : Number(values["callback-gas"]);
-      if (values.callback && callbackGasLimit === undefined)
-        throw new CliError("--callback-gas is required with --callback");
-
-      const ctx = await connectCli(values, true);
-      const created = await createTask(ctx, {
-        modelId: values.model as Hex,
-        input,
-        inputURI: values["input-uri"],
-        inputHash: values["input-hash"] as Hex | undefined,
-        reward: values.reward,
-        redundancy,
-        callback: values.callback ? parseAddress("callback", values.callback) : undefined,
-        callbackGasLimit,
-        disputer: values.disputer ? parseAddress("disputer", values.disputer) : undefined,
-        permit: !values["no-permit"],
-      });
+      const { values } = parseCli(argv, OPTIONS, help);
+      const params = await taskParams(values);
+      const ctx = await connectCli(values, true, "requester");
+      const created = await createTask(ctx, params);
       const keyPath = await saveResultKey(
         values["key-dir"] ?? defaultKeyDir(),
         ctx.deployment.chainId,
@@ -122,28 +137,11 @@ const command: CliCommand = {
       );
       console.log(`  result key saved to ${keyPath} (keep it: it opens the nodes' sealed outputs)`);
       console.log(`  transaction: ${created.receipt.transactionHash}`);
-      if (!values.wait) {
+      if (values.wait) await follow(ctx, created, values["auto-dispute"] ?? false);
+      else
         console.log(
           `Next: omnitensor task status ${created.taskId}   |   omnitensor task result ${created.taskId}`,
         );
-        return 0;
-      }
-      const result = await waitForResult(ctx, created.taskId, {
-        resultPrivateKey: created.resultKey.privateKey,
-        fromBlock: created.receipt.blockNumber,
-        autoDispute: values["auto-dispute"] ?? false,
-        onProgress: (p) =>
-          console.log(`[${isoTime(p.chainTime)}] task ${p.taskId} ${p.status}: ${p.message}`),
-        onCommitment: (r) =>
-          console.log(
-            `  node ${r.node} committed (${["", "seat", "verifier", "juror"][r.place] ?? r.place}): ` +
-              (r.ok ? `output ${r.canonicalText}` : `PROBLEM ${r.problem}`),
-          ),
-      });
-      console.log(`result: ${result.outputText ?? "(accepted, but the output bytes are not known here)"}`);
-      console.log(
-        `  output hash ${result.outputHash} (${result.n} votes, ${result.m} others)${result.delivered ? ", delivered" : ""}`,
-      );
       return 0;
     }),
 };

@@ -24,7 +24,6 @@ Example:
   omnitensor task result 1`;
 
 const command: CliCommand = {
-  summary: "decrypt and check the nodes' outputs of your task; print the accepted result",
   help,
   run: (argv) =>
     runCli(async () => {
@@ -35,7 +34,7 @@ const command: CliCommand = {
         true,
       );
       const taskId = parseTaskId(positionals[0], help);
-      const ctx = await connectCli(values, values.withdraw ?? false);
+      const ctx = await connectCli(values, values.withdraw ?? false, "requester");
       const t = await getTask(ctx, taskId);
       const key = await loadResultKey(values["key-dir"] ?? defaultKeyDir(), ctx.deployment.chainId, taskId);
       const reports = await readCommitments(ctx, { taskId, resultPrivateKey: key.privateKey });

@@ -19,7 +19,6 @@ Example:
   omnitensor task status 1`;
 
 const command: CliCommand = {
-  summary: "show a task's status, deadlines, seats, reveals and tally",
   help,
   run: (argv) =>
     runCli(async () => {
