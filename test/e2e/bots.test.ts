@@ -1,6 +1,6 @@
 /**
  * End to end: a `hardhat node`, real Redis, the real tiny-mlp ONNX model, and 6 bots as separate
- * processes (4 compute, one of them cheating through the test-only setting; 2 verifiers). The
+ * processes (4 compute, one of them cheating through an output transform; 2 verifiers). The
  * 24 h protocol windows pass by time travel. Along the way the faults of issue 6 are injected:
  * a compute bot is killed with SIGKILL after it committed and restarted (it must reveal in time),
  * one verifier's Redis state is wiped mid-run (it must rebuild from the chain and still reveal),
@@ -116,16 +116,14 @@ describe("e2e: 4 compute bots + 2 verifier bots", { timeout: 600_000 }, () => {
       deploymentFile,
       logLevel: "debug",
       gas: { replaceAfterMs: 20_000 },
-      ...(i === CHEATER ? { cheat: { wrongResult: true } } : {}),
     });
     for (const i of [...COMPUTE, ...VERIFIERS]) bots.set(i, start(i));
   });
 
   function start(i: number): BotProcess {
-    return startBot(`bot${i}-${process.pid}`, botConfig(i), {
-      PRIVATE_KEY: devKey(i),
-      ...(i === CHEATER ? { OMNITENSOR_ALLOW_CHEAT: "1" } : {}),
-    });
+    // The cheater is the same node with an output transform (test/e2e/cheater-node.ts).
+    const script = i === CHEATER ? join(import.meta.dirname, "cheater-node.ts") : undefined;
+    return startBot(`bot${i}-${process.pid}`, botConfig(i), { PRIVATE_KEY: devKey(i) }, script);
   }
 
   after(async () => {
@@ -207,7 +205,7 @@ describe("e2e: 4 compute bots + 2 verifier bots", { timeout: 600_000 }, () => {
     bots.set(2, start(2));
     await waitFor(
       "bot 2 restarted",
-      async () => readFileSync(bots.get(2)!.logFile, "utf8").split("worker started").length > 2,
+      async () => readFileSync(bots.get(2)!.logFile, "utf8").split("node started").length > 2,
       120_000,
       500,
     );
