@@ -411,6 +411,8 @@ export async function deployOmniTensor(target: Target, opts: DeployOptions = {})
   return (await deployDevnet(target, opts)).deployment;
 }
 
+let singleModules = 0;
+
 /** Deploys one contract of artifacts/ (e.g. OmniToken alone for a unit test) through a one-future Ignition module. */
 export async function deployContract(
   target: Target,
@@ -418,7 +420,7 @@ export async function deployContract(
   args: unknown[] = [],
   opts: { artifacts?: ArtifactResolver; deployerIndex?: number } = {},
 ): Promise<Address> {
-  const id = `Single${name}${Date.now().toString(36)}`;
+  const id = `Single${name}${++singleModules}`;
   const module = buildModule(id, (m) => ({ c: m.contract(name, args as never[]) }));
   const addresses = await runIgnition(target, module as unknown as IgnitionModule, opts);
   return addresses[name] ?? addresses.c;
