@@ -6,6 +6,7 @@ pragma solidity ^0.8.24;
 /// @dev Role bits: 1 = COMPUTE, 2 = VALIDATOR. A node's stake includes the bonds locked by its open
 ///      commitments; unbonding amounts are not stake but stay slashable until withdrawn.
 interface INodeStaking {
+    // ------------------------------------------------------------------ events
     /// @notice `stake` added `amount` (possibly 0) and set the roles and metadata URI.
     event Staked(address indexed node, uint256 amount, uint8 roles, string metadataURI);
     /// @notice `amount` moved from stake to unbonding; the whole unbonding amount is released at `releaseTime`.
@@ -28,6 +29,30 @@ interface INodeStaking {
     /// @notice A new unbonding period, applied to unstake requests made from now on.
     event UnbondingPeriodSet(uint256 unbondingPeriod);
 
+    // ------------------------------------------------------------------ errors
+    /// @notice An amount of zero where a positive amount is required.
+    error NodeStakingZeroAmount();
+    /// @notice A roles bitmask other than 1, 2 or 3 (or, for a single-role query, other than 1 or 2).
+    error NodeStakingInvalidRoles(uint8 roles);
+    /// @notice The node's unlocked stake (stake - locked) is below the amount asked for.
+    error NodeStakingInsufficientUnlocked(uint256 requested, uint256 available);
+    /// @notice `releaseBond` of more than the node's locked bonds.
+    error NodeStakingInsufficientLocked(uint256 requested, uint256 locked);
+    /// @notice A TaskManager-only function called by another account (or before the TaskManager is set).
+    error NodeStakingNotTaskManager(address caller);
+    /// @notice `setTaskManager` called a second time.
+    error NodeStakingTaskManagerAlreadySet();
+    /// @notice A parameter outside its hard bounds; `name` is the parameter.
+    error NodeStakingParameterOutOfBounds(string name, uint256 value);
+    /// @notice A zero address given for `name`.
+    error NodeStakingZeroAddress(string name);
+    /// @notice `withdrawUnbonded` with nothing unbonding.
+    error NodeStakingNothingToWithdraw();
+    /// @notice `withdrawUnbonded` before the release time.
+    error NodeStakingStillUnbonding(uint64 releaseTime);
+
+
+    // ------------------------------------------------------------------ functions
     /// @notice Register or top up (amount may be 0 to change roles/metadata only); sets roles.
     function stake(uint256 amount, uint8 roles, string calldata metadataURI) external;
     /// @notice Move unlocked stake to unbonding; every request restarts the release time of the whole unbonding amount.
@@ -76,4 +101,14 @@ interface INodeStaking {
     ///         (stake − locked + unbonding) from the unlocked stake first and then from unbonding; transfer the
     ///         total to `to`. A slash is a stake change (activity is re-evaluated). Never takes more than the node has.
     function slash(address node, uint256 bond, uint256 bps, address to) external returns (uint256 slashed);
+}
+
+/// @title INodeStakingTaskWindows
+/// @notice The two TaskManager getters that bound `NodeStaking.unbondingPeriod` (PROTOCOL.md §3):
+///         a node must not be able to withdraw before every task it committed to can slash it.
+interface INodeStakingTaskWindows {
+    /// @notice Jurors of a disputed task commit until `createdAt + commitWindow`.
+    function commitWindow() external view returns (uint256);
+    /// @notice Reveals run until `createdAt + commitWindow + revealWindow`.
+    function revealWindow() external view returns (uint256);
 }

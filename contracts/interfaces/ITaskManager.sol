@@ -6,33 +6,9 @@ import {Task, TaskRequest, SignedCommit, TaskStatus, Commitment, HashTally} from
 /// @title ITaskManager
 /// @notice Task escrow, sortition, sealed commitments, reveals, the consensus rule, liquidation, the verification
 ///         pool, pull payments and consumer callbacks (PROTOCOL.md §4, §5, §6, §9).
-/// @dev Deviations from and additions to PROTOCOL.md v3, with reasons:
-///  1. Parameters are stored packed (times as uint64, counts as uint32, bps as uint16, amounts as uint128), so the
-///     setters also refuse values that do not fit those types (TaskManagerParameterOutOfBounds). The spec's lower
-///     bounds are unchanged; the extra upper bounds are far beyond any sensible value (2^64 s, 2^128 wei).
-///  2. Seat, sampled-verifier and current eligibility use NodeStaking.eligibleAt(node, role, createdAt, now),
-///     which is exactly "active, activeSince < createdAt and roleSince(role) < createdAt"; jurors use
-///     eligibleAt(node, 2, createdAt, disputedAt) both at commit and at liquidation, so a juror that became
-///     inactive after the dispute may still commit (locking min(bond, unlocked)) and is still liable.
-///  3. A node "has a place" as a sampled verifier when it passes the verifier lottery; jurors are those that do not.
-///  4. Events and errors of the linked libraries are declared here, so TaskManager's ABI carries them all.
-///  5. Additions: commitDigest/saltDigest (EIP-712 helpers), commitmentOf, tallyOf, taskCount, isLiquidatable,
-///     atRisk, fundPool/spendPool (the pool is spent only by the owner, on verification work, as a credit),
-///     ParameterSet/PoolFunded/PoolSpent events, owner()/transferOwnership (Ownable2Step).
-///  6. `getTask` returns the stored task with `status` derived by time (as `statusOf`), plus the settlement fields
-///     (payMode: 0 nobody paid for a hash, 1 the leader's holders, 2 every revealed node; verifierPay; bondShare;
-///     perWinner; slashRemainder) that bots need to compute what a claim will credit.
-///  7. `Claimed` is emitted on every successful claim, with amount 0 on a repeat that finds nothing new.
-///  8. The functions that move value (createTask, cancel, dispute, finalize, liquidate, claim, release, withdraw,
-///     deliver, fundPool) share one reentrancy lock, so a consumer cannot call them from onInferenceResult.
-///  9. `release` reverts TaskManagerBondReleased on a bond already released or taken (rather than doing nothing).
-/// 10. createTask refuses rewards above 2^96 − 1 wei (TaskManagerInvalidRequest("reward")) so amounts fit uint128;
-///     `Task` stores its amounts as uint128 (packed: createTask writes 13 slots), `TaskRequest.reward` stays uint256.
-/// 11. The verifier fee enters the pool at finalize (less the pay it owes), not at createTask: a refunded task
-///     (no reveal, tied dispute, cancel) gives the whole escrow back, fee included, as §6 requires.
-/// 12. Each seat's VALIDATOR flag for p (§5) is read from NodeStaking.rolesOf when the seat is committed.
-/// 13. Reverts of the linked libraries carry these errors; a signature that does not recover (bad length, bad s)
-///     reverts TaskManagerInvalidSigner(node, address(0)).
+/// @dev Deviations from and additions to PROTOCOL.md v3, with their reasons, are listed in docs/protocol.md
+///      ("Where the project differs from PROTOCOL.md, and why"). The events and errors of the linked libraries
+///      (TaskLifecycle, TaskCommits, TaskSettlement) are declared here, so TaskManager's ABI carries them all.
 interface ITaskManager {
     // ------------------------------------------------------------------ events (PROTOCOL.md §9)
     event TaskCreated(

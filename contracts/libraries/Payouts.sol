@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {BPS} from "../types/TaskTypes.sol";
+
 /// @title Payouts
 /// @notice The arithmetic of PROTOCOL.md §6. Pure.
 library Payouts {
-    uint256 internal constant BPS = 10_000;
-
     /// @notice How a reward W splits: royalty W·r/10000, fee W·f/10000, worker share w = (W − royalty − fee) / k,
     ///         and the remainder of that division (credited to the requester at finalize).
     function split(uint256 reward, uint256 royaltyBps, uint256 feeBps, uint256 redundancy)

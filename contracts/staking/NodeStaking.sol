@@ -7,17 +7,8 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {INodeStaking} from "../interfaces/INodeStaking.sol";
-
-/// @title INodeStakingTaskWindows
-/// @notice The two TaskManager getters that bound `NodeStaking.unbondingPeriod` (PROTOCOL.md §3):
-///         a node must not be able to withdraw before every task it committed to can slash it.
-interface INodeStakingTaskWindows {
-    /// @notice Jurors of a disputed task commit until `createdAt + commitWindow`.
-    function commitWindow() external view returns (uint256);
-    /// @notice Reveals run until `createdAt + commitWindow + revealWindow`.
-    function revealWindow() external view returns (uint256);
-}
+import {INodeStaking, INodeStakingTaskWindows} from "../interfaces/INodeStaking.sol";
+import {ROLE_COMPUTE as COMPUTE, ROLE_VALIDATOR as VALIDATOR, BPS as BPS_DENOMINATOR} from "../types/TaskTypes.sol";
 
 /// @title NodeStaking
 /// @notice Node registration (roles, metadata URI), stake, unbonding, bonds locked per commitment,
@@ -57,13 +48,13 @@ contract NodeStaking is INodeStaking, Ownable2Step, ReentrancyGuard {
     // -------------------------------------------------------------- constants
 
     /// @notice Role bit of compute nodes.
-    uint8 public constant ROLE_COMPUTE = 1;
+    uint8 public constant ROLE_COMPUTE = COMPUTE;
     /// @notice Role bit of validator nodes.
-    uint8 public constant ROLE_VALIDATOR = 2;
+    uint8 public constant ROLE_VALIDATOR = VALIDATOR;
     /// @notice Every valid role bit.
     uint8 public constant ALL_ROLES = ROLE_COMPUTE | ROLE_VALIDATOR;
     /// @notice Basis points denominator of `slash`.
-    uint256 public constant BPS = 10_000;
+    uint256 public constant BPS = BPS_DENOMINATOR;
     /// @notice Default minimum stake: 10,000 OMNIT.
     uint256 public constant DEFAULT_MIN_STAKE = 10_000 ether;
     /// @notice Default unbonding period.
@@ -90,29 +81,6 @@ contract NodeStaking is INodeStaking, Ownable2Step, ReentrancyGuard {
 
     mapping(address node => NodeInfo) private _nodes;
     mapping(address node => string) private _metadata;
-
-    // ----------------------------------------------------------------- errors
-
-    /// @notice An amount of zero where a positive amount is required.
-    error NodeStakingZeroAmount();
-    /// @notice A roles bitmask other than 1, 2 or 3 (or, for a single-role query, other than 1 or 2).
-    error NodeStakingInvalidRoles(uint8 roles);
-    /// @notice The node's unlocked stake (stake - locked) is below the amount asked for.
-    error NodeStakingInsufficientUnlocked(uint256 requested, uint256 available);
-    /// @notice `releaseBond` of more than the node's locked bonds.
-    error NodeStakingInsufficientLocked(uint256 requested, uint256 locked);
-    /// @notice A TaskManager-only function called by another account (or before the TaskManager is set).
-    error NodeStakingNotTaskManager(address caller);
-    /// @notice `setTaskManager` called a second time.
-    error NodeStakingTaskManagerAlreadySet();
-    /// @notice A parameter outside its hard bounds; `name` is the parameter.
-    error NodeStakingParameterOutOfBounds(string name, uint256 value);
-    /// @notice A zero address given for `name`.
-    error NodeStakingZeroAddress(string name);
-    /// @notice `withdrawUnbonded` with nothing unbonding.
-    error NodeStakingNothingToWithdraw();
-    /// @notice `withdrawUnbonded` before the release time.
-    error NodeStakingStillUnbonding(uint64 releaseTime);
 
     // --------------------------------------------------------------- modifiers
 

@@ -20,7 +20,8 @@ import {INodeStaking} from "../interfaces/INodeStaking.sol";
 import {ITaskManager} from "../interfaces/ITaskManager.sol";
 import {Sortition} from "../libraries/Sortition.sol";
 import {Consensus} from "../libraries/Consensus.sol";
-import {TaskDraws} from "../libraries/TaskDraws.sol";
+import {TaskSeeds} from "../libraries/TaskSeeds.sol";
+import {TaskLifecycle} from "./TaskLifecycle.sol";
 
 /// @title TaskCommits
 /// @notice External library (linked into TaskManager): sealed commitments in seats (by rank), sampled verifier
@@ -32,7 +33,7 @@ library TaskCommits {
     ///      commitment is voided and bond released, emitting SeatLost and BondReleased); after it, a sampled verifier
     ///      place, or a juror place in a disputed task. Emits Committed. Reverts TaskManagerZeroCommitment,
     ///      TaskManagerAlreadyCommitted, TaskManagerCommitClosed, TaskManagerNotDrawn, TaskManagerSeedNotReady,
-    ///      TaskManagerNotEligible, TaskManagerSeatTaken, TaskManagerBondUnavailable (and TaskDraws.openTask's).
+    ///      TaskManagerNotEligible, TaskManagerSeatTaken, TaskManagerBondUnavailable (and TaskLifecycle.openTask's).
     function commit(
         TaskState storage s,
         INodeStaking staking,
@@ -41,7 +42,7 @@ library TaskCommits {
         bytes32 commitment,
         bytes calldata sealedOutput
     ) external {
-        TaskData storage t = TaskDraws.openTask(s, taskId);
+        TaskData storage t = TaskLifecycle.openTask(s, taskId);
         if (commitment == bytes32(0)) revert ITaskManager.TaskManagerZeroCommitment(taskId);
         Commitment storage c = s.commits[taskId][node];
         if (c.commitment != bytes32(0)) revert ITaskManager.TaskManagerAlreadyCommitted(taskId, node);
@@ -77,7 +78,7 @@ library TaskCommits {
     /// @dev Emits Revealed. Reverts TaskManagerRevealClosed, TaskManagerNoCommitment, TaskManagerCommitmentVoided,
     ///      TaskManagerAlreadyRevealed, TaskManagerWrongReveal.
     function reveal(TaskState storage s, uint256 taskId, address node, bytes32 outputHash, bytes32 salt) external {
-        TaskData storage t = TaskDraws.openTask(s, taskId);
+        TaskData storage t = TaskLifecycle.openTask(s, taskId);
         if (block.timestamp < t.commitDeadline || block.timestamp >= t.revealDeadline) {
             revert ITaskManager.TaskManagerRevealClosed(taskId);
         }
@@ -119,7 +120,7 @@ library TaskCommits {
     {
         TaskData storage t = s.tasks[taskId];
         if (t.status == TaskStatus.None) return type(uint256).max;
-        (bytes32 seed, bool known) = TaskDraws.peek(t, taskId, KIND_SEATS);
+        (bytes32 seed, bool known) = TaskSeeds.peek(t, taskId, KIND_SEATS);
         if (!known) return type(uint256).max;
         if (!staking.eligibleAt(node, ROLE_COMPUTE, t.createdAt, uint64(block.timestamp))) return type(uint256).max;
         return Sortition.rank(seed, node, KIND_SEATS, t.computeCount);
@@ -138,14 +139,14 @@ library TaskCommits {
         if (block.timestamp < t.seatDeadline) return (_seatOpen(s, t, staking, taskId, node), false, false);
         uint256 closes = t.disputed ? t.commitDeadline : t.verifyDeadline;
         if (block.timestamp >= closes) return (false, false, false);
-        (bytes32 vSeed, bool vKnown) = TaskDraws.peek(t, taskId, KIND_VERIFIERS);
+        (bytes32 vSeed, bool vKnown) = TaskSeeds.peek(t, taskId, KIND_VERIFIERS);
         if (!vKnown) return (false, false, false);
-        if (TaskDraws.isVerifierDrawn(t, vSeed, node)) {
+        if (TaskSeeds.isVerifierDrawn(t, vSeed, node)) {
             verifier = staking.eligibleAt(node, ROLE_VALIDATOR, t.createdAt, uint64(block.timestamp));
             return (false, verifier, false);
         }
-        (bytes32 jSeed, bool jKnown) = TaskDraws.peek(t, taskId, KIND_JURY);
-        juror = jKnown && TaskDraws.isJuror(t, staking, vSeed, jSeed, node);
+        (bytes32 jSeed, bool jKnown) = TaskSeeds.peek(t, taskId, KIND_JURY);
+        juror = jKnown && TaskSeeds.isJuror(t, staking, vSeed, jSeed, node);
     }
 
     // ------------------------------------------------------------------ internal
@@ -155,7 +156,7 @@ library TaskCommits {
         private
         returns (address displaced)
     {
-        bytes32 seed = TaskDraws.require_(t, taskId, KIND_SEATS);
+        bytes32 seed = TaskSeeds.requireSeed(t, taskId, KIND_SEATS);
         if (!staking.eligibleAt(node, ROLE_COMPUTE, t.createdAt, uint64(block.timestamp))) {
             revert ITaskManager.TaskManagerNotEligible(taskId, node);
         }
@@ -215,16 +216,16 @@ library TaskCommits {
         if (block.timestamp >= (disputed ? t.commitDeadline : t.verifyDeadline)) {
             revert ITaskManager.TaskManagerCommitClosed(taskId);
         }
-        bytes32 vSeed = TaskDraws.require_(t, taskId, KIND_VERIFIERS);
-        if (TaskDraws.isVerifierDrawn(t, vSeed, node)) {
+        bytes32 vSeed = TaskSeeds.requireSeed(t, taskId, KIND_VERIFIERS);
+        if (TaskSeeds.isVerifierDrawn(t, vSeed, node)) {
             if (!staking.eligibleAt(node, ROLE_VALIDATOR, t.createdAt, uint64(block.timestamp))) {
                 revert ITaskManager.TaskManagerNotEligible(taskId, node);
             }
             return PLACE_VERIFIER;
         }
         if (disputed) {
-            bytes32 jSeed = TaskDraws.require_(t, taskId, KIND_JURY);
-            if (TaskDraws.isJuror(t, staking, vSeed, jSeed, node)) return PLACE_JUROR;
+            bytes32 jSeed = TaskSeeds.requireSeed(t, taskId, KIND_JURY);
+            if (TaskSeeds.isJuror(t, staking, vSeed, jSeed, node)) return PLACE_JUROR;
         }
         revert ITaskManager.TaskManagerNotEligible(taskId, node);
     }
@@ -254,7 +255,7 @@ library TaskCommits {
         view
         returns (bool)
     {
-        (bytes32 seed, bool known) = TaskDraws.peek(t, taskId, KIND_SEATS);
+        (bytes32 seed, bool known) = TaskSeeds.peek(t, taskId, KIND_SEATS);
         if (!known) return false;
         if (!staking.eligibleAt(node, ROLE_COMPUTE, t.createdAt, uint64(block.timestamp))) return false;
         uint256 count = t.computeCount;

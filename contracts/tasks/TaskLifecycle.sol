@@ -6,7 +6,6 @@ import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {INodeStaking} from "../interfaces/INodeStaking.sol";
 import {ITaskManager} from "../interfaces/ITaskManager.sol";
 import {Payouts} from "../libraries/Payouts.sol";
-import {TaskDraws} from "../libraries/TaskDraws.sol";
 
 /// @title TaskLifecycle
 /// @notice External library (linked into TaskManager): opening, cancelling and disputing a task and drawing its
@@ -66,7 +65,7 @@ library TaskLifecycle {
     /// @dev Reverts TaskManagerNotRequester, TaskManagerTooEarly(taskId, seatDeadline), TaskManagerSeatsCommitted.
     ///      Emits TaskCancelled. Returns the escrow that TaskManager sends back at once.
     function cancel(TaskState storage s, uint256 taskId) external returns (address requester, uint256 refund) {
-        TaskData storage t = TaskDraws.openTask(s, taskId);
+        TaskData storage t = openTask(s, taskId);
         requester = t.requester;
         if (msg.sender != requester) revert ITaskManager.TaskManagerNotRequester(taskId, msg.sender);
         if (block.timestamp < t.seatDeadline) revert ITaskManager.TaskManagerTooEarly(taskId, t.seatDeadline);
@@ -80,7 +79,7 @@ library TaskLifecycle {
     /// @notice Draw the sampled verifiers: anyone, once, in [seatDeadline, verifyDeadline), after a seat commit.
     /// @dev Emits VerifiersDrawn. Reverts TaskManagerTooEarly/TooLate, TaskManagerAlreadyDrawn, TaskManagerNoSeatCommitted.
     function drawVerifiers(TaskState storage s, uint256 taskId) external {
-        TaskData storage t = TaskDraws.openTask(s, taskId);
+        TaskData storage t = openTask(s, taskId);
         if (block.timestamp < t.seatDeadline) revert ITaskManager.TaskManagerTooEarly(taskId, t.seatDeadline);
         if (block.timestamp >= t.verifyDeadline) revert ITaskManager.TaskManagerTooLate(taskId, t.verifyDeadline);
         if (t.verifierSeedBlock != 0) revert ITaskManager.TaskManagerAlreadyDrawn(taskId);
@@ -94,7 +93,7 @@ library TaskLifecycle {
     /// @dev Emits (VerifiersDrawn,) TaskDisputed. Reverts TaskManagerNotDisputer, TaskManagerTooEarly/TooLate,
     ///      TaskManagerAlreadyDisputed, TaskManagerNoSeatCommitted.
     function dispute(TaskState storage s, uint256 taskId) external returns (uint256 bond) {
-        TaskData storage t = TaskDraws.openTask(s, taskId);
+        TaskData storage t = openTask(s, taskId);
         if (msg.sender != t.requester && (t.disputer == address(0) || msg.sender != t.disputer)) {
             revert ITaskManager.TaskManagerNotDisputer(taskId, msg.sender);
         }
@@ -113,6 +112,16 @@ library TaskLifecycle {
         t.disputeBondPayer = msg.sender;
         t.jurySeedBlock = uint64(block.number);
         emit ITaskManager.TaskDisputed(taskId, msg.sender, bond);
+    }
+
+    /// @notice The open task `taskId`: the guard of every step before finalize (cancel, drawVerifiers, dispute here;
+    ///         commit and reveal in TaskCommits; finalize in TaskSettlement). Internal: inlined into each caller.
+    /// @dev Reverts TaskManagerUnknownTask(taskId) or TaskManagerNotOpen(taskId, status).
+    function openTask(TaskState storage s, uint256 taskId) internal view returns (TaskData storage t) {
+        t = s.tasks[taskId];
+        TaskStatus st = t.status;
+        if (st == TaskStatus.None) revert ITaskManager.TaskManagerUnknownTask(taskId);
+        if (st != TaskStatus.Seating) revert ITaskManager.TaskManagerNotOpen(taskId, st);
     }
 
     function _inputHash(TaskRequest calldata req) private pure returns (bytes32 h) {

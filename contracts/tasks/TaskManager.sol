@@ -5,7 +5,6 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
@@ -19,14 +18,16 @@ import {IInferenceConsumer} from "../interfaces/IInferenceConsumer.sol";
 import {TaskLifecycle} from "./TaskLifecycle.sol";
 import {TaskCommits} from "./TaskCommits.sol";
 import {TaskSettlement} from "./TaskSettlement.sol";
+import {TaskParams} from "./TaskParams.sol";
 
 /// @title TaskManager
 /// @notice The OmniTensor task contract (PROTOCOL.md §4–§6, §9): escrow, sortition, sealed commitments, reveals,
 ///         the consensus rule, liquidation, the verification pool, pull payments and consumer callbacks.
 /// @dev A thin entry contract: the lifecycle steps live in three linked external libraries over one storage
-///      struct (`TaskLifecycle`, `TaskCommits`, `TaskSettlement`) so that every contract fits EIP-170. Token
-///      transfers, signatures, the callback and the parameters stay here. Deviations: see ITaskManager.
-contract TaskManager is ITaskManager, Ownable2Step, ReentrancyGuard, EIP712 {
+///      struct (`TaskLifecycle`, `TaskCommits`, `TaskSettlement`) so that every contract fits EIP-170; the parameters
+///      live in the abstract base `TaskParams`. Token transfers, signatures and the callback stay here.
+///      Deviations from PROTOCOL.md: docs/protocol.md.
+contract TaskManager is TaskParams, ReentrancyGuard, EIP712 {
     using SafeERC20 for IERC20;
 
     // ------------------------------------------------------------------ constants
@@ -62,26 +63,7 @@ contract TaskManager is ITaskManager, Ownable2Step, ReentrancyGuard, EIP712 {
         _staking = INodeStaking(staking_);
         _registry = IModelRegistry(registry_);
         _treasury = treasury_;
-        _s.params = Params({
-            seatWindow: 5 hours,
-            verifyWindow: 10 hours,
-            disputeWindow: 11 hours,
-            commitWindow: 20 hours,
-            revealWindow: 4 hours,
-            seatStep: 30 minutes,
-            jurySize: 51,
-            seatFactor: 4,
-            expectedVerifiers: 3,
-            bondMultiplier: 100,
-            slashBps: 10_000,
-            noRevealSlashBps: 1_000,
-            liquidatorBountyBps: 500,
-            verifierFeeBps: 2_000,
-            maxRedundancy: 10,
-            maxCallbackGas: 2_000_000,
-            minCommitBond: 100 ether,
-            minReward: 1 ether
-        });
+        _s.params = _defaultParams();
     }
 
     // ------------------------------------------------------------------ external: lifecycle
@@ -240,141 +222,6 @@ contract TaskManager is ITaskManager, Ownable2Step, ReentrancyGuard, EIP712 {
         emit PoolSpent(to, amount);
     }
 
-    // ------------------------------------------------------------------ external: parameters (owner)
-
-    /// @notice Seat window (≥ 1 h, < verifyWindow). Owner only. Emits ParameterSet.
-    function setSeatWindow(uint256 value) external onlyOwner {
-        Params storage p = _s.params;
-        _check("seatWindow", value, 1 hours, uint256(p.verifyWindow) - 1);
-        p.seatWindow = uint64(value);
-        emit ParameterSet("seatWindow", value);
-    }
-
-    /// @notice Verify window (> seatWindow, < disputeWindow). Owner only. Emits ParameterSet.
-    function setVerifyWindow(uint256 value) external onlyOwner {
-        Params storage p = _s.params;
-        _check("verifyWindow", value, uint256(p.seatWindow) + 1, uint256(p.disputeWindow) - 1);
-        p.verifyWindow = uint64(value);
-        emit ParameterSet("verifyWindow", value);
-    }
-
-    /// @notice Dispute window (> verifyWindow, < commitWindow). Owner only. Emits ParameterSet.
-    function setDisputeWindow(uint256 value) external onlyOwner {
-        Params storage p = _s.params;
-        _check("disputeWindow", value, uint256(p.verifyWindow) + 1, uint256(p.commitWindow) - 1);
-        p.disputeWindow = uint64(value);
-        emit ParameterSet("disputeWindow", value);
-    }
-
-    /// @notice Commit window (> disputeWindow; commitWindow + revealWindow + 1 day ≤ NodeStaking.unbondingPeriod).
-    ///         Owner only. Emits ParameterSet.
-    function setCommitWindow(uint256 value) external onlyOwner {
-        Params storage p = _s.params;
-        _check("commitWindow", value, uint256(p.disputeWindow) + 1, _subOrZero(_maxTaskSpan(), p.revealWindow));
-        p.commitWindow = uint64(value);
-        emit ParameterSet("commitWindow", value);
-    }
-
-    /// @notice Jury size (11..255). Owner only. Emits ParameterSet.
-    function setJurySize(uint256 value) external onlyOwner {
-        _check("jurySize", value, 11, 255);
-        _s.params.jurySize = uint32(value);
-        emit ParameterSet("jurySize", value);
-    }
-
-    /// @notice Reveal window (≥ 1 h; commitWindow + revealWindow + 1 day ≤ NodeStaking.unbondingPeriod).
-    ///         Owner only. Emits ParameterSet.
-    function setRevealWindow(uint256 value) external onlyOwner {
-        Params storage p = _s.params;
-        _check("revealWindow", value, 1 hours, _subOrZero(_maxTaskSpan(), p.commitWindow));
-        p.revealWindow = uint64(value);
-        emit ParameterSet("revealWindow", value);
-    }
-
-    /// @notice Seat step (≥ 1 min). Owner only. Emits ParameterSet.
-    function setSeatStep(uint256 value) external onlyOwner {
-        _check("seatStep", value, 1 minutes, type(uint64).max);
-        _s.params.seatStep = uint64(value);
-        emit ParameterSet("seatStep", value);
-    }
-
-    /// @notice Seat factor (1..64). Owner only. Emits ParameterSet.
-    function setSeatFactor(uint256 value) external onlyOwner {
-        _check("seatFactor", value, 1, 64);
-        _s.params.seatFactor = uint32(value);
-        emit ParameterSet("seatFactor", value);
-    }
-
-    /// @notice Expected sampled verifiers (1..64). Owner only. Emits ParameterSet.
-    function setExpectedVerifiers(uint256 value) external onlyOwner {
-        _check("expectedVerifiers", value, 1, 64);
-        _s.params.expectedVerifiers = uint32(value);
-        emit ParameterSet("expectedVerifiers", value);
-    }
-
-    /// @notice Minimum commitment bond (≤ 2^128 − 1). Owner only. Emits ParameterSet.
-    function setMinCommitBond(uint256 value) external onlyOwner {
-        _check("minCommitBond", value, 0, type(uint128).max);
-        _s.params.minCommitBond = uint128(value);
-        emit ParameterSet("minCommitBond", value);
-    }
-
-    /// @notice Bond multiplier (1..1,000). Owner only. Emits ParameterSet.
-    function setBondMultiplier(uint256 value) external onlyOwner {
-        _check("bondMultiplier", value, 1, 1_000);
-        _s.params.bondMultiplier = uint32(value);
-        emit ParameterSet("bondMultiplier", value);
-    }
-
-    /// @notice Slash bps (≤ 10,000). Owner only. Emits ParameterSet.
-    function setSlashBps(uint256 value) external onlyOwner {
-        _check("slashBps", value, 0, 10_000);
-        _s.params.slashBps = uint16(value);
-        emit ParameterSet("slashBps", value);
-    }
-
-    /// @notice No-reveal slash bps (≤ 10,000). Owner only. Emits ParameterSet.
-    function setNoRevealSlashBps(uint256 value) external onlyOwner {
-        _check("noRevealSlashBps", value, 0, 10_000);
-        _s.params.noRevealSlashBps = uint16(value);
-        emit ParameterSet("noRevealSlashBps", value);
-    }
-
-    /// @notice Liquidator bounty bps (≤ 2,000). Owner only. Emits ParameterSet.
-    function setLiquidatorBountyBps(uint256 value) external onlyOwner {
-        _check("liquidatorBountyBps", value, 0, 2_000);
-        _s.params.liquidatorBountyBps = uint16(value);
-        emit ParameterSet("liquidatorBountyBps", value);
-    }
-
-    /// @notice Verifier fee bps (≤ 5,000). Owner only. Emits ParameterSet.
-    function setVerifierFeeBps(uint256 value) external onlyOwner {
-        _check("verifierFeeBps", value, 0, 5_000);
-        _s.params.verifierFeeBps = uint16(value);
-        emit ParameterSet("verifierFeeBps", value);
-    }
-
-    /// @notice Maximum redundancy (1..10). Owner only. Emits ParameterSet.
-    function setMaxRedundancy(uint256 value) external onlyOwner {
-        _check("maxRedundancy", value, 1, 10);
-        _s.params.maxRedundancy = uint8(value);
-        emit ParameterSet("maxRedundancy", value);
-    }
-
-    /// @notice Maximum callback gas (≤ 10,000,000). Owner only. Emits ParameterSet.
-    function setMaxCallbackGas(uint256 value) external onlyOwner {
-        _check("maxCallbackGas", value, 0, 10_000_000);
-        _s.params.maxCallbackGas = uint32(value);
-        emit ParameterSet("maxCallbackGas", value);
-    }
-
-    /// @notice Minimum reward (> 0, ≤ 2^128 − 1). Owner only. Emits ParameterSet.
-    function setMinReward(uint256 value) external onlyOwner {
-        _check("minReward", value, 1, type(uint128).max);
-        _s.params.minReward = uint128(value);
-        emit ParameterSet("minReward", value);
-    }
-
     // ------------------------------------------------------------------ views
 
     /// @inheritdoc ITaskManager
@@ -471,97 +318,17 @@ contract TaskManager is ITaskManager, Ownable2Step, ReentrancyGuard, EIP712 {
         return address(_registry);
     }
 
-    /// @inheritdoc ITaskManager
-    function seatWindow() external view returns (uint256) {
-        return _s.params.seatWindow;
-    }
-
-    /// @inheritdoc ITaskManager
-    function verifyWindow() external view returns (uint256) {
-        return _s.params.verifyWindow;
-    }
-
-    /// @inheritdoc ITaskManager
-    function disputeWindow() external view returns (uint256) {
-        return _s.params.disputeWindow;
-    }
-
-    /// @inheritdoc ITaskManager
-    function commitWindow() external view returns (uint256) {
-        return _s.params.commitWindow;
-    }
-
-    /// @inheritdoc ITaskManager
-    function jurySize() external view returns (uint256) {
-        return _s.params.jurySize;
-    }
-
-    /// @inheritdoc ITaskManager
-    function revealWindow() external view returns (uint256) {
-        return _s.params.revealWindow;
-    }
-
-    /// @inheritdoc ITaskManager
-    function seatStep() external view returns (uint256) {
-        return _s.params.seatStep;
-    }
-
-    /// @inheritdoc ITaskManager
-    function seatFactor() external view returns (uint256) {
-        return _s.params.seatFactor;
-    }
-
-    /// @inheritdoc ITaskManager
-    function expectedVerifiers() external view returns (uint256) {
-        return _s.params.expectedVerifiers;
-    }
-
-    /// @inheritdoc ITaskManager
-    function minCommitBond() external view returns (uint256) {
-        return _s.params.minCommitBond;
-    }
-
-    /// @inheritdoc ITaskManager
-    function bondMultiplier() external view returns (uint256) {
-        return _s.params.bondMultiplier;
-    }
-
-    /// @inheritdoc ITaskManager
-    function slashBps() external view returns (uint256) {
-        return _s.params.slashBps;
-    }
-
-    /// @inheritdoc ITaskManager
-    function noRevealSlashBps() external view returns (uint256) {
-        return _s.params.noRevealSlashBps;
-    }
-
-    /// @inheritdoc ITaskManager
-    function liquidatorBountyBps() external view returns (uint256) {
-        return _s.params.liquidatorBountyBps;
-    }
-
-    /// @inheritdoc ITaskManager
-    function verifierFeeBps() external view returns (uint256) {
-        return _s.params.verifierFeeBps;
-    }
-
-    /// @inheritdoc ITaskManager
-    function maxRedundancy() external view returns (uint256) {
-        return _s.params.maxRedundancy;
-    }
-
-    /// @inheritdoc ITaskManager
-    function maxCallbackGas() external view returns (uint256) {
-        return _s.params.maxCallbackGas;
-    }
-
-    /// @inheritdoc ITaskManager
-    function minReward() external view returns (uint256) {
-        return _s.params.minReward;
-    }
-
     // ------------------------------------------------------------------ internal
+
+    /// @dev TaskParams' storage: inside `_s`, where the lifecycle libraries read the parameters.
+    function _params() internal view override returns (Params storage) {
+        return _s.params;
+    }
+
+    /// @dev TaskParams' bound on commitWindow + revealWindow.
+    function _unbondingPeriod() internal view override returns (uint256) {
+        return _staking.unbondingPeriod();
+    }
 
     /// @dev Open the task (TaskLifecycle) and pull its reward.
     function _create(TaskRequest calldata req) private returns (uint256 taskId) {
@@ -569,67 +336,34 @@ contract TaskManager is ITaskManager, Ownable2Step, ReentrancyGuard, EIP712 {
         _token.safeTransferFrom(msg.sender, address(this), req.reward);
     }
 
-    /// @dev The stored task as the `Task` that `getTask` returns (same fields, another packing).
+    /// @dev The stored task as the `Task` that `getTask` returns: TaskData's fields slot by slot, plus the derived m,
+    ///      acceptedOutputHash and verifierPay. `Task` stays a flat tuple because off-chain readers decode getTask's
+    ///      ABI by field name; nesting it in TaskData's slot groups is a change of that ABI (docs/protocol.md).
     function _toTask(uint256 taskId, TaskData storage d) private view returns (Task memory t) {
-        t.requester = d.requester;
-        t.createdAt = d.createdAt;
-        t.redundancy = d.redundancy;
-        t.status = d.status;
-        t.delivered = d.delivered;
-        t.disputer = d.disputer;
-        t.seatDeadline = d.seatDeadline;
-        t.modelId = d.modelId;
-        t.inputHash = d.inputHash;
-        t.resultKey = d.resultKey;
-        t.callback = d.callback;
-        t.callbackGasLimit = d.callbackGasLimit;
-        t.verifyDeadline = d.verifyDeadline;
-        t.disputeDeadline = d.disputeDeadline;
-        t.commitDeadline = d.commitDeadline;
-        t.revealDeadline = d.revealDeadline;
-        t.seatStep = d.seatStep;
-        t.seatFactor = d.seatFactor;
-        t.expectedVerifiers = d.expectedVerifiers;
-        t.jurySize = d.jurySize;
-        t.verifierFeeBps = d.verifierFeeBps;
-        t.royaltyBps = d.royaltyBps;
-        t.slashBps = d.slashBps;
-        t.noRevealSlashBps = d.noRevealSlashBps;
-        t.liquidatorBountyBps = d.liquidatorBountyBps;
-        t.computeCount = d.computeCount;
-        t.modelOwner = d.modelOwner;
-        t.validatorCount = d.validatorCount;
-        t.reward = d.reward;
-        t.workerShare = d.workerShare;
-        t.minCommitBond = d.minCommitBond;
-        t.bond = d.bond;
-        t.seatSeedBlock = d.seatSeedBlock;
-        t.verifierSeedBlock = d.verifierSeedBlock;
-        t.jurySeedBlock = d.jurySeedBlock;
-        t.disputedAt = d.disputedAt;
-        t.seatSeed = d.seatSeed;
-        t.verifierSeed = d.verifierSeed;
-        t.jurySeed = d.jurySeed;
-        t.disputeBondPayer = d.disputeBondPayer;
-        t.disputed = d.disputed;
-        t.committedVerifiers = d.committedVerifiers;
-        t.committedJurors = d.committedJurors;
-        t.disputeBond = d.disputeBond;
-        t.liveCommitments = d.liveCommitments;
-        t.revealedCount = d.revealedCount;
-        t.revealedSeats = d.revealedSeats;
-        t.revealedVerifiers = d.revealedVerifiers;
-        t.seatHolders = d.seatHolders;
-        t.leader = d.leader;
-        t.n = d.n;
-        t.m = d.revealedCount - d.n;
-        t.tied = d.tied;
-        t.payMode = d.payMode;
+        (t.requester, t.createdAt, t.redundancy, t.status, t.delivered) =
+            (d.requester, d.createdAt, d.redundancy, d.status, d.delivered);
+        (t.disputer, t.seatDeadline, t.modelId, t.inputHash, t.resultKey) =
+            (d.disputer, d.seatDeadline, d.modelId, d.inputHash, d.resultKey);
+        (t.callback, t.callbackGasLimit, t.verifyDeadline) = (d.callback, d.callbackGasLimit, d.verifyDeadline);
+        (t.disputeDeadline, t.commitDeadline, t.revealDeadline, t.seatStep) =
+            (d.disputeDeadline, d.commitDeadline, d.revealDeadline, d.seatStep);
+        (t.seatFactor, t.expectedVerifiers, t.jurySize, t.verifierFeeBps, t.royaltyBps) =
+            (d.seatFactor, d.expectedVerifiers, d.jurySize, d.verifierFeeBps, d.royaltyBps);
+        (t.slashBps, t.noRevealSlashBps, t.liquidatorBountyBps, t.computeCount, t.tied, t.payMode) =
+            (d.slashBps, d.noRevealSlashBps, d.liquidatorBountyBps, d.computeCount, d.tied, d.payMode);
+        (t.modelOwner, t.validatorCount) = (d.modelOwner, d.validatorCount);
+        (t.reward, t.workerShare, t.minCommitBond, t.bond) = (d.reward, d.workerShare, d.minCommitBond, d.bond);
+        (t.seatSeedBlock, t.verifierSeedBlock, t.jurySeedBlock, t.disputedAt) =
+            (d.seatSeedBlock, d.verifierSeedBlock, d.jurySeedBlock, d.disputedAt);
+        (t.seatSeed, t.verifierSeed, t.jurySeed) = (d.seatSeed, d.verifierSeed, d.jurySeed);
+        (t.disputeBondPayer, t.disputed, t.committedVerifiers, t.committedJurors) =
+            (d.disputeBondPayer, d.disputed, d.committedVerifiers, d.committedJurors);
+        (t.disputeBond, t.liveCommitments, t.revealedCount, t.revealedSeats, t.revealedVerifiers) =
+            (d.disputeBond, d.liveCommitments, d.revealedCount, d.revealedSeats, d.revealedVerifiers);
+        (t.n, t.m, t.seatHolders, t.leader) = (d.n, d.revealedCount - d.n, d.seatHolders, d.leader);
+        (t.bondShare, t.perWinner, t.slashRemainder) = (d.bondShare, d.perWinner, d.slashRemainder);
         t.acceptedOutputHash = d.status == TaskStatus.Finalized ? d.leader : bytes32(0);
         t.verifierPay = _s.tallies[taskId][d.leader].verifierPay;
-        t.bondShare = d.bondShare;
-        t.perWinner = d.perWinner;
-        t.slashRemainder = d.slashRemainder;
     }
 
     /// @dev Reverts TaskManagerSignatureExpired or TaskManagerInvalidSigner.
@@ -660,21 +394,5 @@ contract TaskManager is ITaskManager, Ownable2Step, ReentrancyGuard, EIP712 {
             returndatacopy(add(reason, 0x20), 0, size)
             mstore(0x40, add(add(reason, 0x20), and(add(size, 31), not(31))))
         }
-    }
-
-    /// @dev The longest task the staking's unbonding period allows: unbondingPeriod − 1 day (commit + reveal window).
-    function _maxTaskSpan() private view returns (uint256) {
-        uint256 period = _staking.unbondingPeriod();
-        return period > 1 days ? period - 1 days : 0;
-    }
-
-    /// @dev a − b, or 0 when b > a.
-    function _subOrZero(uint256 a, uint256 b) private pure returns (uint256) {
-        return a > b ? a - b : 0;
-    }
-
-    /// @dev Reverts TaskManagerParameterOutOfBounds(name, value) unless lo ≤ value ≤ hi.
-    function _check(string memory name, uint256 value, uint256 lo, uint256 hi) private pure {
-        if (value < lo || value > hi) revert TaskManagerParameterOutOfBounds(name, value);
     }
 }

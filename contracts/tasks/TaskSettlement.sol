@@ -18,7 +18,8 @@ import {INodeStaking} from "../interfaces/INodeStaking.sol";
 import {ITaskManager} from "../interfaces/ITaskManager.sol";
 import {Consensus} from "../libraries/Consensus.sol";
 import {Payouts} from "../libraries/Payouts.sol";
-import {TaskDraws} from "../libraries/TaskDraws.sol";
+import {TaskSeeds} from "../libraries/TaskSeeds.sol";
+import {TaskLifecycle} from "./TaskLifecycle.sol";
 
 /// @title TaskSettlement
 /// @notice External library (linked into TaskManager): finalize (the §5 rule in O(1) and the §6 money as
@@ -26,9 +27,9 @@ import {TaskDraws} from "../libraries/TaskDraws.sol";
 library TaskSettlement {
     /// @notice Apply the consensus rule and credit the task's money (anyone, at or after revealDeadline).
     /// @dev Emits TaskFinalized or TaskUnresolved. Reverts TaskManagerTooEarly(taskId, revealDeadline) and
-    ///      TaskDraws.openTask's errors. O(1): p of §5 is the seatValidators counter + committedVerifiers.
+    ///      TaskLifecycle.openTask's errors. O(1): p of §5 is the seatValidators counter + committedVerifiers.
     function finalize(TaskState storage s, uint256 taskId) external {
-        TaskData storage t = TaskDraws.openTask(s, taskId);
+        TaskData storage t = TaskLifecycle.openTask(s, taskId);
         if (block.timestamp < t.revealDeadline) revert ITaskManager.TaskManagerTooEarly(taskId, t.revealDeadline);
         bool disputed = t.disputed;
         uint256 n = t.n;
@@ -63,7 +64,7 @@ library TaskSettlement {
         external
         returns (uint256 amount)
     {
-        TaskData storage t = TaskDraws.settledTask(s, taskId);
+        TaskData storage t = settledTask(s, taskId);
         Commitment storage c = s.commits[taskId][node];
         if (!_isPaid(t, c)) revert ITaskManager.TaskManagerNothingToClaim(taskId, node);
         if (!c.claimed) {
@@ -92,7 +93,7 @@ library TaskSettlement {
     /// @dev Reverts TaskManagerNotSettled, TaskManagerNoCommitment, TaskManagerCommitmentVoided,
     ///      TaskManagerBondReleased, TaskManagerBondAtRisk.
     function release(TaskState storage s, INodeStaking staking, uint256 taskId, address node) external {
-        TaskData storage t = TaskDraws.settledTask(s, taskId);
+        TaskData storage t = settledTask(s, taskId);
         Commitment storage c = s.commits[taskId][node];
         if (c.commitment == bytes32(0)) revert ITaskManager.TaskManagerNoCommitment(taskId, node);
         if (c.voided) revert ITaskManager.TaskManagerCommitmentVoided(taskId, node);
@@ -110,7 +111,7 @@ library TaskSettlement {
     /// @dev Emits Liquidated. Reverts TaskManagerNotSettled, TaskManagerSelfLiquidation,
     ///      TaskManagerAlreadyLiquidated, TaskManagerNotLiquidatable, TaskManagerJurorExcused.
     function liquidate(TaskState storage s, INodeStaking staking, uint256 taskId, address node) external {
-        TaskData storage t = TaskDraws.settledTask(s, taskId);
+        TaskData storage t = settledTask(s, taskId);
         if (msg.sender == node) revert ITaskManager.TaskManagerSelfLiquidation(taskId, node);
         if (s.liquidated[taskId][node]) revert ITaskManager.TaskManagerAlreadyLiquidated(taskId, node);
         (uint256 bond, uint256 bps, bool wrongHash) = _liability(s, t, staking, taskId, node);
@@ -148,13 +149,22 @@ library TaskSettlement {
         Commitment storage c = s.commits[taskId][node];
         if (c.commitment != bytes32(0)) return !c.voided && _atRisk(s, t, c, taskId, node);
         if (!t.disputed) return false;
-        (bytes32 vSeed, bool vKnown) = TaskDraws.peek(t, taskId, KIND_VERIFIERS);
-        (bytes32 jSeed, bool jKnown) = TaskDraws.peek(t, taskId, KIND_JURY);
-        if (!vKnown || !jKnown || !TaskDraws.isJuror(t, staking, vSeed, jSeed, node)) return false;
+        (bytes32 vSeed, bool vKnown) = TaskSeeds.peek(t, taskId, KIND_VERIFIERS);
+        (bytes32 jSeed, bool jKnown) = TaskSeeds.peek(t, taskId, KIND_JURY);
+        if (!vKnown || !jKnown || !TaskSeeds.isJuror(t, staking, vSeed, jSeed, node)) return false;
         return staking.unlockedOf(node) >= t.minCommitBond;
     }
 
     // ------------------------------------------------------------------ internal
+
+    /// @notice The settled (Finalized or Unresolved) task `taskId`: the guard of claim, release and liquidate.
+    /// @dev Reverts TaskManagerUnknownTask(taskId) or TaskManagerNotSettled(taskId).
+    function settledTask(TaskState storage s, uint256 taskId) internal view returns (TaskData storage t) {
+        t = s.tasks[taskId];
+        TaskStatus st = t.status;
+        if (st == TaskStatus.None) revert ITaskManager.TaskManagerUnknownTask(taskId);
+        if (st != TaskStatus.Finalized && st != TaskStatus.Unresolved) revert ITaskManager.TaskManagerNotSettled(taskId);
+    }
 
     /// @dev What a liquidation of `node` takes: (bond, bps, whether it revealed a wrong hash); reverts when nothing.
     function _liability(TaskState storage s, TaskData storage t, INodeStaking staking, uint256 taskId, address node)
@@ -172,9 +182,9 @@ library TaskSettlement {
             return (bond, bps, wrongHash);
         }
         if (!t.disputed) revert ITaskManager.TaskManagerNotLiquidatable(taskId, node);
-        bytes32 vSeed = TaskDraws.require_(t, taskId, KIND_VERIFIERS);
-        bytes32 jSeed = TaskDraws.require_(t, taskId, KIND_JURY);
-        if (!TaskDraws.isJuror(t, staking, vSeed, jSeed, node)) {
+        bytes32 vSeed = TaskSeeds.requireSeed(t, taskId, KIND_VERIFIERS);
+        bytes32 jSeed = TaskSeeds.requireSeed(t, taskId, KIND_JURY);
+        if (!TaskSeeds.isJuror(t, staking, vSeed, jSeed, node)) {
             revert ITaskManager.TaskManagerNotLiquidatable(taskId, node);
         }
         if (staking.unlockedOf(node) < t.minCommitBond) revert ITaskManager.TaskManagerJurorExcused(taskId, node);

@@ -40,8 +40,10 @@ struct SignedCommit {
     bytes signature;
 }
 
-/// @notice One task (`getTask`). Amounts in OMNIT wei (uint128: the whole supply is 1e27 < 2^128), times in
-///         seconds, counts of nodes. Fields are ordered for storage packing (createTask writes 13 slots).
+/// @notice One task as `getTask` returns it: a memory view, never stored. Amounts in OMNIT wei (uint128: the whole
+///         supply is 1e27 < 2^128), times in seconds, counts of nodes. The fields follow the storage order of
+///         `TaskData` (whose packing decides the slots createTask writes), plus the derived `m`,
+///         `acceptedOutputHash` and `verifierPay`; `seatValidators` is internal.
 struct Task {
     // slot: who, when, what state
     address requester;
@@ -260,7 +262,8 @@ struct TaskState {
     mapping(address account => uint256) credits;
 }
 
-/// @dev Role bits of NodeStaking.
+/// @dev Role bits (NodeStaking's public ROLE_COMPUTE / ROLE_VALIDATOR are these) and the basis-point denominator
+///      (Payouts, NodeStaking.BPS): declared here once.
 uint8 constant ROLE_COMPUTE = 1;
 uint8 constant ROLE_VALIDATOR = 2;
 /// @dev Seed kinds and places (PROTOCOL.md §4.1, §9).
@@ -274,4 +277,5 @@ uint8 constant PLACE_JUROR = 3;
 uint8 constant PAY_NONE = 0;
 uint8 constant PAY_LEADER = 1;
 uint8 constant PAY_ANY = 2;
+/// @dev Basis points: 10,000 = 100 %.
 uint256 constant BPS = 10_000;

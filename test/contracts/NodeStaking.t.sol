@@ -5,7 +5,7 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {NodeStaking} from "../../contracts/staking/NodeStaking.sol";
 import {INodeStaking} from "../../contracts/interfaces/INodeStaking.sol";
-import {StakingBase, FakeTaskManager} from "./StakingBase.t.sol";
+import {StakingBase, FakeTaskManager} from "./base/StakingBase.t.sol";
 
 contract NodeStakingTest is StakingBase {
     // ------------------------------------------------------------ constructor
@@ -20,7 +20,7 @@ contract NodeStakingTest is StakingBase {
     }
 
     function test_constructor_revertsOnZeroToken() public {
-        vm.expectRevert(abi.encodeWithSelector(NodeStaking.NodeStakingZeroAddress.selector, "token"));
+        vm.expectRevert(abi.encodeWithSelector(INodeStaking.NodeStakingZeroAddress.selector, "token"));
         new NodeStaking(address(0), owner);
     }
 
@@ -98,7 +98,7 @@ contract NodeStakingTest is StakingBase {
     }
 
     function test_stake_revertsOnZeroAmountWithoutStake() public {
-        vm.expectRevert(NodeStaking.NodeStakingZeroAmount.selector);
+        vm.expectRevert(INodeStaking.NodeStakingZeroAmount.selector);
         _stake(alice, 0, COMPUTE);
     }
 
@@ -115,7 +115,7 @@ contract NodeStakingTest is StakingBase {
     function test_stake_revertsOnInvalidRoles() public {
         uint8[5] memory bad = [uint8(0), 4, 5, 7, 255];
         for (uint256 i = 0; i < bad.length; ++i) {
-            vm.expectRevert(abi.encodeWithSelector(NodeStaking.NodeStakingInvalidRoles.selector, bad[i]));
+            vm.expectRevert(abi.encodeWithSelector(INodeStaking.NodeStakingInvalidRoles.selector, bad[i]));
             _stake(alice, MIN, bad[i]);
         }
     }
@@ -180,9 +180,9 @@ contract NodeStakingTest is StakingBase {
     }
 
     function test_roleSince_revertsOnInvalidRole() public {
-        vm.expectRevert(abi.encodeWithSelector(NodeStaking.NodeStakingInvalidRoles.selector, uint8(3)));
+        vm.expectRevert(abi.encodeWithSelector(INodeStaking.NodeStakingInvalidRoles.selector, uint8(3)));
         staking.roleSince(alice, BOTH);
-        vm.expectRevert(abi.encodeWithSelector(NodeStaking.NodeStakingInvalidRoles.selector, uint8(0)));
+        vm.expectRevert(abi.encodeWithSelector(INodeStaking.NodeStakingInvalidRoles.selector, uint8(0)));
         staking.roleSince(alice, 0);
     }
 
@@ -213,7 +213,7 @@ contract NodeStakingTest is StakingBase {
 
     function test_requestUnstake_revertsOnZeroAmount() public {
         _stake(alice, MIN, COMPUTE);
-        vm.expectRevert(NodeStaking.NodeStakingZeroAmount.selector);
+        vm.expectRevert(INodeStaking.NodeStakingZeroAmount.selector);
         _unstake(alice, 0);
     }
 
@@ -221,7 +221,7 @@ contract NodeStakingTest is StakingBase {
         _stake(alice, 2 * MIN, COMPUTE);
         _lock(alice, MIN + 1);
         vm.expectRevert(
-            abi.encodeWithSelector(NodeStaking.NodeStakingInsufficientUnlocked.selector, MIN, MIN - 1)
+            abi.encodeWithSelector(INodeStaking.NodeStakingInsufficientUnlocked.selector, MIN, MIN - 1)
         );
         _unstake(alice, MIN);
         _unstake(alice, MIN - 1);
@@ -230,7 +230,7 @@ contract NodeStakingTest is StakingBase {
     }
 
     function test_requestUnstake_revertsForUnknownNode() public {
-        vm.expectRevert(abi.encodeWithSelector(NodeStaking.NodeStakingInsufficientUnlocked.selector, 1, 0));
+        vm.expectRevert(abi.encodeWithSelector(INodeStaking.NodeStakingInsufficientUnlocked.selector, 1, 0));
         _unstake(carol, 1);
     }
 
@@ -243,7 +243,7 @@ contract NodeStakingTest is StakingBase {
         assertEq(amount, MIN + 1 ether);
         assertEq(releaseTime, T0 + 13 days);
         vm.warp(T0 + 7 days);
-        vm.expectRevert(abi.encodeWithSelector(NodeStaking.NodeStakingStillUnbonding.selector, T0 + 13 days));
+        vm.expectRevert(abi.encodeWithSelector(INodeStaking.NodeStakingStillUnbonding.selector, T0 + 13 days));
         vm.prank(alice);
         staking.withdrawUnbonded();
     }
@@ -281,14 +281,14 @@ contract NodeStakingTest is StakingBase {
         _stake(alice, 2 * MIN, COMPUTE);
         _unstake(alice, MIN);
         vm.warp(T0 + 7 days - 1);
-        vm.expectRevert(abi.encodeWithSelector(NodeStaking.NodeStakingStillUnbonding.selector, T0 + 7 days));
+        vm.expectRevert(abi.encodeWithSelector(INodeStaking.NodeStakingStillUnbonding.selector, T0 + 7 days));
         vm.prank(alice);
         staking.withdrawUnbonded();
     }
 
     function test_withdrawUnbonded_revertsWhenNothingUnbonding() public {
         _stake(alice, MIN, COMPUTE);
-        vm.expectRevert(NodeStaking.NodeStakingNothingToWithdraw.selector);
+        vm.expectRevert(INodeStaking.NodeStakingNothingToWithdraw.selector);
         vm.prank(alice);
         staking.withdrawUnbonded();
     }
@@ -299,7 +299,7 @@ contract NodeStakingTest is StakingBase {
         vm.warp(T0 + 8 days);
         vm.prank(alice);
         staking.withdrawUnbonded();
-        vm.expectRevert(NodeStaking.NodeStakingNothingToWithdraw.selector);
+        vm.expectRevert(INodeStaking.NodeStakingNothingToWithdraw.selector);
         vm.prank(alice);
         staking.withdrawUnbonded();
     }
@@ -319,7 +319,7 @@ contract NodeStakingTest is StakingBase {
     function test_lockBond_revertsAboveUnlocked() public {
         _stake(alice, MIN, COMPUTE);
         _lock(alice, MIN - 5);
-        vm.expectRevert(abi.encodeWithSelector(NodeStaking.NodeStakingInsufficientUnlocked.selector, 6, 5));
+        vm.expectRevert(abi.encodeWithSelector(INodeStaking.NodeStakingInsufficientUnlocked.selector, 6, 5));
         _lock(alice, 6);
         _lock(alice, 5);
         assertEq(staking.lockedOf(alice), MIN);
@@ -327,17 +327,17 @@ contract NodeStakingTest is StakingBase {
 
     function test_lockBond_revertsForNonTaskManager() public {
         _stake(alice, MIN, COMPUTE);
-        vm.expectRevert(abi.encodeWithSelector(NodeStaking.NodeStakingNotTaskManager.selector, owner));
+        vm.expectRevert(abi.encodeWithSelector(INodeStaking.NodeStakingNotTaskManager.selector, owner));
         vm.prank(owner);
         staking.lockBond(alice, 1);
-        vm.expectRevert(abi.encodeWithSelector(NodeStaking.NodeStakingNotTaskManager.selector, alice));
+        vm.expectRevert(abi.encodeWithSelector(INodeStaking.NodeStakingNotTaskManager.selector, alice));
         vm.prank(alice);
         staking.lockBond(alice, 1);
     }
 
     function test_lockBond_revertsBeforeTaskManagerIsSet() public {
         NodeStaking fresh = new NodeStaking(address(token), owner);
-        vm.expectRevert(abi.encodeWithSelector(NodeStaking.NodeStakingNotTaskManager.selector, address(this)));
+        vm.expectRevert(abi.encodeWithSelector(INodeStaking.NodeStakingNotTaskManager.selector, address(this)));
         fresh.lockBond(alice, 0);
     }
 
@@ -365,14 +365,14 @@ contract NodeStakingTest is StakingBase {
     function test_releaseBond_revertsAboveLocked() public {
         _stake(alice, MIN, COMPUTE);
         _lock(alice, 100);
-        vm.expectRevert(abi.encodeWithSelector(NodeStaking.NodeStakingInsufficientLocked.selector, 101, 100));
+        vm.expectRevert(abi.encodeWithSelector(INodeStaking.NodeStakingInsufficientLocked.selector, 101, 100));
         _release(alice, 101);
     }
 
     function test_releaseBond_revertsForNonTaskManager() public {
         _stake(alice, MIN, COMPUTE);
         _lock(alice, 100);
-        vm.expectRevert(abi.encodeWithSelector(NodeStaking.NodeStakingNotTaskManager.selector, alice));
+        vm.expectRevert(abi.encodeWithSelector(INodeStaking.NodeStakingNotTaskManager.selector, alice));
         vm.prank(alice);
         staking.releaseBond(alice, 100);
     }
@@ -466,7 +466,7 @@ contract NodeStakingTest is StakingBase {
 
     function test_slash_revertsForNonTaskManager() public {
         _stake(alice, MIN, COMPUTE);
-        vm.expectRevert(abi.encodeWithSelector(NodeStaking.NodeStakingNotTaskManager.selector, bob));
+        vm.expectRevert(abi.encodeWithSelector(INodeStaking.NodeStakingNotTaskManager.selector, bob));
         vm.prank(bob);
         staking.slash(alice, 0, 10_000, bob);
     }
@@ -474,14 +474,14 @@ contract NodeStakingTest is StakingBase {
     function test_slash_revertsAboveMaxBps() public {
         _stake(alice, MIN, COMPUTE);
         vm.expectRevert(
-            abi.encodeWithSelector(NodeStaking.NodeStakingParameterOutOfBounds.selector, "bps", uint256(10_001))
+            abi.encodeWithSelector(INodeStaking.NodeStakingParameterOutOfBounds.selector, "bps", uint256(10_001))
         );
         _slash(alice, 0, 10_001);
     }
 
     function test_slash_revertsOnZeroRecipient() public {
         _stake(alice, MIN, COMPUTE);
-        vm.expectRevert(abi.encodeWithSelector(NodeStaking.NodeStakingZeroAddress.selector, "to"));
+        vm.expectRevert(abi.encodeWithSelector(INodeStaking.NodeStakingZeroAddress.selector, "to"));
         vm.prank(address(tm));
         staking.slash(alice, 0, 10_000, address(0));
     }
@@ -499,7 +499,7 @@ contract NodeStakingTest is StakingBase {
 
     function test_setTaskManager_revertsSecondCall() public {
         FakeTaskManager other = new FakeTaskManager();
-        vm.expectRevert(NodeStaking.NodeStakingTaskManagerAlreadySet.selector);
+        vm.expectRevert(INodeStaking.NodeStakingTaskManagerAlreadySet.selector);
         vm.prank(owner);
         staking.setTaskManager(address(other));
         assertEq(staking.taskManager(), address(tm));
@@ -514,7 +514,7 @@ contract NodeStakingTest is StakingBase {
 
     function test_setTaskManager_revertsOnZero() public {
         NodeStaking fresh = new NodeStaking(address(token), owner);
-        vm.expectRevert(abi.encodeWithSelector(NodeStaking.NodeStakingZeroAddress.selector, "taskManager"));
+        vm.expectRevert(abi.encodeWithSelector(INodeStaking.NodeStakingZeroAddress.selector, "taskManager"));
         vm.prank(owner);
         fresh.setTaskManager(address(0));
     }
@@ -524,7 +524,7 @@ contract NodeStakingTest is StakingBase {
         FakeTaskManager slow = new FakeTaskManager();
         slow.setWindows(5 days, 2 days); // needs 8 days, the period is 7
         vm.expectRevert(
-            abi.encodeWithSelector(NodeStaking.NodeStakingParameterOutOfBounds.selector, "unbondingPeriod", 7 days)
+            abi.encodeWithSelector(INodeStaking.NodeStakingParameterOutOfBounds.selector, "unbondingPeriod", 7 days)
         );
         vm.prank(owner);
         fresh.setTaskManager(address(slow));
@@ -567,12 +567,12 @@ contract NodeStakingTest is StakingBase {
     function test_setMinStake_revertsOutOfBounds() public {
         vm.startPrank(owner);
         vm.expectRevert(
-            abi.encodeWithSelector(NodeStaking.NodeStakingParameterOutOfBounds.selector, "minStake", uint256(0))
+            abi.encodeWithSelector(INodeStaking.NodeStakingParameterOutOfBounds.selector, "minStake", uint256(0))
         );
         staking.setMinStake(0);
         uint256 tooBig = uint256(type(uint128).max) + 1;
         vm.expectRevert(
-            abi.encodeWithSelector(NodeStaking.NodeStakingParameterOutOfBounds.selector, "minStake", tooBig)
+            abi.encodeWithSelector(INodeStaking.NodeStakingParameterOutOfBounds.selector, "minStake", tooBig)
         );
         staking.setMinStake(tooBig);
         vm.stopPrank();
@@ -596,7 +596,7 @@ contract NodeStakingTest is StakingBase {
         fresh.setUnbondingPeriod(48 hours);
         vm.expectRevert(
             abi.encodeWithSelector(
-                NodeStaking.NodeStakingParameterOutOfBounds.selector, "unbondingPeriod", uint256(48 hours - 1)
+                INodeStaking.NodeStakingParameterOutOfBounds.selector, "unbondingPeriod", uint256(48 hours - 1)
             )
         );
         fresh.setUnbondingPeriod(48 hours - 1);
@@ -609,13 +609,13 @@ contract NodeStakingTest is StakingBase {
         vm.startPrank(owner);
         vm.expectRevert(
             abi.encodeWithSelector(
-                NodeStaking.NodeStakingParameterOutOfBounds.selector, "unbondingPeriod", uint256(45 hours)
+                INodeStaking.NodeStakingParameterOutOfBounds.selector, "unbondingPeriod", uint256(45 hours)
             )
         );
         staking.setUnbondingPeriod(45 hours);
         vm.expectRevert(
             abi.encodeWithSelector(
-                NodeStaking.NodeStakingParameterOutOfBounds.selector, "unbondingPeriod", uint256(64 hours - 1)
+                INodeStaking.NodeStakingParameterOutOfBounds.selector, "unbondingPeriod", uint256(64 hours - 1)
             )
         );
         staking.setUnbondingPeriod(64 hours - 1);
@@ -627,7 +627,7 @@ contract NodeStakingTest is StakingBase {
     function test_setUnbondingPeriod_revertsAboveMax() public {
         vm.expectRevert(
             abi.encodeWithSelector(
-                NodeStaking.NodeStakingParameterOutOfBounds.selector, "unbondingPeriod", uint256(365 days + 1)
+                INodeStaking.NodeStakingParameterOutOfBounds.selector, "unbondingPeriod", uint256(365 days + 1)
             )
         );
         vm.prank(owner);
@@ -736,7 +736,7 @@ contract NodeStakingTest is StakingBase {
     }
 
     function test_eligibleAt_revertsOnInvalidRole() public {
-        vm.expectRevert(abi.encodeWithSelector(NodeStaking.NodeStakingInvalidRoles.selector, uint8(3)));
+        vm.expectRevert(abi.encodeWithSelector(INodeStaking.NodeStakingInvalidRoles.selector, uint8(3)));
         staking.eligibleAt(alice, BOTH, T0, T0);
     }
 }

@@ -2,7 +2,8 @@
 pragma solidity ^0.8.24;
 
 import {NodeStaking} from "../../contracts/staking/NodeStaking.sol";
-import {StakingBase} from "./StakingBase.t.sol";
+import {INodeStaking} from "../../contracts/interfaces/INodeStaking.sol";
+import {StakingBase} from "./base/StakingBase.t.sol";
 
 /// @notice Fuzz tests of NodeStaking's arithmetic: stake, unstake, lock and slash amounts.
 contract StakingFuzzTest is StakingBase {
@@ -46,7 +47,7 @@ contract StakingFuzzTest is StakingBase {
         if (l != 0) _lock(alice, l);
         if (amount > s - l) {
             vm.expectRevert(
-                abi.encodeWithSelector(NodeStaking.NodeStakingInsufficientUnlocked.selector, amount, s - l)
+                abi.encodeWithSelector(INodeStaking.NodeStakingInsufficientUnlocked.selector, amount, s - l)
             );
             _unstake(alice, amount);
             return;

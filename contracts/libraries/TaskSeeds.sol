@@ -1,36 +1,17 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {
-    TaskData, TaskState, TaskStatus, KIND_SEATS, KIND_VERIFIERS, KIND_JURY, ROLE_VALIDATOR
-} from "../types/TaskTypes.sol";
+import {TaskData, KIND_SEATS, KIND_VERIFIERS, KIND_JURY, ROLE_VALIDATOR} from "../types/TaskTypes.sol";
 import {INodeStaking} from "../interfaces/INodeStaking.sol";
 import {ITaskManager} from "../interfaces/ITaskManager.sol";
 import {Sortition} from "./Sortition.sol";
 
-/// @title TaskDraws
+/// @title TaskSeeds
 /// @notice A task's seeds (PROTOCOL.md §4.1) and the verifier and juror tests over them (§4.4, §4.6).
 /// @dev A call in block b asks for a seed; it is keccak256(abi.encode(blockhash(b + 1), taskId, kind)), known from
 ///      block b + 2, stored by the first later transaction that needs it. After block b + 257 (when blockhash(b + 1)
 ///      is gone) the storing transaction uses blockhash(block.number − 1): a liveness fallback only.
-library TaskDraws {
-    /// @notice The open task `taskId`; reverts TaskManagerUnknownTask or TaskManagerNotOpen(taskId, status).
-    function openTask(TaskState storage s, uint256 taskId) internal view returns (TaskData storage t) {
-        t = s.tasks[taskId];
-        TaskStatus st = t.status;
-        if (st == TaskStatus.None) revert ITaskManager.TaskManagerUnknownTask(taskId);
-        if (st != TaskStatus.Seating) revert ITaskManager.TaskManagerNotOpen(taskId, st);
-    }
-
-    /// @notice The finalized (Finalized or Unresolved) task `taskId`; reverts TaskManagerUnknownTask or
-    ///         TaskManagerNotSettled(taskId).
-    function settledTask(TaskState storage s, uint256 taskId) internal view returns (TaskData storage t) {
-        t = s.tasks[taskId];
-        TaskStatus st = t.status;
-        if (st == TaskStatus.None) revert ITaskManager.TaskManagerUnknownTask(taskId);
-        if (st != TaskStatus.Finalized && st != TaskStatus.Unresolved) revert ITaskManager.TaskManagerNotSettled(taskId);
-    }
-
+library TaskSeeds {
     /// @notice The seed of `kind` without storing it; `known` is false before block b + 2 or when never asked for.
     function peek(TaskData storage t, uint256 taskId, uint8 kind) internal view returns (bytes32 seed, bool known) {
         (bytes32 stored, uint256 b) = _slot(t, kind);
@@ -53,7 +34,7 @@ library TaskDraws {
     }
 
     /// @notice The seed of `kind`, stored; reverts TaskManagerSeedNotReady(taskId, kind) while unknown.
-    function require_(TaskData storage t, uint256 taskId, uint8 kind) internal returns (bytes32 seed) {
+    function requireSeed(TaskData storage t, uint256 taskId, uint8 kind) internal returns (bytes32 seed) {
         bool known;
         (seed, known) = fix(t, taskId, kind);
         if (!known) revert ITaskManager.TaskManagerSeedNotReady(taskId, kind);

@@ -2,8 +2,8 @@
 pragma solidity ^0.8.24;
 
 import {Test} from "forge-std/Test.sol";
-import {OmniToken} from "../../contracts/token/OmniToken.sol";
-import {NodeStaking} from "../../contracts/staking/NodeStaking.sol";
+import {OmniToken} from "../../../contracts/token/OmniToken.sol";
+import {NodeStaking} from "../../../contracts/staking/NodeStaking.sol";
 
 /// @notice A stand-in TaskManager for NodeStaking's tests: it exposes the two windows that bound the unbonding
 ///         period; tests call the TaskManager-only functions by pranking its address.

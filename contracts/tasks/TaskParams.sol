@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Params} from "../types/TaskTypes.sol";
+import {ITaskManager} from "../interfaces/ITaskManager.sol";
+
+/// @title TaskParams
+/// @notice The TaskManager's parameters (PROTOCOL.md §3, §9): the defaults, one getter and one bounded, owner-only
+///         setter per parameter. Every setter emits ParameterSet(name, value) and reverts
+///         TaskManagerParameterOutOfBounds(name, value) outside its bound: §3's bound, narrowed to the packed storage
+///         type (docs/protocol.md, "Packed parameters"). `createTask` copies into the task what its life needs, so a
+///         change never applies to an open task.
+/// @dev Modelled on OpenZeppelin's `GovernorSettings` and Uniswap v4's `ProtocolFees`: the settings live in an abstract
+///      base that the entry contract inherits, so that `TaskManager` reads as the lifecycle only. The values sit in the
+///      `Params` struct returned by `_params()`, which TaskManager keeps inside its `TaskState`: the linked lifecycle
+///      libraries then read them through the one storage pointer they already take (a storage variable of its own here
+///      would cost every createTask one more library argument).
+abstract contract TaskParams is ITaskManager, Ownable2Step {
+    // ------------------------------------------------------------------ hooks of the inheriting contract
+
+    /// @dev Where the parameters are stored.
+    function _params() internal view virtual returns (Params storage);
+
+    /// @dev NodeStaking's unbonding period, which bounds commitWindow + revealWindow (PROTOCOL.md §3).
+    function _unbondingPeriod() internal view virtual returns (uint256);
+
+    // ------------------------------------------------------------------ defaults (PROTOCOL.md §3)
+
+    /// @dev The §3 defaults, stored by the TaskManager constructor.
+    function _defaultParams() internal pure returns (Params memory) {
+        return Params({
+            seatWindow: 5 hours,
+            verifyWindow: 10 hours,
+            disputeWindow: 11 hours,
+            commitWindow: 20 hours,
+            revealWindow: 4 hours,
+            seatStep: 30 minutes,
+            jurySize: 51,
+            seatFactor: 4,
+            expectedVerifiers: 3,
+            bondMultiplier: 100,
+            slashBps: 10_000,
+            noRevealSlashBps: 1_000,
+            liquidatorBountyBps: 500,
+            verifierFeeBps: 2_000,
+            maxRedundancy: 10,
+            maxCallbackGas: 2_000_000,
+            minCommitBond: 100 ether,
+            minReward: 1 ether
+        });
+    }
+
+    // ------------------------------------------------------------------ setters (owner)
+
+    /// @notice Seat window (≥ 1 h, < verifyWindow).
+    function setSeatWindow(uint256 value) external onlyOwner {
+        Params storage p = _params();
+        _check("seatWindow", value, 1 hours, uint256(p.verifyWindow) - 1);
+        p.seatWindow = uint64(value);
+        emit ParameterSet("seatWindow", value);
+    }
+
+    /// @notice Verify window (> seatWindow, < disputeWindow).
+    function setVerifyWindow(uint256 value) external onlyOwner {
+        Params storage p = _params();
+        _check("verifyWindow", value, uint256(p.seatWindow) + 1, uint256(p.disputeWindow) - 1);
+        p.verifyWindow = uint64(value);
+        emit ParameterSet("verifyWindow", value);
+    }
+
+    /// @notice Dispute window (> verifyWindow, < commitWindow).
+    function setDisputeWindow(uint256 value) external onlyOwner {
+        Params storage p = _params();
+        _check("disputeWindow", value, uint256(p.verifyWindow) + 1, uint256(p.commitWindow) - 1);
+        p.disputeWindow = uint64(value);
+        emit ParameterSet("disputeWindow", value);
+    }
+
+    /// @notice Commit window (> disputeWindow; commitWindow + revealWindow + 1 day ≤ NodeStaking.unbondingPeriod).
+    function setCommitWindow(uint256 value) external onlyOwner {
+        Params storage p = _params();
+        uint256 lo = uint256(p.disputeWindow) + 1;
+        _check("commitWindow", value, lo, _subOrZero(_unbondingPeriod(), 1 days + uint256(p.revealWindow)));
+        p.commitWindow = uint64(value);
+        emit ParameterSet("commitWindow", value);
+    }
+
+    /// @notice Jury size (11..255).
+    function setJurySize(uint256 value) external onlyOwner {
+        _check("jurySize", value, 11, 255);
+        _params().jurySize = uint32(value);
+        emit ParameterSet("jurySize", value);
+    }
+
+    /// @notice Reveal window (≥ 1 h; commitWindow + revealWindow + 1 day ≤ NodeStaking.unbondingPeriod).
+    function setRevealWindow(uint256 value) external onlyOwner {
+        Params storage p = _params();
+        _check("revealWindow", value, 1 hours, _subOrZero(_unbondingPeriod(), 1 days + uint256(p.commitWindow)));
+        p.revealWindow = uint64(value);
+        emit ParameterSet("revealWindow", value);
+    }
+
+    /// @notice Seat step (≥ 1 min).
+    function setSeatStep(uint256 value) external onlyOwner {
+        _check("seatStep", value, 1 minutes, type(uint64).max);
+        _params().seatStep = uint64(value);
+        emit ParameterSet("seatStep", value);
+    }
+
+    /// @notice Seat factor (1..64).
+    function setSeatFactor(uint256 value) external onlyOwner {
+        _check("seatFactor", value, 1, 64);
+        _params().seatFactor = uint32(value);
+        emit ParameterSet("seatFactor", value);
+    }
+
+    /// @notice Expected sampled verifiers (1..64).
+    function setExpectedVerifiers(uint256 value) external onlyOwner {
+        _check("expectedVerifiers", value, 1, 64);
+        _params().expectedVerifiers = uint32(value);
+        emit ParameterSet("expectedVerifiers", value);
+    }
+
+    /// @notice Minimum commitment bond (≤ 2^128 − 1).
+    function setMinCommitBond(uint256 value) external onlyOwner {
+        _check("minCommitBond", value, 0, type(uint128).max);
+        _params().minCommitBond = uint128(value);
+        emit ParameterSet("minCommitBond", value);
+    }
+
+    /// @notice Bond multiplier (1..1,000).
+    function setBondMultiplier(uint256 value) external onlyOwner {
+        _check("bondMultiplier", value, 1, 1_000);
+        _params().bondMultiplier = uint32(value);
+        emit ParameterSet("bondMultiplier", value);
+    }
+
+    /// @notice Slash bps (≤ 10,000).
+    function setSlashBps(uint256 value) external onlyOwner {
+        _check("slashBps", value, 0, 10_000);
+        _params().slashBps = uint16(value);
+        emit ParameterSet("slashBps", value);
+    }
+
+    /// @notice No-reveal slash bps (≤ 10,000).
+    function setNoRevealSlashBps(uint256 value) external onlyOwner {
+        _check("noRevealSlashBps", value, 0, 10_000);
+        _params().noRevealSlashBps = uint16(value);
+        emit ParameterSet("noRevealSlashBps", value);
+    }
+
+    /// @notice Liquidator bounty bps (≤ 2,000).
+    function setLiquidatorBountyBps(uint256 value) external onlyOwner {
+        _check("liquidatorBountyBps", value, 0, 2_000);
+        _params().liquidatorBountyBps = uint16(value);
+        emit ParameterSet("liquidatorBountyBps", value);
+    }
+
+    /// @notice Verifier fee bps (≤ 5,000).
+    function setVerifierFeeBps(uint256 value) external onlyOwner {
+        _check("verifierFeeBps", value, 0, 5_000);
+        _params().verifierFeeBps = uint16(value);
+        emit ParameterSet("verifierFeeBps", value);
+    }
+
+    /// @notice Maximum redundancy (1..10).
+    function setMaxRedundancy(uint256 value) external onlyOwner {
+        _check("maxRedundancy", value, 1, 10);
+        _params().maxRedundancy = uint8(value);
+        emit ParameterSet("maxRedundancy", value);
+    }
+
+    /// @notice Maximum callback gas (≤ 10,000,000).
+    function setMaxCallbackGas(uint256 value) external onlyOwner {
+        _check("maxCallbackGas", value, 0, 10_000_000);
+        _params().maxCallbackGas = uint32(value);
+        emit ParameterSet("maxCallbackGas", value);
+    }
+
+    /// @notice Minimum reward (> 0, ≤ 2^128 − 1).
+    function setMinReward(uint256 value) external onlyOwner {
+        _check("minReward", value, 1, type(uint128).max);
+        _params().minReward = uint128(value);
+        emit ParameterSet("minReward", value);
+    }
+
+    // ------------------------------------------------------------------ getters
+
+    /// @inheritdoc ITaskManager
+    function seatWindow() external view returns (uint256) {
+        return _params().seatWindow;
+    }
+
+    /// @inheritdoc ITaskManager
+    function verifyWindow() external view returns (uint256) {
+        return _params().verifyWindow;
+    }
+
+    /// @inheritdoc ITaskManager
+    function disputeWindow() external view returns (uint256) {
+        return _params().disputeWindow;
+    }
+
+    /// @inheritdoc ITaskManager
+    function commitWindow() external view returns (uint256) {
+        return _params().commitWindow;
+    }
+
+    /// @inheritdoc ITaskManager
+    function jurySize() external view returns (uint256) {
+        return _params().jurySize;
+    }
+
+    /// @inheritdoc ITaskManager
+    function revealWindow() external view returns (uint256) {
+        return _params().revealWindow;
+    }
+
+    /// @inheritdoc ITaskManager
+    function seatStep() external view returns (uint256) {
+        return _params().seatStep;
+    }
+
+    /// @inheritdoc ITaskManager
+    function seatFactor() external view returns (uint256) {
+        return _params().seatFactor;
+    }
+
+    /// @inheritdoc ITaskManager
+    function expectedVerifiers() external view returns (uint256) {
+        return _params().expectedVerifiers;
+    }
+
+    /// @inheritdoc ITaskManager
+    function minCommitBond() external view returns (uint256) {
+        return _params().minCommitBond;
+    }
+
+    /// @inheritdoc ITaskManager
+    function bondMultiplier() external view returns (uint256) {
+        return _params().bondMultiplier;
+    }
+
+    /// @inheritdoc ITaskManager
+    function slashBps() external view returns (uint256) {
+        return _params().slashBps;
+    }
+
+    /// @inheritdoc ITaskManager
+    function noRevealSlashBps() external view returns (uint256) {
+        return _params().noRevealSlashBps;
+    }
+
+    /// @inheritdoc ITaskManager
+    function liquidatorBountyBps() external view returns (uint256) {
+        return _params().liquidatorBountyBps;
+    }
+
+    /// @inheritdoc ITaskManager
+    function verifierFeeBps() external view returns (uint256) {
+        return _params().verifierFeeBps;
+    }
+
+    /// @inheritdoc ITaskManager
+    function maxRedundancy() external view returns (uint256) {
+        return _params().maxRedundancy;
+    }
+
+    /// @inheritdoc ITaskManager
+    function maxCallbackGas() external view returns (uint256) {
+        return _params().maxCallbackGas;
+    }
+
+    /// @inheritdoc ITaskManager
+    function minReward() external view returns (uint256) {
+        return _params().minReward;
+    }
+
+    // ------------------------------------------------------------------ checks
+
+    /// @dev Reverts TaskManagerParameterOutOfBounds(name, value) unless lo ≤ value ≤ hi. Every bound `hi` fits the
+    ///      field's type, so the setter's cast is exact.
+    function _check(string memory name, uint256 value, uint256 lo, uint256 hi) private pure {
+        if (value < lo || value > hi) revert TaskManagerParameterOutOfBounds(name, value);
+    }
+
+    /// @dev a − b, or 0 when b > a. The window setters bound commitWindow + revealWindow by
+    ///      unbondingPeriod − 1 day: the other window's upper bound is _subOrZero(unbondingPeriod, 1 day + this one).
+    function _subOrZero(uint256 a, uint256 b) private pure returns (uint256) {
+        return a > b ? a - b : 0;
+    }
+}
