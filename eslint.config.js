@@ -80,6 +80,8 @@ export default tseslint.config(
       "coverage/",
       "types/",
       "deploy/deployments/",
+      "workers/dist/",
+      "workers/src/sdk/dist/",
       "**/*.d.ts",
     ],
   },
