@@ -50,7 +50,10 @@ export const nodeConfigSchema = z
       .string()
       .regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.', '-' only")
       .default("omnitensor"),
-    roles: z.array(z.enum(ROLES)).min(1, "needs at least one of compute, verifier"),
+    // "validator" (the protocol's name of the role, used by `node stake`) is accepted for "verifier".
+    roles: z
+      .array(z.enum([...ROLES, "validator"]).transform((r): Role => (r === "validator" ? "verifier" : r)))
+      .min(1, "needs at least one of compute, verifier"),
     /** Models served by the compute role (and re-run by the verifier role). */
     models: z.array(modelSchema).default([]),
     /** Where an engine may cache model files (optional). */
