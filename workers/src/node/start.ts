@@ -25,6 +25,7 @@ import { STEPS } from "./jobs.ts";
 import { startMetricsServer, type MetricsServer } from "./metrics.ts";
 import { chainReader, taskSender, type NodeContext, type OutputTransform } from "./context.ts";
 import { TASK_EVENTS, handleLogs } from "./events.ts";
+import { nodeRecovery, type StateRecovery } from "./recovery.ts";
 import { createHandlers } from "./steps/index.ts";
 import { InferenceEngine } from "../inference/runtime/index.ts";
 import { connectRedis, redactUrl, redisCheckpoint, type NodeRedis } from "./redis.ts";
@@ -241,11 +242,13 @@ async function run(ctx: NodeContext, clock: Clock, health: NodeHealth): Promise<
   const handlers = failures.wrap(createHandlers(ctx), (e) => e instanceof RescheduleError);
   ctx.queues.startWorkers(common, handlers, common.config.concurrency);
   common.shutdown.onStop("queues", () => ctx.queues.close());
-  return startWatcher(ctx, clock, health);
+  const recovery = nodeRecovery(ctx, ctx.key("checkpoint"));
+  await recovery.init(); // an empty Redis (first start, or a new one): scan from the start block
+  return startWatcher(ctx, clock, health, recovery);
 }
 
 /** The checkpointed log watcher; each new head moves the clock, promotes due jobs and (every 5 s) the status. */
-function startWatcher(ctx: NodeContext, clock: Clock, health: NodeHealth): Watcher {
+function startWatcher(ctx: NodeContext, clock: Clock, health: NodeHealth, recovery: StateRecovery): Watcher {
   const { config, logger, metrics: m, shutdown } = ctx.common;
   const { confirmations, warning } = resolveConfirmations(ctx.deployment.chainId, config.confirmations);
   if (warning) logger.warn(warning);
@@ -260,6 +263,7 @@ function startWatcher(ctx: NodeContext, clock: Clock, health: NodeHealth): Watch
     clock.number = head.number;
     heads.seen(head.number);
     m.lastBlock.set(Number(head.safe));
+    await recovery.check(); // Redis state lost (marker gone): the next poll scans from the start block
     await ctx.queues.promoteDue(head.timestamp);
     if (Date.now() - lastStatus > 5000) {
       lastStatus = Date.now();
