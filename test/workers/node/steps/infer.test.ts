@@ -9,7 +9,7 @@ import { infer } from "../../../../workers/src/node/steps/infer.ts";
 import { RescheduleError } from "../../../../workers/src/node/queues.ts";
 import type { InferJob } from "../../../../workers/src/node/jobs.ts";
 import { generateResultKey } from "../../../../workers/src/protocol/index.ts";
-import { ME, closeModels, stepContext, taskOf } from "./fake.ts";
+import { ME, closeModels, commitmentOf, stepContext, taskOf } from "./fake.ts";
 
 const key = generateResultKey();
 
@@ -50,8 +50,9 @@ describe("steps/infer", () => {
       [
         ["getTask", 101n],
         ["isEligible", 101n],
+        ["commitmentOf", 101n],
       ],
-      "both reads pinned to one block",
+      "every read pinned to one block",
     );
     const next = await infer(s.ctx, job, s.log); // the rescheduled run
     assert.equal(next.length, 1);
@@ -65,6 +66,14 @@ describe("steps/infer", () => {
     const s = await setup();
     s.chain.block = 102n;
     s.chain.taskAt = () => drawnTask;
+    assert.deepEqual(await infer(s.ctx, verifierJob(), s.log), []);
+  });
+
+  it("a verifier that committed already (a rescan after a restart or a wipe) does nothing", async () => {
+    const s = await setup();
+    s.chain.block = 102n;
+    s.chain.taskAt = () => drawnTask;
+    s.chain.commitments.set(ME.toLowerCase(), commitmentOf({ commitment: `0x${"01".repeat(32)}` }));
     assert.deepEqual(await infer(s.ctx, verifierJob(), s.log), []);
   });
 

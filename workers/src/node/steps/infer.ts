@@ -45,9 +45,13 @@ async function seatChance(ctx: StepContext, data: InferJob, at: bigint, log: Log
 async function drawn(ctx: StepContext, data: InferJob, at: bigint, log: Logger): Promise<boolean> {
   const taskId = BigInt(data.taskId);
   const place = data.place as typeof Place.Verifier | typeof Place.Juror;
-  const [t, el] = await Promise.all([ctx.chain.task(taskId, at), ctx.chain.eligibility(taskId, ctx.me, at)]);
+  const [t, el, mine] = await Promise.all([
+    ctx.chain.task(taskId, at),
+    ctx.chain.eligibility(taskId, ctx.me, at),
+    ctx.chain.commitment(taskId, ctx.me, at),
+  ]);
   rememberTask(ctx, taskId, t);
-  if (isOver(t)) return false;
+  if (isOver(t) || BigInt(mine.commitment) !== 0n) return false; // over, or committed already (a rescan)
   if (place === Place.Verifier ? el.verifier : el.juror) return true;
   const draw = drawOf(t, place);
   const now = ctx.chainNow();
