@@ -240,3 +240,18 @@ abstract contract TaskManagerBase is Test {
         (h[0], h[1], h[2]) = (a, b, c);
     }
 }
+
+/// @notice Base of the TaskManager unit suites (TaskManager.<step>.t.sol, TaskParams.t.sol): five COMPUTE nodes and
+///         three VALIDATOR nodes (C = 5, V = 3 ≤ expectedVerifiers: every validator is a sampled verifier), and the
+///         money of a 100-OMNIT task at redundancy 3.
+abstract contract TaskManagerUnitBase is TaskManagerBase {
+    uint256 internal constant W = 25 ether; // (100 − 5 royalty − 20 fee) / 3
+    uint256 internal constant FEE = 20 ether;
+    uint256 internal constant ROYALTY = 5 ether;
+    uint256 internal constant BOND = 2_500 ether; // max(100 OMNIT, 100 × W)
+
+    function setUp() public virtual override {
+        super.setUp();
+        _stakeNodes(5, 3);
+    }
+}

@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {Test} from "forge-std/Test.sol";
 import {NodeStaking} from "../../../contracts/staking/NodeStaking.sol";
-import {StakingHandler} from "./StakingHandler.t.sol";
+import {StakingHandler} from "./StakingHandler.sol";
 
 /// @notice Invariants of NodeStaking under random lifecycles (StakingHandler): token conservation against the ghost
 ///         sums, locked <= stake, and the O(1) active counts against a brute-force count over the actors.
