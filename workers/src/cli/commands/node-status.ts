@@ -1,13 +1,14 @@
+import { formatEther } from "viem";
 import type { CliCommand } from "../types.ts";
 import { formatOmnit } from "../../sdk/amounts.ts";
 import { formatRoles, nodeStatus } from "../../sdk/staking.ts";
-import { commonHelp, connectCli, isoTime, parseAddress, parseCli, runCli } from "../options.ts";
+import { commonHelp, connectCli, isoTime, parseAddress, parseCli, printJson, runCli } from "../options.ts";
 import { CliError } from "../types.ts";
 
 const help = `Usage: omnitensor node status [<address>] [--json]
 
 Shows a node's stake, bonds locked by open commitments, roles, whether it is active, unbonding,
-its OMNIT wallet balance and its credit in the TaskManager. Without an address, the key's account.
+its OMNIT and gas balances and its credit in the TaskManager. Without an address, the key's account.
 
 Options:
   --json                print as JSON
@@ -31,9 +32,12 @@ const command: CliCommand = {
           `give an address, or a key (NODE_PRIVATE_KEY, PRIVATE_KEY or --key) for your own node\n\n${help}`,
           2,
         );
-      const s = await nodeStatus(ctx, node);
+      const [s, gas] = await Promise.all([
+        nodeStatus(ctx, node),
+        ctx.publicClient.getBalance({ address: node }),
+      ]);
       if (values.json) {
-        console.log(JSON.stringify(s, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
+        printJson({ ...s, nativeBalance: gas });
         return 0;
       }
       console.log(
@@ -43,7 +47,7 @@ const command: CliCommand = {
           `  stake:     ${formatOmnit(s.stake)} OMNIT (minStake ${formatOmnit(s.minStake)})`,
           `  locked:    ${formatOmnit(s.locked)} OMNIT in bonds of open commitments; unlocked ${formatOmnit(s.unlocked)}`,
           `  unbonding: ${formatOmnit(s.unbonding)} OMNIT${s.unbonding > 0n ? `, withdrawable from ${isoTime(s.unbondingReleaseTime)}` : ""}`,
-          `  wallet:    ${formatOmnit(s.walletBalance)} OMNIT`,
+          `  wallet:    ${formatOmnit(s.walletBalance)} OMNIT, ${formatEther(gas)} native coin (gas)`,
           `  credit:    ${formatOmnit(s.credit)} OMNIT to withdraw from the TaskManager`,
           ...(s.metadataURI ? [`  metadata:  ${s.metadataURI}`] : []),
         ].join("\n"),
