@@ -1,9 +1,18 @@
 #!/usr/bin/env node
 // `npm test`: runs every Solidity and TypeScript test through `hardhat test`, streams its report,
 // then prints one closing line `N passed, N failed` (so a run that executed no test is visible).
-import { spawn } from "node:child_process";
+// Two checks ride along and fail the run: the gas snapshots (`--snapshot-check` on every run that
+// includes the Solidity tests: `.gas-snapshot` per test and `snapshots/*.json` from
+// test/contracts/gas/; refresh both with `npx hardhat test solidity --snapshot`), and the ABI drift
+// check (`scripts/export-abis.ts --check`: workers/src/chain/abis.ts matches the artifacts).
+import { spawn, spawnSync } from "node:child_process";
 
-const args = ["hardhat", "test", ...process.argv.slice(2)];
+const extra = process.argv.slice(2);
+const runsSolidity =
+  (extra[0] === undefined || extra[0] === "solidity" || extra[0].startsWith("-")) &&
+  !extra.includes("--snapshot") &&
+  !extra.includes("--snapshot-check");
+const args = ["hardhat", "test", ...extra, ...(runsSolidity ? ["--snapshot-check"] : [])];
 // Its own process group, so that a hung run (a test that never ends) can be stopped whole.
 const child = spawn("npx", args, { stdio: ["inherit", "pipe", "pipe"], env: process.env, detached: true });
 const LIMIT_MIN = Number(process.env.TEST_TIMEOUT_MIN ?? 25);
@@ -63,8 +72,17 @@ child.on("close", (code, signal) => {
   }
   const skipped = sum(/^\s*(\d+) skipped\b/gm).reduce((a, b) => a + b, 0);
   clearTimeout(watchdog);
-  const exit = timedOut ? 1 : (code ?? (signal ? 1 : 0));
-  if (exit !== 0 && failed === 0) failed = 1; // the runner itself failed (compile error, crash)
+  const abis = timedOut ? { status: 1 } : checkAbis();
+  const exit = timedOut ? 1 : (code ?? (signal ? 1 : 0)) || (abis.status === 0 ? 0 : 1);
+  // Every test passed, yet the run failed: the runner itself (compile error, crash) or a check above.
+  if (exit !== 0 && failed === 0) failed = 1;
   console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
   process.exit(exit !== 0 ? exit : failed > 0 ? 1 : 0);
 });
+
+/** The ABI drift check over the artifacts that `hardhat test` has just built. */
+function checkAbis() {
+  const r = spawnSync("npx", ["tsx", "scripts/export-abis.ts", "--check"], { stdio: "inherit" });
+  console.log(r.status === 0 ? "ABI check: abis.ts matches the artifacts" : "ABI check failed");
+  return r;
+}
