@@ -9,6 +9,7 @@ import {
   devAddress,
   devKey,
   mine,
+  setIntervalMining,
   startHardhatNode,
   type LocalChain,
 } from "../../support/devnet.ts";
@@ -29,6 +30,7 @@ describe("watcher", () => {
 
   before(async () => {
     chain = await startHardhatNode();
+    await setIntervalMining(chain.rpcUrl, 0); // these tests count blocks: only their own
     token = await deployContract(chain.rpcUrl, "OmniToken", [devAddress(0)]);
     clients = createClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, privateKey: devKey(0) });
     redis = new Redis({ host: "127.0.0.1", port: 6379, db: 0, lazyConnect: false });

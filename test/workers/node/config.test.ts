@@ -1,4 +1,4 @@
-/** The worker config: one schema, env + file + flags, errors that name the field. */
+/** The node config: one schema, env + file + flags, errors that name the field. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, writeFile, rm } from "node:fs/promises";
@@ -6,17 +6,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   ConfigError,
+  loadNodeConfig,
   loadWorkerConfig,
   parseFlags,
+  parseNodeConfig,
   redactConfig,
   redisOptions,
+  resolveConfirmations,
 } from "../../../workers/src/node/config.ts";
 
 const KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 const MODEL = "0x" + "ab".repeat(32);
 const baseEnv = { PRIVATE_KEY: KEY, RPC_URL: "http://127.0.0.1:8545", REDIS_URL: "redis://127.0.0.1:6379/3" };
 
-describe("worker config", () => {
+describe("node config", () => {
   it("merges file < env < flags and parses amounts", async () => {
     const dir = await mkdtemp(join(tmpdir(), "cfg-"));
     try {
@@ -30,7 +33,7 @@ describe("worker config", () => {
           confirmations: 3,
         }),
       );
-      const c = await loadWorkerConfig({
+      const c = await loadNodeConfig({
         file,
         env: { ...baseEnv, CONFIRMATIONS: "4" },
         flags: parseFlags(["--poll-interval-ms", "100"]).fields,
@@ -48,28 +51,28 @@ describe("worker config", () => {
 
   it("names the field and the reason", async () => {
     await assert.rejects(
-      loadWorkerConfig({ env: { ...baseEnv, ROLES: "verifier", RPC_URL: "not a url" } }),
+      loadNodeConfig({ env: { ...baseEnv, ROLES: "verifier", RPC_URL: "not a url" } }),
       (e: unknown) => e instanceof ConfigError && /rpcUrl: must be an http\(s\) URL/.test(e.message),
     );
     await assert.rejects(
-      loadWorkerConfig({ env: { ...baseEnv, ROLES: "verifier", PRIVATE_KEY: "0x12" } }),
+      loadNodeConfig({ env: { ...baseEnv, ROLES: "verifier", PRIVATE_KEY: "0x12" } }),
       (e: unknown) =>
         e instanceof ConfigError && /privateKey: must be 0x followed by 64 hex digits/.test(e.message),
     );
     await assert.rejects(
-      loadWorkerConfig({ env: { ...baseEnv } }),
+      loadNodeConfig({ env: { ...baseEnv } }),
       (e: unknown) => e instanceof ConfigError && /roles: is required/.test(e.message),
     );
     await assert.rejects(
-      loadWorkerConfig({ env: { ...baseEnv, ROLES: "miner" } }),
+      loadNodeConfig({ env: { ...baseEnv, ROLES: "miner" } }),
       (e: unknown) => e instanceof ConfigError && /roles\.0/.test(e.message),
     );
     await assert.rejects(
-      loadWorkerConfig({ env: { ...baseEnv, ROLES: "compute" } }),
+      loadNodeConfig({ env: { ...baseEnv, ROLES: "compute" } }),
       (e: unknown) => e instanceof ConfigError && /models: the compute role needs/.test(e.message),
     );
     await assert.rejects(
-      loadWorkerConfig({ env: { ...baseEnv, ROLES: "verifier", METRICS_PORT: "70000" } }),
+      loadNodeConfig({ env: { ...baseEnv, ROLES: "verifier", METRICS_PORT: "70000" } }),
       (e: unknown) => e instanceof ConfigError && /metrics\.port/.test(e.message),
     );
   });
@@ -80,11 +83,11 @@ describe("worker config", () => {
       const file = join(dir, "w.json");
       await writeFile(file, JSON.stringify({ roles: ["verifier"], privateKey: KEY }));
       await assert.rejects(
-        loadWorkerConfig({ file, env: baseEnv }),
+        loadNodeConfig({ file, env: baseEnv }),
         (e: unknown) => e instanceof ConfigError && /privateKey: must not be in a file/.test(e.message),
       );
       assert.throws(() => parseFlags(["--private-key", KEY]), /PRIVATE_KEY environment variable only/);
-      const c = await loadWorkerConfig({ env: { ...baseEnv, ROLES: "verifier" } });
+      const c = await loadNodeConfig({ env: { ...baseEnv, ROLES: "verifier" } });
       assert.ok(!JSON.stringify(redactConfig(c)).includes(KEY.slice(2)));
     } finally {
       await rm(dir, { recursive: true });
@@ -94,13 +97,36 @@ describe("worker config", () => {
   it("refuses the test-only cheat setting unless explicitly allowed", async () => {
     const flags = { cheat: { wrongResult: true } };
     await assert.rejects(
-      loadWorkerConfig({ env: { ...baseEnv, ROLES: "verifier" }, flags }),
+      loadNodeConfig({ env: { ...baseEnv, ROLES: "verifier" }, flags }),
       /cheat\.wrongResult: test-only/,
     );
-    const c = await loadWorkerConfig({
+    const c = await loadNodeConfig({
       env: { ...baseEnv, ROLES: "verifier", OMNITENSOR_ALLOW_CHEAT: "1" },
       flags,
     });
     assert.equal(c.cheat.wrongResult, true);
+  });
+
+  it("chooses confirmations by chain id: 0 on a local dev chain unless set, with a warning when set above 0", () => {
+    const c = parseNodeConfig({
+      ...{ rpcUrl: baseEnv.RPC_URL, privateKey: KEY, redisUrl: baseEnv.REDIS_URL },
+      roles: ["verifier"],
+    });
+    assert.equal(c.confirmations, undefined, "not set: decided by the chain");
+    assert.deepEqual(resolveConfirmations(31337, undefined), { confirmations: 0 });
+    assert.deepEqual(resolveConfirmations(1337, undefined), { confirmations: 0 });
+    assert.deepEqual(resolveConfirmations(11155111, undefined), { confirmations: 1 });
+    assert.deepEqual(resolveConfirmations(1, 3), { confirmations: 3 });
+    assert.deepEqual(resolveConfirmations(31337, 0), { confirmations: 0 });
+    const local = resolveConfirmations(31337, 2);
+    assert.equal(local.confirmations, 2, "an explicit setting is kept");
+    assert.match(
+      local.warning ?? "",
+      /confirmations 2 on local chain 31337: .*automining node makes none without traffic/,
+    );
+  });
+
+  it("keeps the old names as aliases of the new ones", () => {
+    assert.equal(loadWorkerConfig, loadNodeConfig);
   });
 });

@@ -1,4 +1,5 @@
 /** Waiting and backoff, shared by the chain layer and the node (no node code here). */
+import { ChainError } from "./errors.ts";
 
 /** Sleeps `ms`, returning early (without throwing) when `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -42,7 +43,12 @@ export async function retrying<T>(
       const msg = (e as Error).message?.split("\n")[0];
       opts.onFailure?.(`${what} is unreachable: ${msg}`);
       if (attempt === 0) opts.log.error({ err: msg }, `${what} is unreachable; retrying with backoff`);
-      if (Date.now() > opts.deadline) throw new Error(`${what} is unreachable: ${msg}`, { cause: e });
+      if (Date.now() > opts.deadline)
+        throw new ChainError(`${what} is unreachable: ${msg}`, {
+          retryable: true,
+          cause: e,
+          code: "UNREACHABLE",
+        });
       await sleep(backoffMs(attempt, 500, 15_000), opts.signal);
     }
   }
