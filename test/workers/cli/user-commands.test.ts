@@ -205,7 +205,10 @@ describe("user CLI commands against hardhat node", () => {
       deployments,
     ]);
     assert.equal(u.code, 1);
-    assert.match(u.err, /cannot reach the RPC at http:\/\/127.0.0.1:9/);
+    assert.match(
+      u.err,
+      /RPC http:\/\/127.0.0.1:9 is unreachable: .*\nDetails: start a node \(npm run node\) or pass --rpc/,
+    );
   });
 
   it("--help explains each command with an example; the binary lists them all", async () => {

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { keccak256, parseEther, toHex, zeroAddress, type Hex } from "viem";
 import {
   ContractRevertError,
+  TxRevertError,
   InsufficientFundsError,
   OmniTensorError,
   ProtocolEncodingError,
@@ -269,8 +270,12 @@ describe("requester SDK on a real EVM", () => {
     const t = await createTask(ctx, { modelId, input: TEST_INPUT, reward: "1" });
     await assert.rejects(cancel(ctx, t.taskId), (e: unknown) => {
       assert.ok(e instanceof ContractRevertError);
+      assert.ok(e instanceof TxRevertError, "one revert class for the node and the SDK");
+      assert.ok(e instanceof OmniTensorError);
       assert.equal(e.errorName, "TaskManagerTooEarly");
-      assert.match(e.message, /cancel was refused by the contract: TaskManagerTooEarly/);
+      assert.equal(e.code, "TX_REVERT");
+      assert.equal(e.retryable, false);
+      assert.match(e.shortMessage, /^cancel would revert: TaskManagerTooEarly/);
       return true;
     });
     const fields: [string, () => unknown][] = [

@@ -19,8 +19,15 @@ import { OmniTensorError } from "../protocol/errors.ts";
 
 /** The base of the chain layer's errors. */
 export class ChainError extends OmniTensorError {
-  constructor(message: string, opts: { retryable: boolean; cause?: unknown; code?: string }) {
-    super(message, opts.code ?? "CHAIN", { cause: opts.cause, retryable: opts.retryable });
+  constructor(
+    message: string,
+    opts: { retryable: boolean; cause?: unknown; code?: string; details?: string },
+  ) {
+    super(message, opts.code ?? "CHAIN", {
+      cause: opts.cause,
+      retryable: opts.retryable,
+      details: opts.details,
+    });
     this.name = "ChainError";
   }
 }
@@ -36,10 +43,12 @@ function firstLine(cause: unknown): string | undefined {
 
 /** The RPC did not answer (network down, timeout, 5xx). Retry with backoff. */
 export class RpcUnreachableError extends ChainError {
-  constructor(url: string, cause?: unknown) {
+  /** `details`: what to do about it (the SDK and the CLI say how to start or name an RPC). */
+  constructor(url: string, cause?: unknown, details?: string) {
     super(`RPC ${url} is unreachable: ${firstLine(cause) ?? "no answer"}`, {
       retryable: true,
       cause,
+      details,
       code: "RPC_UNREACHABLE",
     });
     this.name = "RpcUnreachableError";

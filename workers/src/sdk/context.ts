@@ -18,6 +18,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { chainFor } from "../chain/clients.ts";
+import { revertName } from "../chain/errors.ts";
 import { modelRegistryAbi, nodeStakingAbi, omniTokenAbi, taskManagerAbi } from "../chain/abis.ts";
 import { DeploymentError, loadDeployment, type Deployment } from "../chain/deployment.ts";
 import {
@@ -73,7 +74,11 @@ export async function connect(opts: ConnectOptions = {}): Promise<OmniTensorCont
   try {
     chainId = await probe.getChainId();
   } catch (e) {
-    throw new RpcUnreachableError(rpcUrl, e);
+    throw new RpcUnreachableError(
+      rpcUrl,
+      e,
+      "start a node (npm run node) or pass --rpc / set RPC_URL to a JSON-RPC endpoint",
+    );
   }
   let deployment: Deployment;
   if (opts.deployment) {
@@ -132,18 +137,13 @@ export const ALL_ERRORS: Abi = (() => {
 /** Turns a viem error into `ContractRevertError` (with the decoded custom error), or returns undefined for "no gas money". */
 export function explainError(fn: string, e: unknown): unknown {
   if (!(e instanceof BaseError)) return e;
-  const reverted = e.walk((x) => x instanceof ContractFunctionRevertedError);
-  if (reverted instanceof ContractFunctionRevertedError) {
-    return new ContractRevertError(
-      fn,
-      reverted.data?.errorName,
-      reverted.data?.args ?? [],
-      reverted.shortMessage,
-      e,
-    );
+  const { name, detail, reverted } = revertName(e); // the one decoder, shared with the node
+  if (reverted) {
+    const r = e.walk((x) => x instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError;
+    return new ContractRevertError(fn, name, r.data?.args ?? [], detail, e);
   }
   if (isGasFundsError(e)) return undefined;
-  return new ContractRevertError(fn, undefined, [], e.shortMessage, e);
+  return new ContractRevertError(fn, undefined, [], detail, e);
 }
 
 /** viem's InsufficientFundsError, or a node's own words for it (Hardhat: "Sender doesn't have enough funds"). */

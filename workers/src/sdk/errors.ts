@@ -3,24 +3,12 @@
  * stable `code` and a short message that says what to do next.
  */
 import type { Address } from "viem";
+import { TxRevertError } from "../chain/errors.ts";
 import { OmniTensorError } from "../protocol/errors.ts";
 
 export { OmniTensorError, ProtocolEncodingError, SealedOutputError } from "../protocol/errors.ts";
-
-/** The RPC endpoint did not answer. */
-export class RpcUnreachableError extends OmniTensorError {
-  constructor(
-    readonly rpcUrl: string,
-    cause?: unknown,
-  ) {
-    super(
-      `cannot reach the RPC at ${rpcUrl}: start a node (npx hardhat node) or pass --rpc / set RPC_URL`,
-      "RPC_UNREACHABLE",
-      { cause },
-    );
-    this.name = "RpcUnreachableError";
-  }
-}
+/** One class for the node and the SDK: the RPC did not answer (`details` says what to do). */
+export { RpcUnreachableError, TxRevertError } from "../chain/errors.ts";
 
 /** There is no OmniTensor deployment for the chain the RPC serves. */
 export class NoDeploymentError extends OmniTensorError {
@@ -120,20 +108,22 @@ export class TaskCancelledError extends OmniTensorError {
   }
 }
 
-/** A transaction would revert (or reverted); `errorName` is the contract's custom error when known. */
-export class ContractRevertError extends OmniTensorError {
+/**
+ * A transaction would revert (or reverted): the chain layer's `TxRevertError` (one class for the
+ * node and the SDK, matched by `errorName`, the contract's decoded custom error), with the
+ * error's arguments and the SDK's field names.
+ */
+export class ContractRevertError extends TxRevertError {
   constructor(
     readonly functionName: string,
-    readonly errorName: string | undefined,
+    errorName: string | undefined,
     readonly errorArgs: readonly unknown[],
     detail: string,
     cause?: unknown,
   ) {
-    super(
-      `${functionName} was refused by the contract: ${errorName ? `${errorName}(${errorArgs.map(String).join(", ")})` : detail}`,
-      "CONTRACT_REVERT",
-      { cause },
-    );
+    super(functionName, errorName, errorName ? `${errorName}(${errorArgs.map(String).join(", ")})` : detail, {
+      cause,
+    });
     this.name = "ContractRevertError";
   }
 }
