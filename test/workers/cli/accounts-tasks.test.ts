@@ -274,6 +274,23 @@ describe("CLI accounts, funding, clock and requester task commands (issue 17 ite
     assert.equal(j.node, node);
     assert.equal(j.roles, 3);
     assert.equal(j.active, true);
+    // Roles alone (no --amount): the stake stays, the metadata URI is kept.
+    const r = await runIn(["node", "stake", "--roles", "compute", "--metadata", "https://n", ...conn], {
+      NODE_PRIVATE_KEY: nodeKey,
+    });
+    assert.equal(r.code, 0, r.err);
+    const r2 = await runIn(["node", "stake", "--roles", "validator", ...conn], { NODE_PRIVATE_KEY: nodeKey });
+    assert.equal(r2.code, 0, r2.err);
+    assert.match(r2.out, /roles set to validator/);
+    const st2 = JSON.parse((await runIn(["node", "status", node, "--json", ...conn])).out) as {
+      roles: number;
+      stake: string;
+      metadataURI: string;
+    };
+    assert.deepEqual(
+      [st2.roles, st2.stake, st2.metadataURI],
+      [2, parseEther("12000").toString(), "https://n"],
+    );
   });
 
   it("dev advance moves a local chain's clock and refuses any other chain", async () => {

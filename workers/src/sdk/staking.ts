@@ -84,7 +84,8 @@ export async function ensureOmnit(
 
 /**
  * Stakes `amount` OMNIT (decimal string, or bigint wei) with `roles`, registering the node or
- * topping it up; approves NodeStaking first when needed.
+ * topping it up; approves NodeStaking first when needed. An amount of 0 changes only the roles
+ * of a node that already has stake. The metadata URI stays unless a new one is given.
  */
 export async function stake(
   ctx: OmniTensorContext,
@@ -92,12 +93,23 @@ export async function stake(
 ): Promise<TransactionReceipt> {
   const amount = parseOmnit("amount", params.amount);
   const roles = parseRoles(params.roles);
-  await ensureOmnit(ctx, ctx.deployment.contracts.NodeStaking, amount, "stake");
+  const staking = ctx.deployment.contracts.NodeStaking;
+  const { account } = requireWallet(ctx, "stake");
+  // stake() sets the metadata URI every time: keep the current one unless a new one is given.
+  const metadataURI =
+    params.metadataURI ??
+    (await ctx.publicClient.readContract({
+      address: staking,
+      abi: nodeStakingAbi,
+      functionName: "metadataOf",
+      args: [account],
+    }));
+  if (amount > 0n) await ensureOmnit(ctx, staking, amount, "stake");
   return sendTx(ctx, {
-    address: ctx.deployment.contracts.NodeStaking,
+    address: staking,
     abi: nodeStakingAbi,
     functionName: "stake",
-    args: [amount, roles, params.metadataURI ?? ""],
+    args: [amount, roles, metadataURI],
   });
 }
 

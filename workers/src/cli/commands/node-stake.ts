@@ -3,17 +3,18 @@ import { formatOmnit } from "../../sdk/amounts.ts";
 import { formatRoles, nodeStatus, parseRoles, stake } from "../../sdk/staking.ts";
 import { commonHelp, connectCli, parseCli, runCli } from "../options.ts";
 
-const help = `Usage: omnitensor node stake --amount <OMNIT> --roles <compute|validator|compute,validator> [--metadata <uri>]
+const help = `Usage: omnitensor node stake [--amount <OMNIT>] --roles <compute|validator|compute,validator> [--metadata <uri>]
 
 Registers your account as a node, or tops up its stake, and sets its roles. A node is active once
 its stake reaches minStake (omnitensor deployment show); a role counts for tasks created after it
 was set. Approves NodeStaking for the amount first when needed.
 
 Options:
-  --amount <OMNIT>      OMNIT to add to the stake, e.g. 10000 (not wei)
+  --amount <OMNIT>      OMNIT to add to the stake, e.g. 10000 (not wei); without it (a node
+                        that has stake), only the roles change
   --roles <roles>       compute, validator, or compute,validator ("verifier" is accepted
                         for validator: the same role)
-  --metadata <uri>      a URI describing the node (optional)
+  --metadata <uri>      a URI describing the node (optional; the current one is kept)
 
 ${commonHelp("node")}
 
@@ -29,13 +30,17 @@ const command: CliCommand = {
         { amount: { type: "string" }, roles: { type: "string" }, metadata: { type: "string" } },
         help,
       );
-      if (!values.amount) throw new CliError(`--amount is required (in OMNIT)\n\n${help}`, 2);
+      const amount = values.amount ?? "0";
       if (!values.roles) throw new CliError(`--roles is required\n\n${help}`, 2);
       const roles = parseRoles(values.roles);
       const ctx = await connectCli(values, true, "node");
-      const receipt = await stake(ctx, { amount: values.amount, roles, metadataURI: values.metadata });
+      const receipt = await stake(ctx, { amount, roles, metadataURI: values.metadata });
       const s = await nodeStatus(ctx, ctx.walletClient!.account.address);
-      console.log(`staked ${values.amount} OMNIT as ${formatRoles(roles)}`);
+      console.log(
+        amount === "0"
+          ? `roles set to ${formatRoles(roles)}`
+          : `staked ${amount} OMNIT as ${formatRoles(roles)}`,
+      );
       console.log(
         `  node ${s.node}: stake ${formatOmnit(s.stake)} OMNIT, ${s.active ? "active" : `inactive (minStake is ${formatOmnit(s.minStake)} OMNIT)`}`,
       );
