@@ -7,8 +7,8 @@ import {TaskRequest, SignedCommit} from "../../../contracts/types/TaskTypes.sol"
 /// @notice Gas snapshots of the TaskManager's lifecycle calls, checked in as snapshots/TaskManager.json and compared by
 ///         `npm test` (`hardhat test solidity --snapshot-check`; refresh with `--snapshot`).
 /// @dev Each contract below brings a task to one stage in `setUp`; each test then makes the one call it measures as
-///      its first state-changing call, so that the call starts like a fresh transaction (cold accounts and slots, every
-///      slot's original value as set up). `snapshotGasLastCall` records the gas used inside the call: no 21,000 base,
+///      its first call that touches the contracts' storage (reads included: what a test needs is read in setUp), so
+///      that the call starts like a fresh transaction (cold slots, every slot's original value as set up). `snapshotGasLastCall` records the gas used inside the call: no 21,000 base,
 ///      no calldata cost, so the figures are below the receipts in docs/gas.md (scripts/bench-gas.ts, which also
 ///      breaks them down). Setup as bench-gas: both roles on every node, expectedVerifiers raised to 64 so that every
 ///      validator without a seat has a verifier place, a 256-byte inline input, and a warm-up task first.
@@ -17,6 +17,7 @@ abstract contract TaskManagerGasBase is TaskManagerBase {
     uint8 internal constant K = 3;
 
     uint256 internal taskId;
+    uint256 internal seatEnd; // the task's seatDeadline, read in setUp (a read in the test would warm its slots)
     address[] internal seats; // the K best-ranked compute nodes, in rank order
     address[] internal others; // every other node: verifier places once drawn
 
@@ -31,6 +32,7 @@ abstract contract TaskManagerGasBase is TaskManagerBase {
         skip(1);
         _createTask(REWARD, K); // warm-up: task counter and requester records already non-zero
         taskId = _createTaskWith(_bigRequest());
+        seatEnd = _task(taskId).seatDeadline;
         address[] memory sorted = _byRank(taskId);
         for (uint256 i = 0; i < sorted.length; ++i) {
             if (i < K) seats.push(sorted[i]);
@@ -142,7 +144,7 @@ contract TaskManagerSeatGasTest is TaskManagerGasBase {
     }
 
     function test_gas_cancel() public {
-        _toSeatEnd(taskId);
+        vm.warp(seatEnd);
         vm.prank(requester);
         tm.cancel(taskId);
         _snap("cancel");
@@ -163,13 +165,13 @@ contract TaskManagerSeatedGasTest is TaskManagerGasBase {
     }
 
     function test_gas_drawVerifiers() public {
-        _toSeatEnd(taskId);
+        vm.warp(seatEnd);
         tm.drawVerifiers(taskId);
         _snap("drawVerifiers");
     }
 
     function test_gas_dispute() public {
-        _toSeatEnd(taskId);
+        vm.warp(seatEnd);
         vm.prank(requester);
         tm.dispute(taskId);
         _snap("dispute (draws verifiers and jury)");
