@@ -202,4 +202,48 @@ describe("queues", () => {
       await qs.close();
     }
   });
+
+  it("after its keys are deleted (a Redis wipe), the workers take new jobs at once; a job lost mid-run is not an outage", async () => {
+    const errors: string[] = [];
+    const prefix = `test-queues-${process.pid}-${prefixes.length}`;
+    prefixes.push(prefix);
+    const qs = new QueueSet({
+      connection,
+      prefix,
+      chainNow: () => 100n,
+      backoffMs: 50,
+      attempts: 3,
+      onConnectionError: (e) => errors.push(e.message),
+    });
+    const ran: string[] = [];
+    try {
+      qs.startWorkers(
+        createCommon(config, { defaultMetrics: false }),
+        handlers({
+          finalize: async (d) => {
+            ran.push(d.taskId);
+            if (d.taskId === "1") await new Promise((r) => setTimeout(r, 600)); // in flight during the wipe
+            return [];
+          },
+        }),
+        1,
+      );
+      await qs.add({ data: { step: "reveal", taskId: "9" }, dueAt: 10_000n }); // a delayed job: the workers block
+      await qs.add({ data: { step: "finalize", taskId: "1" } });
+      const until = Date.now() + 5000;
+      while (!ran.includes("1") && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      const keys = await redis.keys(`${prefix}:*`);
+      assert.ok(keys.length > 0);
+      await redis.del(...keys); // the wipe, while job 1 runs and the other workers block on their markers
+      await new Promise((r) => setTimeout(r, 800));
+      const t0 = Date.now();
+      await qs.add({ data: { step: "finalize", taskId: "2" } });
+      while (!ran.includes("2") && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(ran.includes("2"), "a job added after the wipe runs");
+      assert.ok(Date.now() - t0 < 3000, `at once (${Date.now() - t0} ms)`);
+      assert.deepEqual(errors, [], "a job lost under a worker is not reported as a Redis outage");
+    } finally {
+      await qs.close();
+    }
+  });
 });

@@ -57,6 +57,11 @@ export function runStep(handlers: Handlers, data: JobData, env: StepEnv): Promis
   }
 }
 
+/** BullMQ's errors for a job whose keys or lock were deleted while it ran (e.g. FLUSHALL). */
+function isLostJobError(e: Error): boolean {
+  return e.message.startsWith("Missing key for job") || e.message.startsWith("Missing lock for job");
+}
+
 export interface QueueSetOptions {
   connection: ConnectionOptions;
   /** Redis key prefix of the queues (BullMQ `prefix`). */
@@ -229,11 +234,16 @@ export class QueueSet {
           },
         },
       );
-      worker.on("error", (e) =>
-        this.opts.onConnectionError
-          ? this.opts.onConnectionError(e, `worker ${step}`)
-          : common.logger.warn({ queue: step, err: e.message }, "queue worker error (Redis?)"),
-      );
+      worker.on("error", (e) => {
+        // A job whose keys were deleted under it (Redis state lost; the node rebuilds it): not an outage.
+        if (isLostJobError(e))
+          common.logger.warn(
+            { queue: step, err: e.message },
+            "a job's Redis keys were gone (Redis state lost?)",
+          );
+        else if (this.opts.onConnectionError) this.opts.onConnectionError(e, `worker ${step}`);
+        else common.logger.warn({ queue: step, err: e.message }, "queue worker error (Redis?)");
+      });
       this.workers.push(worker);
     }
   }
