@@ -3,8 +3,10 @@
 // then prints one closing line `N passed, N failed` (so a run that executed no test is visible).
 // Two checks ride along and fail the run: the gas snapshots (`--snapshot-check` on every run that
 // includes the Solidity tests: `.gas-snapshot` per test and `snapshots/*.json` from
-// test/contracts/gas/; refresh both with `npx hardhat test solidity --snapshot`), and the ABI drift
-// check (`scripts/export-abis.ts --check`: workers/src/chain/abis.ts matches the artifacts).
+// test/contracts/gas/; refresh both with the whole suite, `npx hardhat test solidity --snapshot`: a
+// filtered --snapshot run rewrites .gas-snapshot with only the tests it ran; fuzz figures assume the
+// default FUZZ_RUNS), and the ABI drift check (`scripts/export-abis.ts --check`: abis.ts matches the
+// artifacts).
 import { spawn, spawnSync } from "node:child_process";
 
 const extra = process.argv.slice(2);
