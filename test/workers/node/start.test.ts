@@ -196,7 +196,13 @@ describe("node start and /health against hardhat node", () => {
       [join(ROOT, "workers/bin/omnitensor.mjs"), "node", "run", "--config", cfg],
       {
         cwd: ROOT,
-        env: { ...process.env, NODE_PRIVATE_KEY: devKey(5), PRIVATE_KEY: devKey(5), LOG_LEVEL: "error" },
+        env: {
+          ...process.env,
+          NODE_PRIVATE_KEY: devKey(5),
+          PRIVATE_KEY: devKey(5),
+          LOG_LEVEL: "error",
+          OMNITENSOR_FROM_SOURCE: "1", // the code under test, never a stale build
+        },
         stdio: ["ignore", "pipe", "pipe"],
       },
     );

@@ -146,7 +146,9 @@ function keepLock(
       released ??= (async () => {
         clearInterval(timer);
         heldHere.delete(key);
-        await redis.eval(RELEASE, 1, key, mine).catch(() => undefined);
+        // Redis down: the command would wait in ioredis' offline queue; the TTL frees the lock then.
+        const timeout = new Promise((r) => setTimeout(r, 2000).unref());
+        await Promise.race([redis.eval(RELEASE, 1, key, mine).catch(() => undefined), timeout]);
       })();
       return released;
     },

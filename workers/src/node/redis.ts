@@ -76,15 +76,24 @@ export async function connectRedis(
   });
   redis.on("ready", () => outage.recovered());
   shutdown.onStop("redis", async () => {
-    await redis.quit().catch(() => redis.disconnect());
+    // QUIT waits in the offline queue while Redis is down: then just drop the connection.
+    if (redis.status !== "ready") return redis.disconnect();
+    await withTimeout(redis.quit(), 2000, "QUIT").catch(() => redis.disconnect());
   });
   const what = `Redis ${redactUrl(config.redisUrl)}`;
   await retrying(what, { log: logger, signal: shutdown.signal, ...opts }, async () => {
-    if (redis.status === "wait" || redis.status === "end") await redis.connect();
-    await redis.ping();
+    // connect() and a queued ping wait for as long as ioredis reconnects: bound each attempt.
+    if (redis.status === "wait" || redis.status === "end") redis.connect().catch(() => undefined);
+    await withTimeout(redis.ping(), 2000, "no answer in 2 s");
   });
   connected = true;
   return { redis, connection, outage };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error(what)), ms)));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
 }
 
 /** The URL without its password (for logs and /health). */
