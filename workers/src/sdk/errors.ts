@@ -29,7 +29,7 @@ export class NoDeploymentError extends OmniTensorError {
 export class MissingAccountError extends OmniTensorError {
   constructor(readonly action: string) {
     super(
-      `${action} sends a transaction: give a private key (--key, or PRIVATE_KEY in the environment)`,
+      `${action} sends a transaction: give a private key (connect({ privateKey }); on the command line --key, or REQUESTER_PRIVATE_KEY / NODE_PRIVATE_KEY / PRIVATE_KEY)`,
       "NO_ACCOUNT",
     );
     this.name = "MissingAccountError";
@@ -49,8 +49,8 @@ export class InsufficientFundsError extends OmniTensorError {
   ) {
     super(
       asset === "OMNIT"
-        ? `account ${account} holds ${readableHave} OMNIT but ${what} needs ${readableNeed} OMNIT: get OMNIT from the treasury (or an exchange) first`
-        : `account ${account} has ${readableHave} of the native coin, not enough gas for ${what}: fund it first`,
+        ? `account ${account} holds ${readableHave} OMNIT but ${what} needs ${readableNeed} OMNIT: get OMNIT first (omnitensor token transfer from an account that holds some; on a local chain omnitensor dev faucet)`
+        : `account ${account} has ${readableHave} of the native coin, not enough gas for ${what}: fund it first (on a local chain: omnitensor dev faucet)`,
       asset === "OMNIT" ? "INSUFFICIENT_OMNIT" : "INSUFFICIENT_GAS",
     );
     this.name = "InsufficientFundsError";
