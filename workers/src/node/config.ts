@@ -116,11 +116,6 @@ export const nodeConfigSchema = z
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
     /** Stake that `worker` tops up to at start, OMNIT whole units (0: never stakes by itself). */
     autoStake: units(18).default(0n),
-    /**
-     * TEST-ONLY. `cheat.wrongResult: true` makes a compute bot commit a deliberately wrong
-     * result (it WILL be slashed). Refused unless OMNITENSOR_ALLOW_CHEAT=1 is set.
-     */
-    cheat: z.object({ wrongResult: z.boolean().default(false) }).prefault({}),
   })
   .strict();
 
@@ -239,14 +234,10 @@ function formatIssues(error: z.ZodError): string {
 }
 
 /** Validates a merged configuration object. Throws ConfigError naming every bad field. */
-export function parseNodeConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): NodeConfig {
+export function parseNodeConfig(input: unknown, _env: NodeJS.ProcessEnv = process.env): NodeConfig {
   const r = nodeConfigSchema.safeParse(input);
   if (!r.success) throw new ConfigError(`invalid node config: ${formatIssues(r.error)}`);
   const c = r.data;
-  if (c.cheat.wrongResult && env.OMNITENSOR_ALLOW_CHEAT !== "1")
-    throw new ConfigError(
-      "invalid node config: cheat.wrongResult: test-only; set OMNITENSOR_ALLOW_CHEAT=1 to allow it",
-    );
   if (c.roles.includes("compute") && c.models.length === 0)
     throw new ConfigError(
       "invalid node config: models: the compute role needs at least one model (modelId + path)",
