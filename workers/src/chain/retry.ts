@@ -49,7 +49,11 @@ export async function retrying<T>(
           cause: e,
           code: "UNREACHABLE",
         });
-      await sleep(backoffMs(attempt, 500, 15_000), opts.signal);
+      // Never sleep past the deadline: one last attempt at it.
+      await sleep(
+        Math.min(backoffMs(attempt, 500, 15_000), Math.max(0, opts.deadline - Date.now())),
+        opts.signal,
+      );
     }
   }
 }
