@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Entry point of the `omnitensor` CLI: runs the compiled JavaScript in workers/dist (built by
 // `npm run build:cli`, which `npm ci` runs through the `prepare` script).
-// - Not built: says so and how to build.
-// - In a source checkout whose TypeScript is newer than the build (someone edited workers/src
-//   since), or with OMNITENSOR_FROM_SOURCE=1: runs the sources through tsx (slower), so that a
-//   stale build never runs in place of the code being tested.
+// - In a source checkout that is not built, or whose TypeScript is newer than the build (someone
+//   edited workers/src since), or with OMNITENSOR_FROM_SOURCE=1: runs the sources through tsx
+//   (slower; said on a terminal), so that a stale build never runs in place of the code being
+//   tested. OMNITENSOR_FROM_SOURCE=0 forces the build.
+// - Not built and no sources (an installed copy): says so and how to build, exit 1.
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -28,11 +29,17 @@ function newerThan(dir, time) {
 const built = existsSync(compiled);
 const hasSources = existsSync(`${sources}cli/main.ts`);
 const stale = built && hasSources && newerThan(sources, statSync(compiled).mtimeMs);
+const fromSource =
+  process.env.OMNITENSOR_FROM_SOURCE === "1" ||
+  (process.env.OMNITENSOR_FROM_SOURCE !== "0" && hasSources && (stale || !built));
 let main;
-if (process.env.OMNITENSOR_FROM_SOURCE === "1" || (stale && process.env.OMNITENSOR_FROM_SOURCE !== "0")) {
-  if (stale && process.stderr.isTTY)
+if (fromSource) {
+  // A human at a terminal is told; scripts and tests just get the current code.
+  if (process.stderr.isTTY && process.env.OMNITENSOR_FROM_SOURCE !== "1")
     console.error(
-      "omnitensor: workers/src is newer than workers/dist: running the sources (npm run build:cli to rebuild)",
+      built
+        ? "omnitensor: workers/src is newer than workers/dist: running the sources (npm run build:cli to rebuild)"
+        : "omnitensor: the CLI is not built (npm run build:cli; npm ci does it): running the TypeScript sources, slower",
     );
   const { register } = await import("tsx/esm/api");
   register();
