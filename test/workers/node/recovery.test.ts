@@ -234,11 +234,10 @@ describe("recovery: Redis wiped at each step of a task's life", { timeout: 300_0
           ).claimed && (await req.tm<bigint>("creditOf", [devAddress(i)])) === 0n,
         60_000,
       );
-    for (const i of [COMPUTE, VERIFIER])
-      assert.equal(
-        lines.get(i)!.filter((l) => l.includes("Redis state lost")).length,
-        4,
-        `node ${i} noticed 4 losses`,
-      );
+    // At least once per wipe (a wipe still scanning the database may delete the rebuilt keys again).
+    for (const i of [COMPUTE, VERIFIER]) {
+      const n = lines.get(i)!.filter((l) => l.includes("Redis state lost")).length;
+      assert.ok(n >= 4, `node ${i} noticed every wipe (${n} losses for 4 wipes)`);
+    }
   });
 });
