@@ -10,7 +10,7 @@ import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions
 import type { Logger } from "pino";
 import { Redis, type RedisOptions } from "ioredis";
 import { STEPS, defaultSuffix, jobIdOf, type JobData, type JobOf, type NextJob, type Step } from "./jobs.ts";
-import { WorkerError } from "../chain/errors.ts";
+import { OmniTensorError } from "../protocol/errors.ts";
 import { taskLogger, type Common } from "./common.ts";
 
 /** Thrown by a handler to run the same job again once the chain reaches `dueAt` (seconds). */
@@ -204,7 +204,9 @@ export class QueueSet {
         if (e.afterMs === undefined) await this.markDue(step, job.id!, e.dueAt);
         throw new DelayedError();
       }
-      if ((e instanceof WorkerError && !e.retryable) || e instanceof UnrecoverableError) {
+      // The one error base says whether a retry can help: a named revert, arguments that cannot be
+      // encoded, an invalid result key (ProtocolEncodingError, SealedOutputError) never succeed.
+      if ((e instanceof OmniTensorError && !e.retryable) || e instanceof UnrecoverableError) {
         log.warn({ err: (e as Error).message }, "job failed (not retryable)");
         throw e instanceof UnrecoverableError ? e : new UnrecoverableError((e as Error).message);
       }
