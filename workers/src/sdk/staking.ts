@@ -1,13 +1,14 @@
 import { type Address, type TransactionReceipt } from "viem";
 import { nodeStakingAbi, omniTokenAbi, taskManagerAbi } from "../chain/abis.ts";
+import { Role } from "../protocol/constants.ts";
 import { ProtocolEncodingError } from "../protocol/errors.ts";
 import { formatOmnit, parseOmnit } from "./amounts.ts";
 import { requireWallet, sendTx, type OmniTensorContext } from "./context.ts";
 import { InsufficientFundsError } from "./errors.ts";
 
-/** Role bits of NodeStaking. */
-export const ROLE_COMPUTE = 1;
-export const ROLE_VALIDATOR = 2;
+/** Role bits of NodeStaking (protocol/constants.ts `Role`). */
+export const ROLE_COMPUTE = Role.Compute;
+export const ROLE_VALIDATOR = Role.Validator;
 
 /**
  * Parses "compute", "validator", "compute,validator" (or 1, 2, 3) into role bits. The protocol's

@@ -1,21 +1,14 @@
-/** Reading tasks: status names, the task struct, commitments. */
+/** Reading tasks: status names, the task struct, commitments (through chain/reads.ts, the typed reads shared with the node). */
 import type { Address, Hex } from "viem";
 import { taskManagerAbi } from "../chain/abis.ts";
+import { readCommitment, readTask } from "../chain/reads.ts";
+import { TASK_STATUS_NAMES, type TaskStatusName } from "../protocol/constants.ts";
 import type { OmniTensorContext } from "./context.ts";
 import { TaskNotFoundError } from "./errors.ts";
 
-/** `TaskStatus` in the contract's order (PROTOCOL.md §9). */
-export const TASK_STATUS = [
-  "None",
-  "Seating",
-  "Verifying",
-  "Revealing",
-  "AwaitingFinalize",
-  "Finalized",
-  "Unresolved",
-  "Cancelled",
-] as const;
-export type TaskStatusName = (typeof TASK_STATUS)[number];
+/** `TaskStatus` in the contract's order (PROTOCOL.md §9): the one table, protocol/constants.ts. */
+export const TASK_STATUS = TASK_STATUS_NAMES;
+export type { TaskStatusName };
 
 /** The fields of a task that requesters read (a subset of the on-chain `Task`). */
 export interface TaskInfo {
@@ -54,12 +47,7 @@ export interface TaskInfo {
 
 /** Reads a task; `TaskNotFoundError` when no task has this id. */
 export async function getTask(ctx: OmniTensorContext, taskId: bigint): Promise<TaskInfo> {
-  const t = await ctx.publicClient.readContract({
-    address: ctx.deployment.contracts.TaskManager,
-    abi: taskManagerAbi,
-    functionName: "getTask",
-    args: [taskId],
-  });
+  const t = await readTask(ctx.publicClient, ctx.deployment.contracts.TaskManager, taskId);
   if (t.status === 0 || t.createdAt === 0n) throw new TaskNotFoundError(taskId);
   return {
     taskId,
@@ -122,12 +110,7 @@ export async function commitmentInfo(
   taskId: bigint,
   node: Address,
 ): Promise<CommitmentInfo> {
-  const c = await ctx.publicClient.readContract({
-    address: ctx.deployment.contracts.TaskManager,
-    abi: taskManagerAbi,
-    functionName: "commitmentOf",
-    args: [taskId, node],
-  });
+  const c = await readCommitment(ctx.publicClient, ctx.deployment.contracts.TaskManager, taskId, node);
   return {
     commitment: c.commitment,
     outputHash: c.outputHash,

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { Hex } from "viem";
 import { CliError, type CliCommand } from "../types.ts";
+import { PLACE_NAME, type Place } from "../../protocol/constants.ts";
 import { formatOmnit } from "../../sdk/amounts.ts";
 import type { OmniTensorContext } from "../../sdk/context.ts";
 import { createTask, type CreatedTask, type CreateTaskParams } from "../../sdk/createTask.ts";
@@ -106,7 +107,7 @@ async function follow(ctx: OmniTensorContext, created: CreatedTask, autoDispute:
     onProgress: (p) => console.log(`[${isoTime(p.chainTime)}] task ${p.taskId} ${p.status}: ${p.message}`),
     onCommitment: (r) =>
       console.log(
-        `  node ${r.node} committed (${["", "seat", "verifier", "juror"][r.place] ?? r.place}): ` +
+        `  node ${r.node} committed (${PLACE_NAME[r.place as Place] ?? r.place}): ` +
           (r.ok ? `output ${r.canonicalText}` : `PROBLEM ${r.problem}`),
       ),
   });

@@ -1,4 +1,5 @@
 import type { CliCommand } from "../types.ts";
+import { PLACE_NAME, type Place } from "../../protocol/constants.ts";
 import { withdraw } from "../../sdk/actions.ts";
 import { formatOmnit } from "../../sdk/amounts.ts";
 import { defaultKeyDir, loadResultKey } from "../../sdk/keystore.ts";
@@ -42,7 +43,7 @@ const command: CliCommand = {
         `task ${taskId}: ${t.status}${t.disputed ? " (disputed)" : ""}, ${reports.length} commitment(s)`,
       );
       for (const r of reports) {
-        const place = ["", "seat", "verifier", "juror"][r.place] ?? String(r.place);
+        const place = PLACE_NAME[r.place as Place] ?? String(r.place);
         console.log(
           `  ${r.node} (${place}): ${r.ok ? `ok  ${r.outputHash}  ${r.canonicalText}` : `PROBLEM ${r.problem}`}`,
         );
