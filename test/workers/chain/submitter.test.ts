@@ -218,6 +218,50 @@ describe("submitter", () => {
     }
   });
 
+  it("a pending transaction whose nonce another sender's transaction took is a nonce clash, not a wait forever", async () => {
+    const clients = createClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, privateKey: devKey(0) });
+    const s = new Submitter({
+      clients,
+      gas: { ...gas, replaceAfterMs: 400, receiptTimeoutMs: 20_000 },
+      logger,
+    });
+    const pc = clients.publicClient;
+    const me = clients.account.address;
+    await setAutomine(chain.rpcUrl, false);
+    try {
+      const sending = s.send({
+        address: token,
+        abi: omniTokenAbi as Abi,
+        functionName: "transfer",
+        args: [devAddress(7), 1n],
+      });
+      const outcome = sending.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const nonce = await pc.getTransactionCount({ address: me });
+      while ((await pc.getTransactionCount({ address: me, blockTag: "pending" })) === nonce)
+        await new Promise((r) => setTimeout(r, 20));
+      // Another process with the key replaces it in the mempool (same nonce, higher fees); it is mined.
+      const other = createClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, privateKey: devKey(0) });
+      await other.walletClient.sendTransaction({
+        to: devAddress(8),
+        value: 1n,
+        nonce,
+        maxFeePerGas: 400n * 10n ** 9n,
+        maxPriorityFeePerGas: 300n * 10n ** 9n,
+      });
+      await mine(chain.rpcUrl, 1);
+      const e = await outcome;
+      assert.ok(e instanceof NonceClashError, `${(e as Error)?.name}: ${(e as Error)?.message}`);
+      assert.equal(e.nonce, nonce);
+      assert.match(e.message, /nonce clash: .*mined by a transaction that is not ours/);
+    } finally {
+      await setAutomine(chain.rpcUrl, true);
+      await mine(chain.rpcUrl, 1);
+    }
+  });
+
   it("does not retry what can never succeed: arguments that cannot be encoded, a revert the contract names", async () => {
     const clients = createClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, privateKey: devKey(0) });
     const s = new Submitter({ clients, gas, logger });
