@@ -246,4 +246,37 @@ describe("queues", () => {
       await qs.close();
     }
   });
+
+  it("runs jobs queued by the version before the step union (no `step`): a reveal, a draw on the commit queue", async () => {
+    const qs = fresh(() => 100n);
+    const ran: JobData[] = [];
+    const record = async (d: JobData) => {
+      ran.push(d);
+      return [];
+    };
+    try {
+      qs.startWorkers(
+        createCommon(config, { defaultMetrics: false }),
+        handlers({ reveal: record, draw: record, commit: record }),
+        1,
+      );
+      const old = (q: "reveal" | "commit", data: Record<string, unknown>, jobId: string) =>
+        (qs.queues[q] as unknown as { add(n: string, d: unknown, o: unknown): Promise<unknown> }).add(
+          q,
+          data,
+          {
+            jobId,
+          },
+        );
+      await old("reveal", { taskId: "3", dueAt: "50" }, "task-3-reveal");
+      await old("commit", { taskId: "3", commitAction: "draw" }, "task-3-commit-draw");
+      await old("commit", { taskId: "4", place: 2 }, "task-4-commit-verifier");
+      const until = Date.now() + 5000;
+      while (ran.length < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      const seen = ran.map((d) => `${d.step}-${d.taskId}${d.step === "commit" ? `-${d.place}` : ""}`).sort();
+      assert.deepEqual(seen, ["commit-4-2", "draw-3", "reveal-3"]);
+    } finally {
+      await qs.close();
+    }
+  });
 });

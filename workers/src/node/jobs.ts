@@ -69,6 +69,18 @@ export interface NextJob {
   suffix?: string;
 }
 
+/**
+ * The data of a stored job. Jobs queued by a version before the step union have no `step`: their
+ * queue names it (the commit queue also held the draws, `commitAction: "draw"`; a missing place
+ * was a seat), so a node upgraded in the middle of a task still reveals what it committed.
+ */
+export function storedJobData(queue: Step, data: JobData | Omit<JobData, "step">): JobData {
+  if ("step" in data && typeof data.step === "string") return data;
+  const legacy = data as Record<string, unknown>;
+  if (queue === "commit" && legacy.commitAction === "draw") return { ...legacy, step: "draw" } as JobData;
+  return { place: 1, ...legacy, step: queue } as JobData;
+}
+
 /** The default id suffix of a job: the place (infer for 2/3, commit), the settle action and node. */
 export function defaultSuffix(d: JobData): string | undefined {
   switch (d.step) {

@@ -9,7 +9,16 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { Logger } from "pino";
 import { Redis, type RedisOptions } from "ioredis";
-import { STEPS, defaultSuffix, jobIdOf, type JobData, type JobOf, type NextJob, type Step } from "./jobs.ts";
+import {
+  STEPS,
+  defaultSuffix,
+  jobIdOf,
+  storedJobData,
+  type JobData,
+  type JobOf,
+  type NextJob,
+  type Step,
+} from "./jobs.ts";
 import { OmniTensorError } from "../protocol/errors.ts";
 import { taskLogger, type Common } from "./common.ts";
 
@@ -192,9 +201,10 @@ export class QueueSet {
     const step = job.name;
     const log = taskLogger(common, BigInt(job.data.taskId), step);
     try {
-      if (job.data.step !== step)
-        throw new UnrecoverableError(`job of queue ${step} has step ${job.data.step}`);
-      await this.addAll(await runStep(handlers, job.data, { log, job, attempt: job.attemptsMade }));
+      const data = storedJobData(step, job.data);
+      if (data.step !== step && !(step === "commit" && data.step === "draw"))
+        throw new UnrecoverableError(`job of queue ${step} has step ${data.step}`);
+      await this.addAll(await runStep(handlers, data, { log, job, attempt: job.attemptsMade }));
     } catch (e) {
       if (e instanceof RescheduleError) {
         const delay = e.afterMs ?? this.delayOf(e.dueAt);
