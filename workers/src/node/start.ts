@@ -232,7 +232,9 @@ async function assemble(
 async function run(ctx: NodeContext, clock: Clock, health: NodeHealth): Promise<Watcher> {
   const { common } = ctx;
   await autoStake(ctx);
-  await refreshStatus(ctx, health);
+  await refreshStatus(ctx, health).catch((e: Error) =>
+    health.set("stake", `stake not read yet: ${e.message.split("\n")[0]}`),
+  );
   // Latest chain time before any job runs (jobs compare deadlines with it).
   const latest = await ctx.clients.publicClient.getBlock({ blockTag: "latest" });
   clock.time = latest.timestamp;
