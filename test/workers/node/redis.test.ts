@@ -38,7 +38,7 @@ describe("node redis", () => {
     assert.equal(o.down, true);
     o.recovered();
     o.recovered();
-    o.error(new Error("late reconnect of a queue connection"), "queue settle"); // within the quiet time
+    o.error(new Error("Connection is closed."), "queue settle"); // a late reconnect, within the quiet time
     assert.deepEqual(
       s.lines().map((l) => [l.level, l.msg]),
       [
@@ -47,8 +47,21 @@ describe("node redis", () => {
       ],
     );
     await new Promise((r) => setTimeout(r, 250));
-    o.error(new Error("down again"));
+    o.error(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6379"), { code: "ECONNREFUSED" }));
     assert.equal(s.lines().length, 3, "a new outage is a new line");
+  });
+
+  it("a failed command while Redis answers is a warning, not an outage", () => {
+    const s = sink();
+    const o = outageLog(s.logger, "Redis", 200);
+    o.error(new Error("Missing key for job task-1-finalize. moveToFinished"), "worker finalize");
+    assert.equal(o.down, false);
+    assert.deepEqual(
+      s.lines().map((l) => [l.level, l.msg]),
+      [[40, "Redis command failed"]],
+    );
+    o.error(new Error("Connection is closed."), "queue infer");
+    assert.equal(o.down, true);
   });
 
   it("keeps the watcher's checkpoint in Redis, only moving forward", async () => {

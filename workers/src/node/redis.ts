@@ -35,6 +35,11 @@ export function outageLog(logger: Logger, what = "Redis", quietMs = 10_000): Out
       return down;
     },
     error(e, source) {
+      if (!isConnectionError(e)) {
+        // A command failed while Redis answers (e.g. BullMQ's "Missing key for job" after a wipe).
+        logger.warn({ err: e.message, source }, `${what} command failed`);
+        return;
+      }
       if (down || Date.now() - upAt < quietMs) return;
       down = true;
       logger.error({ err: e.message, source }, `${what} is unreachable; retrying with backoff`);
@@ -46,6 +51,24 @@ export function outageLog(logger: Logger, what = "Redis", quietMs = 10_000): Out
       logger.info(`${what} reachable again`);
     },
   };
+}
+
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+  "EPIPE",
+]);
+
+/** Whether `e` says the connection is down (not that one command failed). */
+export function isConnectionError(e: Error): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code && CONNECTION_CODES.has(code)) return true;
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|Connection is closed|Stream isn't writeable|max retries|socket closed|connect /i.test(
+    e.message,
+  );
 }
 
 export interface NodeRedis {
