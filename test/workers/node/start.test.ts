@@ -232,6 +232,11 @@ describe("node start and /health against hardhat node", () => {
     await proxy.stop();
     await healthUntil(node, /^Redis redis:\/\/127\.0\.0\.1:\d+\/0 is unreachable$/);
     await new Promise((r) => setTimeout(r, 4000));
+    const during = await health(node);
+    assert.ok(
+      !during.body.reasons.some((r) => /RPC|watcher/.test(r)),
+      `only Redis: ${during.body.reasons.join(" | ")}`,
+    );
     await proxy.start();
     await healthUntil(node, undefined);
     await new Promise((r) => setTimeout(r, 2000));
@@ -247,5 +252,35 @@ describe("node start and /health against hardhat node", () => {
     assert.equal(lines.filter((l) => l.includes('"msg":"Redis reachable again"')).length, 1);
     await node.stop(); // before the proxy goes: BullMQ's close waits for Redis
     await proxy.stop();
+  });
+
+  it("/health: 503 'RPC … is unreachable' while the RPC is cut after the start, 200 once it is back", async () => {
+    const port = await freePort();
+    const proxy = new TcpProxy(port, chain.port);
+    await proxy.start();
+    const { node, lines } = await runNode(chain, d, 7, {
+      rpcUrl: `http://127.0.0.1:${port}`,
+      redisPrefix: `${PREFIX}-rpc`,
+    });
+    nodes.push(node);
+    try {
+      await healthUntil(node, undefined);
+      await proxy.stop();
+      const h = await healthUntil(
+        node,
+        new RegExp(`^RPC http://127\\.0\\.0\\.1:${port} is unreachable \\(retrying\\)$`),
+      );
+      assert.equal((h.body as unknown as { rpc: string }).rpc, "down");
+      await proxy.start();
+      await healthUntil(node, undefined);
+      assert.equal(
+        lines.filter((l) => l.includes("watcher: RPC or handler failed")).length,
+        1,
+        "one line per outage",
+      );
+    } finally {
+      await node.stop();
+      await proxy.stop();
+    }
   });
 });

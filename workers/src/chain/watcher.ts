@@ -36,8 +36,11 @@ export interface WatchOptions {
   onLogs(logs: Log[], range: { from: bigint; to: bigint }): Promise<void>;
   /** Called after each poll with the head (for chain-time schedules); errors are logged. */
   onHead?(head: Head): Promise<void>;
-  /** Called when the RPC becomes unreachable (true) or reachable again (false). */
-  onRpcState?(down: boolean): void;
+  /**
+   * Called when polling starts failing (true, with the first error: the RPC, the checkpoint's
+   * store or a handler) and when it works again (false).
+   */
+  onRpcState?(down: boolean, error?: unknown): void;
 }
 
 export interface Watcher {
@@ -107,7 +110,7 @@ export function watchLogs(opts: WatchOptions): Watcher {
         { err: msg },
         "watcher: RPC or handler failed; retrying with backoff (no events are lost)",
       );
-      opts.onRpcState?.(true);
+      opts.onRpcState?.(true, e);
     } else opts.logger.debug({ err: msg, failures }, "watcher retry");
     failures++;
     return backoffMs(failures - 1, Math.min(500, opts.pollIntervalMs), 10_000);

@@ -19,6 +19,7 @@ import { createClients, fetchChainId, type ChainClients } from "../chain/clients
 import { loadDeployment, parseDeployment, type Deployment } from "../chain/deployment.ts";
 import { Submitter } from "../chain/submitter.ts";
 import { retrying } from "../chain/retry.ts";
+import { isNetworkError } from "../chain/errors.ts";
 import { watchLogs, type Head, type Watcher } from "../chain/watcher.ts";
 import { QueueSet, RescheduleError } from "./queues.ts";
 import { STEPS } from "./jobs.ts";
@@ -255,11 +256,11 @@ function startWatcher(ctx: NodeContext, clock: Clock, health: NodeHealth, recove
   const { confirmations, warning } = resolveConfirmations(ctx.deployment.chainId, config.confirmations);
   if (warning) logger.warn(warning);
   const heads = new HeadWatch(config.staleAfterMs ?? Math.max(10 * config.pollIntervalMs, 60_000));
-  let rpcDown = false;
+  let failing: unknown; // the watcher's first error while polling fails
   let lastStatus = Date.now();
-  health.check("rpc", () => (rpcDown ? `RPC ${config.rpcUrl} is unreachable (retrying)` : undefined));
-  health.check("watcher", () => heads.check());
-  health.detail("rpc", () => (rpcDown ? "down" : "up"));
+  health.check("watcher", () => watcherProblem(failing, config.rpcUrl, ctx.redis.status === "ready"));
+  health.check("head", () => heads.check());
+  health.detail("rpc", () => (failing !== undefined && isNetworkError(failing) ? "down" : "up"));
   const onHead = async (head: Head) => {
     clock.time = head.timestamp;
     clock.number = head.number;
@@ -283,13 +284,20 @@ function startWatcher(ctx: NodeContext, clock: Clock, health: NodeHealth, recove
     checkpoint: redisCheckpoint(ctx.redis, ctx.key("checkpoint")),
     logger,
     onLogs: (logs) => handleLogs(ctx, logs),
-    onRpcState: (down) => (rpcDown = down),
+    onRpcState: (down, e) => (failing = down ? (e ?? new Error("polling fails")) : undefined),
     onHead,
   });
   health.detail("lastBlock", () => watcher.head()?.safe.toString() ?? null);
   health.detail("confirmations", () => confirmations);
   shutdown.onStop("watcher", () => watcher.stop());
   return watcher;
+}
+
+/** Why the watcher's polling fails, for /health (a Redis outage is reported by the Redis check alone). */
+function watcherProblem(failing: unknown, rpcUrl: string, redisUp: boolean): string | undefined {
+  if (failing === undefined || !redisUp) return undefined;
+  if (isNetworkError(failing)) return `RPC ${rpcUrl} is unreachable (retrying)`;
+  return `the watcher cannot poll (retrying): ${String((failing as Error)?.message ?? failing).split("\n")[0]}`;
 }
 
 /** Wallet, stake and queue gauges; the stake's verdict for /health. */
