@@ -12,7 +12,11 @@ import * as prettier from "prettier";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { decodeInput } from "../workers/src/inference/codec.ts";
-import { InferenceEngine, type InferenceResult, type LoadedModel } from "../workers/src/inference/runtime/engine.ts";
+import {
+  InferenceEngine,
+  type InferenceResult,
+  type LoadedModel,
+} from "../workers/src/inference/runtime/engine.ts";
 import {
   knownModel,
   REPO_ROOT,
