@@ -7,8 +7,7 @@
  *  - gas price caps: never pays above gas.maxFeePerGasGwei (waits instead);
  *  - replacement of stuck transactions: same nonce, fees bumped by gas.bumpPercent, after
  *    gas.replaceAfterMs;
- *  - a profitability guard: the expected reward must cover profitFactor × the gas cost;
- *  - a clear "wallet without gas" error.
+ *  - a profitability guard (reward ≥ profitFactor × gas cost); a clear "wallet without gas" error.
  */
 import {
   encodeFunctionData,
@@ -37,6 +36,7 @@ import {
   revertName,
 } from "./errors.ts";
 import { sleep } from "./retry.ts";
+import type { ContractWrite, WriteName } from "./write.ts";
 import { FeeOracle, type Fees } from "./fees.ts";
 import { keyState, type KeyState } from "./nonce-lock.ts";
 
@@ -52,11 +52,11 @@ export interface GasPolicy {
   receiptTimeoutMs?: number;
 }
 
-export interface SendRequest {
-  address: Address;
-  abi: Abi;
-  functionName: string;
-  args: readonly unknown[];
+/** A write to send (typed by its ABI, see ./write.ts) and how to send it. */
+export interface SendRequest<
+  abi extends Abi = Abi,
+  fn extends WriteName<abi> = WriteName<abi>,
+> extends ContractWrite<abi, fn> {
   /** Expected OMNIT (wei) this transaction earns; checked against gas when omnitPerEth > 0. */
   expectedReward?: bigint;
   logger?: Logger;
@@ -260,7 +260,11 @@ export class Submitter {
    * gas.receiptTimeoutMs). Throws TxRevertError only when the call would revert or reverted;
    * a nonce used by another sender is a NonceClashError.
    */
-  async send(req: SendRequest): Promise<SendResult> {
+  async send<const abi extends Abi, fn extends WriteName<abi>>(
+    typed: SendRequest<abi, fn>,
+  ): Promise<SendResult> {
+    // The types were checked at the call site; the rest of the submitter works on any ABI.
+    const req = typed as unknown as SendRequest;
     const log = req.logger ?? this.opts.logger;
     const fn = req.functionName;
     const data = this.encode(req);

@@ -19,6 +19,7 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { chainFor } from "../chain/clients.ts";
 import { revertName } from "../chain/errors.ts";
+import type { ContractWrite, WriteName } from "../chain/write.ts";
 import { modelRegistryAbi, nodeStakingAbi, omniTokenAbi, taskManagerAbi } from "../chain/abis.ts";
 import { DeploymentError, loadDeployment, type Deployment } from "../chain/deployment.ts";
 import {
@@ -162,21 +163,25 @@ async function gasError(
   return new InsufficientFundsError(account, "gas", balance, 0n, fn, `${formatEther(balance)}`, "more");
 }
 
-/** A contract call to send: the address, an ABI holding the function, its name and arguments. */
-export interface TxRequest {
-  address: Address;
-  abi: Abi;
-  functionName: string;
-  args: readonly unknown[];
-}
+/** A contract call to send: the address, a typed ABI holding the function, its name and arguments. */
+export type TxRequest<abi extends Abi = Abi, fn extends WriteName<abi> = WriteName<abi>> = ContractWrite<
+  abi,
+  fn
+>;
 
 /**
  * Simulates, sends and waits for one transaction; throws `ContractRevertError` naming the
  * contract's custom error when it would revert, and checks the receipt's status.
  */
-export async function sendTx(ctx: OmniTensorContext, req: TxRequest): Promise<TransactionReceipt> {
+export async function sendTx<const abi extends Abi, fn extends WriteName<abi>>(
+  ctx: OmniTensorContext,
+  typed: TxRequest<abi, fn>,
+): Promise<TransactionReceipt> {
+  // The types were checked at the call site; from here on any ABI will do.
+  const req = typed as unknown as TxRequest;
   const { wallet, account } = requireWallet(ctx, req.functionName);
-  const abi = [...req.abi, ...ALL_ERRORS] as Abi;
+  // Every contract's errors, so that a revert inside a nested call is decoded by its name too.
+  const abi: Abi = [...req.abi, ...ALL_ERRORS];
   let request: Parameters<typeof wallet.writeContract>[0];
   try {
     const sim = await ctx.publicClient.simulateContract({
