@@ -1,7 +1,7 @@
 /** Reading tasks: status names, the task struct, commitments (through chain/reads.ts, the typed reads shared with the node). */
 import type { Address, Hex } from "viem";
 import { taskManagerAbi } from "../chain/abis.ts";
-import { readCommitment, readTask } from "../chain/reads.ts";
+import { readCommitment, readTask, type Task } from "../chain/reads.ts";
 import { TASK_STATUS_NAMES, type TaskStatusName } from "../protocol/constants.ts";
 import type { OmniTensorContext } from "./context.ts";
 import { TaskNotFoundError } from "./errors.ts";
@@ -10,78 +10,17 @@ import { TaskNotFoundError } from "./errors.ts";
 export const TASK_STATUS = TASK_STATUS_NAMES;
 export type { TaskStatusName };
 
-/** The fields of a task that requesters read (a subset of the on-chain `Task`). */
-export interface TaskInfo {
-  taskId: bigint;
-  status: TaskStatusName;
-  requester: Address;
-  disputer: Address;
-  modelId: Hex;
-  inputHash: Hex;
-  resultKey: Hex;
-  callback: Address;
-  callbackGasLimit: number;
-  reward: bigint;
-  redundancy: number;
-  createdAt: bigint;
-  seatDeadline: bigint;
-  verifyDeadline: bigint;
-  disputeDeadline: bigint;
-  commitDeadline: bigint;
-  revealDeadline: bigint;
-  workerShare: bigint;
-  bond: bigint;
-  seatHolders: readonly Address[];
-  committedVerifiers: number;
-  committedJurors: number;
-  revealedCount: number;
-  disputed: boolean;
-  disputeBond: bigint;
-  leader: Hex;
-  n: number;
-  m: number;
-  tied: boolean;
-  acceptedOutputHash: Hex;
-  delivered: boolean;
-}
+/**
+ * A task as `getTask` returns it (the generated ABI's `Task`, so it cannot drift from the
+ * contract), with its id and its status by name.
+ */
+export type TaskInfo = Omit<Task, "status"> & { taskId: bigint; status: TaskStatusName };
 
 /** Reads a task; `TaskNotFoundError` when no task has this id. */
 export async function getTask(ctx: OmniTensorContext, taskId: bigint): Promise<TaskInfo> {
   const t = await readTask(ctx.publicClient, ctx.deployment.contracts.TaskManager, taskId);
   if (t.status === 0 || t.createdAt === 0n) throw new TaskNotFoundError(taskId);
-  return {
-    taskId,
-    status: TASK_STATUS[t.status] ?? "None",
-    requester: t.requester,
-    disputer: t.disputer,
-    modelId: t.modelId,
-    inputHash: t.inputHash,
-    resultKey: t.resultKey,
-    callback: t.callback,
-    callbackGasLimit: Number(t.callbackGasLimit),
-    reward: t.reward,
-    redundancy: Number(t.redundancy),
-    createdAt: BigInt(t.createdAt),
-    seatDeadline: BigInt(t.seatDeadline),
-    verifyDeadline: BigInt(t.verifyDeadline),
-    disputeDeadline: BigInt(t.disputeDeadline),
-    commitDeadline: BigInt(t.commitDeadline),
-    revealDeadline: BigInt(t.revealDeadline),
-    workerShare: t.workerShare,
-    bond: t.bond,
-    seatHolders: t.seatHolders,
-    committedVerifiers: Number(t.committedVerifiers),
-    committedJurors: Number(t.committedJurors),
-    revealedCount: Number(t.revealedCount),
-    disputed: t.disputed,
-    disputeBond: t.disputeBond,
-    leader: t.leader,
-    n: Number(t.n),
-    m: Number(t.m),
-    tied: t.tied,
-    acceptedOutputHash: t.acceptedOutputHash,
-    delivered: t.delivered,
-  };
+  return { ...t, taskId, status: TASK_STATUS[t.status] ?? "None" };
 }
 
 /** The task's status by time (`statusOf`). */
