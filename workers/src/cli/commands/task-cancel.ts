@@ -1,8 +1,10 @@
+import type { Address } from "viem";
 import { CliError, type CliCommand } from "../types.ts";
 import { cancel, omnitBalance } from "../../sdk/actions.ts";
 import { formatOmnit } from "../../sdk/amounts.ts";
-import { chainNow, getTask } from "../../sdk/tasks.ts";
-import { COMMON_HELP, connectCli, isoTime, parseCli, parseTaskId, runCli } from "../options.ts";
+import { chainNow } from "../../sdk/tasks.ts";
+import { COMMON_HELP, isoTime, runCli } from "../options.ts";
+import { openTask, refuseSettled } from "../task-command.ts";
 
 const help = `Usage: omnitensor task cancel <taskId>
 
@@ -18,17 +20,12 @@ const command: CliCommand = {
   help,
   run: (argv) =>
     runCli(async () => {
-      const { values, positionals } = parseCli(argv, {}, help, true);
-      const taskId = parseTaskId(positionals[0], help);
-      const ctx = await connectCli(values, true, "requester");
-      const me = ctx.walletClient!.account.address;
-      const t = await getTask(ctx, taskId);
-      if (t.requester.toLowerCase() !== me.toLowerCase())
+      const { ctx, taskId, task: t, me } = await openTask(argv, help);
+      if (t.requester.toLowerCase() !== me)
         throw new CliError(
           `task ${taskId} was created by ${t.requester}, not by ${me}: only its requester may cancel it`,
         );
-      if (t.status === "Finalized" || t.status === "Unresolved" || t.status === "Cancelled")
-        throw new CliError(`task ${taskId} is already ${t.status}`);
+      refuseSettled(taskId, t);
       if (t.seatHolders.length > 0)
         throw new CliError(
           `task ${taskId} has ${t.seatHolders.length} seat(s) taken: it cannot be cancelled`,
@@ -38,10 +35,12 @@ const command: CliCommand = {
         throw new CliError(
           `task ${taskId}'s seats are open until ${isoTime(t.seatDeadline)}: cancel after that if no node takes one`,
         );
-      const before = await omnitBalance(ctx, me);
+      const before = await omnitBalance(ctx, me as Address);
       const receipt = await cancel(ctx, taskId);
-      const after = await omnitBalance(ctx, me);
-      console.log(`task ${taskId} cancelled: ${formatOmnit(after - before)} OMNIT came back to ${me}`);
+      const after = await omnitBalance(ctx, me as Address);
+      console.log(
+        `task ${taskId} cancelled: ${formatOmnit(after - before)} OMNIT came back to ${ctx.walletClient!.account.address}`,
+      );
       console.log(`  transaction: ${receipt.transactionHash}`);
       return 0;
     }),

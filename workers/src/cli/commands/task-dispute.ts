@@ -1,8 +1,9 @@
 import { CliError, type CliCommand } from "../types.ts";
 import { dispute } from "../../sdk/actions.ts";
 import { formatOmnit } from "../../sdk/amounts.ts";
-import { chainNow, getTask } from "../../sdk/tasks.ts";
-import { COMMON_HELP, connectCli, isoTime, parseCli, parseTaskId, runCli } from "../options.ts";
+import { chainNow } from "../../sdk/tasks.ts";
+import { COMMON_HELP, isoTime, runCli } from "../options.ts";
+import { openTask } from "../task-command.ts";
 
 const help = `Usage: omnitensor task dispute <taskId>
 
@@ -20,11 +21,7 @@ const command: CliCommand = {
   help,
   run: (argv) =>
     runCli(async () => {
-      const { values, positionals } = parseCli(argv, {}, help, true);
-      const taskId = parseTaskId(positionals[0], help);
-      const ctx = await connectCli(values, true, "requester");
-      const me = ctx.walletClient!.account.address.toLowerCase();
-      const t = await getTask(ctx, taskId);
+      const { ctx, taskId, task: t, me } = await openTask(argv, help);
       if (t.requester.toLowerCase() !== me && t.disputer.toLowerCase() !== me)
         throw new CliError(
           `only the task's requester (${t.requester}) or its disputer may dispute task ${taskId}`,

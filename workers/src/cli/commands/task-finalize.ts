@@ -1,7 +1,8 @@
 import { CliError, type CliCommand } from "../types.ts";
 import { finalize } from "../../sdk/actions.ts";
 import { chainNow, getTask } from "../../sdk/tasks.ts";
-import { COMMON_HELP, connectCli, isoTime, parseCli, parseTaskId, runCli } from "../options.ts";
+import { COMMON_HELP, isoTime, runCli } from "../options.ts";
+import { openTask, refuseSettled } from "../task-command.ts";
 
 const help = `Usage: omnitensor task finalize <taskId>
 
@@ -18,16 +19,12 @@ const command: CliCommand = {
   help,
   run: (argv) =>
     runCli(async () => {
-      const { values, positionals } = parseCli(argv, {}, help, true);
-      const taskId = parseTaskId(positionals[0], help);
-      const ctx = await connectCli(values, true, "requester");
-      const t = await getTask(ctx, taskId);
+      const { ctx, taskId, task: t } = await openTask(argv, help);
       if (t.status !== "AwaitingFinalize") {
+        refuseSettled(taskId, t);
         const { timestamp } = await chainNow(ctx);
         throw new CliError(
-          t.status === "Finalized" || t.status === "Unresolved" || t.status === "Cancelled"
-            ? `task ${taskId} is already ${t.status}`
-            : `task ${taskId} is ${t.status}: finalize after the reveal deadline ${isoTime(t.revealDeadline)}${timestamp < t.revealDeadline ? "" : " (passed)"}`,
+          `task ${taskId} is ${t.status}: finalize after the reveal deadline ${isoTime(t.revealDeadline)}${timestamp < t.revealDeadline ? "" : " (passed)"}`,
         );
       }
       const receipt = await finalize(ctx, taskId);
