@@ -11,16 +11,7 @@ import { createServer, type Server } from "node:http";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  createWalletClient,
-  createPublicClient,
-  http,
-  parseEther,
-  zeroHash,
-  type Abi,
-  type Address,
-  type Hex,
-} from "viem";
+import { createPublicClient, http, parseEther, zeroHash, type Abi, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import {
   chainTime,
@@ -30,6 +21,7 @@ import {
   fundAndStake,
   increaseTime,
   mine,
+  sendAs,
   startHardhatNode,
   type LocalChain,
 } from "../../support/devnet.ts";
@@ -82,27 +74,8 @@ describe("CLI accounts, funding, clock and requester task commands (issue 17 ite
   let conn: string[];
   let modelId: Hex;
 
-  const send = async (
-    index: number,
-    address: Address,
-    abi: Abi,
-    functionName: string,
-    args: readonly unknown[],
-  ) => {
-    const account = privateKeyToAccount(devKey(index));
-    const wallet = createWalletClient({ account, transport: http(chain.rpcUrl) });
-    const pc = createPublicClient({ transport: http(chain.rpcUrl) });
-    const hash = await wallet.writeContract({
-      address,
-      abi,
-      functionName,
-      args: args as unknown[],
-      account,
-      chain: null,
-    });
-    const r = await pc.waitForTransactionReceipt({ hash, pollingInterval: 50 });
-    if (r.status !== "success") throw new Error(`${functionName} by ${index} reverted`);
-  };
+  const send = (index: number, address: Address, abi: Abi, functionName: string, args: readonly unknown[]) =>
+    sendAs(chain.rpcUrl, index, address, abi, functionName, args, d.chainId);
   const pc = () => createPublicClient({ transport: http(chain.rpcUrl) });
   const omnitOf = (a: Address) =>
     pc().readContract({

@@ -12,7 +12,6 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
   createPublicClient,
-  createWalletClient,
   http,
   keccak256,
   parseEther,
@@ -21,7 +20,6 @@ import {
   type Address,
   type Hex,
 } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import {
   deployOmniTensor,
   devAddress,
@@ -29,6 +27,7 @@ import {
   fundAndStake,
   increaseTime,
   mine,
+  sendAs,
   startHardhatNode,
   type LocalChain,
 } from "../../support/devnet.ts";
@@ -95,27 +94,8 @@ describe("user CLI commands against hardhat node", () => {
   let conn: string[];
   let modelId: Hex;
 
-  const send = async (
-    index: number,
-    address: Address,
-    abi: Abi,
-    functionName: string,
-    args: readonly unknown[],
-  ) => {
-    const account = privateKeyToAccount(devKey(index));
-    const wallet = createWalletClient({ account, transport: http(chain.rpcUrl) });
-    const pc = createPublicClient({ transport: http(chain.rpcUrl) });
-    const hash = await wallet.writeContract({
-      address,
-      abi,
-      functionName,
-      args: args as unknown[],
-      account,
-      chain: null,
-    });
-    const r = await pc.waitForTransactionReceipt({ hash, pollingInterval: 50 });
-    if (r.status !== "success") throw new Error(`${functionName} by ${index} reverted`);
-  };
+  const send = (index: number, address: Address, abi: Abi, functionName: string, args: readonly unknown[]) =>
+    sendAs(chain.rpcUrl, index, address, abi, functionName, args, d.chainId);
   const read = <T>(address: Address, abi: Abi, functionName: string, args: readonly unknown[] = []) =>
     createPublicClient({ transport: http(chain.rpcUrl) }).readContract({
       address,
