@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Task, TaskRequest, SignedCommit, TaskStatus, Commitment, HashTally} from "../types/TaskTypes.sol";
+import {
+    Task, TaskRequest, SignedCommit, TaskStatus, Commitment, HashTally, Reveal, Reputation
+} from "../types/TaskTypes.sol";
 
 /// @title ITaskManager
 /// @notice Task escrow, sortition, sealed commitments, reveals, the consensus rule, liquidation, the verification
@@ -31,6 +33,7 @@ interface ITaskManager {
     event SeatLost(uint256 indexed taskId, address indexed node, address indexed by);
     event TaskDisputed(uint256 indexed taskId, address indexed by, uint256 bond);
     event Revealed(uint256 indexed taskId, address indexed node, bytes32 outputHash);
+    event RevealSkipped(uint256 indexed taskId, address indexed node, bytes reason);
     event TaskFinalized(uint256 indexed taskId, bytes32 outputHash, uint256 n, uint256 m);
     event TaskUnresolved(uint256 indexed taskId, bytes32 leader, uint256 n, uint256 m, bool tied);
     event TaskCancelled(uint256 indexed taskId);
@@ -102,6 +105,10 @@ interface ITaskManager {
     error TaskManagerCommitmentVoided(uint256 taskId, address node);
     /// @notice The node's commitment is already revealed.
     error TaskManagerAlreadyRevealed(uint256 taskId, address node);
+    /// @notice A zero output hash is not a hash: refused at reveal (v4, §4.7).
+    error TaskManagerZeroOutputHash(uint256 taskId, address node);
+    /// @notice claimBatch's taskIds and nodes differ in length.
+    error TaskManagerLengthMismatch(uint256 taskIds, uint256 nodes);
     /// @notice keccak256(abi.encode(taskId, node, outputHash, salt)) is not the commitment.
     error TaskManagerWrongReveal(uint256 taskId, address node);
     /// @notice The node has no share in the task.
@@ -152,12 +159,18 @@ interface ITaskManager {
     function dispute(uint256 taskId) external;
     /// @notice Reveal a node's commitment (anyone).
     function reveal(uint256 taskId, address node, bytes32 outputHash, bytes32 salt) external;
+    /// @notice Reveal many (task, node) pairs; an entry already revealed is a no-op, any other failing entry emits
+    ///         RevealSkipped and never sinks the batch.
+    function revealBatch(Reveal[] calldata rs) external;
     /// @notice Apply the §5 rule and the §6 money (anyone, at or after revealDeadline).
     function finalize(uint256 taskId) external;
     /// @notice Slash a silent or wrong node, or an absent juror (anyone but the node).
     function liquidate(uint256 taskId, address node) external;
     /// @notice Credit msg.sender's share in the task and release its bond.
     function claim(uint256 taskId) external;
+    /// @notice Claim for each (taskIds[i], nodes[i]) pair, crediting each node (never the caller); an entry with
+    ///         nothing to claim is skipped silently. Reverts TaskManagerLengthMismatch.
+    function claimBatch(uint256[] calldata taskIds, address[] calldata nodes) external;
     /// @notice Release a bond that is no longer at risk (anyone).
     function release(uint256 taskId, address node) external;
     /// @notice Pay msg.sender's credit.
@@ -175,6 +188,8 @@ interface ITaskManager {
     function commitmentOf(uint256 taskId, address node) external view returns (Commitment memory);
     function tallyOf(uint256 taskId, bytes32 outputHash) external view returns (HashTally memory);
     function isLiquidatable(uint256 taskId, address node) external view returns (bool);
+    /// @notice The node's reputation counters (PROTOCOL.md §4.13).
+    function reputationOf(address node) external view returns (Reputation memory);
     function taskCount() external view returns (uint256);
     function commitDigest(uint256 taskId, bytes32 commitment, bytes32 sealedOutputHash, uint256 deadline)
         external

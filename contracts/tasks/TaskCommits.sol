@@ -69,19 +69,21 @@ library TaskCommits {
         else if (place == PLACE_JUROR) ++t.committedJurors;
         if (displaced == address(0)) ++t.liveCommitments;
         else _voidSeat(s, staking, taskId, displaced, node);
+        ++s.reputation[node].commitments; // §4.13: a live commitment (a displaced seat's is taken back in _voidSeat)
 
         staking.lockBond(node, bond);
         emit ITaskManager.Committed(taskId, node, place, sealedOutput);
     }
 
     /// @notice Reveal `node`'s commitment and add one vote for `outputHash` (anyone, in the reveal window).
-    /// @dev Emits Revealed. Reverts TaskManagerRevealClosed, TaskManagerNoCommitment, TaskManagerCommitmentVoided,
-    ///      TaskManagerAlreadyRevealed, TaskManagerWrongReveal.
+    /// @dev Emits Revealed. Reverts TaskManagerRevealClosed, TaskManagerZeroOutputHash, TaskManagerNoCommitment,
+    ///      TaskManagerCommitmentVoided, TaskManagerAlreadyRevealed, TaskManagerWrongReveal.
     function reveal(TaskState storage s, uint256 taskId, address node, bytes32 outputHash, bytes32 salt) external {
         TaskData storage t = TaskLifecycle.openTask(s, taskId);
         if (block.timestamp < t.commitDeadline || block.timestamp >= t.revealDeadline) {
             revert ITaskManager.TaskManagerRevealClosed(taskId);
         }
+        if (outputHash == bytes32(0)) revert ITaskManager.TaskManagerZeroOutputHash(taskId, node);
         Commitment storage c = s.commits[taskId][node];
         if (c.commitment == bytes32(0)) revert ITaskManager.TaskManagerNoCommitment(taskId, node);
         if (c.voided) revert ITaskManager.TaskManagerCommitmentVoided(taskId, node);
@@ -91,6 +93,7 @@ library TaskCommits {
         }
         c.revealed = true;
         c.outputHash = outputHash;
+        ++s.reputation[node].revealed;
 
         TallyData storage h = s.tallies[taskId][outputHash];
         uint32 votes = h.votes + 1;
@@ -200,6 +203,7 @@ library TaskCommits {
         lc.voided = true;
         lc.bondReleased = true;
         if (lc.validatorRole) --s.tasks[taskId].seatValidators;
+        --s.reputation[loser].commitments; // §4.13: a displaced seat's commitment is taken back
         uint256 bond = lc.bond;
         staking.releaseBond(loser, bond);
         emit ITaskManager.SeatLost(taskId, loser, by);

@@ -9,7 +9,18 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {
-    Task, TaskData, TallyData, TaskRequest, SignedCommit, TaskStatus, TaskState, Params, Commitment, HashTally
+    Task,
+    TaskData,
+    TallyData,
+    TaskRequest,
+    SignedCommit,
+    TaskStatus,
+    TaskState,
+    Params,
+    Commitment,
+    HashTally,
+    Reveal,
+    Reputation
 } from "../types/TaskTypes.sol";
 import {ITaskManager} from "../interfaces/ITaskManager.sol";
 import {INodeStaking} from "../interfaces/INodeStaking.sol";
@@ -143,6 +154,21 @@ contract TaskManager is TaskParams, ReentrancyGuard, EIP712 {
     }
 
     /// @inheritdoc ITaskManager
+    /// @dev An entry whose node's commitment is already revealed (a duplicate included) is a silent no-op; any other
+    ///      failing entry emits RevealSkipped(taskId, node, revert data). Each entry runs as a self-call of reveal.
+    function revealBatch(Reveal[] calldata rs) external {
+        uint256 len = rs.length;
+        for (uint256 i = 0; i < len; ++i) {
+            Reveal calldata r = rs[i];
+            if (_s.commits[r.taskId][r.node].revealed) continue;
+            try this.reveal(r.taskId, r.node, r.outputHash, r.salt) {}
+            catch (bytes memory reason) {
+                emit RevealSkipped(r.taskId, r.node, reason);
+            }
+        }
+    }
+
+    /// @inheritdoc ITaskManager
     /// @dev Anyone, once, at or after revealDeadline. Every payout becomes a credit. Emits TaskFinalized or
     ///      TaskUnresolved.
     function finalize(uint256 taskId) external nonReentrant {
@@ -160,6 +186,13 @@ contract TaskManager is TaskParams, ReentrancyGuard, EIP712 {
     /// @dev The node itself, after finalize; repeatable. Emits Claimed (and BondReleased the first time).
     function claim(uint256 taskId) external nonReentrant {
         TaskSettlement.claim(_s, _staking, taskId, msg.sender);
+    }
+
+    /// @inheritdoc ITaskManager
+    /// @dev Anyone; credits nodes[i], never msg.sender. Skipped entries emit nothing. Emits Claimed/BondReleased per
+    ///      entry claimed. Reverts TaskManagerLengthMismatch.
+    function claimBatch(uint256[] calldata taskIds, address[] calldata nodes) external nonReentrant {
+        TaskSettlement.claimBatch(_s, _staking, taskIds, nodes);
     }
 
     /// @inheritdoc ITaskManager
@@ -277,6 +310,11 @@ contract TaskManager is TaskParams, ReentrancyGuard, EIP712 {
     /// @inheritdoc ITaskManager
     function isLiquidatable(uint256 taskId, address node) external view returns (bool) {
         return TaskSettlement.isLiquidatable(_s, _staking, taskId, node);
+    }
+
+    /// @inheritdoc ITaskManager
+    function reputationOf(address node) external view returns (Reputation memory) {
+        return _s.reputation[node];
     }
 
     /// @inheritdoc ITaskManager

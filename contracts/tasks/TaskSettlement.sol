@@ -7,6 +7,7 @@ import {
     TaskStatus,
     Commitment,
     TallyData,
+    Reputation,
     KIND_VERIFIERS,
     KIND_JURY,
     PLACE_SEAT,
@@ -67,9 +68,50 @@ library TaskSettlement {
         TaskData storage t = settledTask(s, taskId);
         Commitment storage c = s.commits[taskId][node];
         if (!_isPaid(t, c)) revert ITaskManager.TaskManagerNothingToClaim(taskId, node);
+        return _claim(s, staking, t, c, taskId, node);
+    }
+
+    /// @notice claim for each (taskIds[i], nodes[i]) pair, crediting each node (never the caller). An entry with
+    ///         nothing to claim (task not settled, no share, or a repeat that would credit and release nothing) is
+    ///         skipped and emits nothing. Loops over calldata only.
+    /// @dev Reverts TaskManagerLengthMismatch when the arrays differ in length.
+    function claimBatch(
+        TaskState storage s,
+        INodeStaking staking,
+        uint256[] calldata taskIds,
+        address[] calldata nodes
+    ) external {
+        uint256 len = taskIds.length;
+        if (len != nodes.length) revert ITaskManager.TaskManagerLengthMismatch(len, nodes.length);
+        for (uint256 i = 0; i < len; ++i) {
+            uint256 taskId = taskIds[i];
+            address node = nodes[i];
+            TaskData storage t = s.tasks[taskId];
+            if (t.status != TaskStatus.Finalized && t.status != TaskStatus.Unresolved) continue;
+            Commitment storage c = s.commits[taskId][node];
+            if (!_isPaid(t, c)) continue;
+            bool accrued = t.status == TaskStatus.Finalized && t.perWinner != c.claimedPerWinner;
+            if (c.claimed && c.bondReleased && !accrued) continue;
+            _claim(s, staking, t, c, taskId, node);
+        }
+    }
+
+    /// @dev The body of claim for a paid commitment `c`: credit what is new, count §4.13's agreed/earned, release the
+    ///      bond the first time.
+    function _claim(
+        TaskState storage s,
+        INodeStaking staking,
+        TaskData storage t,
+        Commitment storage c,
+        uint256 taskId,
+        address node
+    ) private returns (uint256 amount) {
+        Reputation storage rep = s.reputation[node];
         if (!c.claimed) {
             c.claimed = true;
             amount = c.place == PLACE_SEAT ? t.workerShare : s.tallies[taskId][t.leader].verifierPay + t.bondShare;
+            // Paid in a Finalized task means revealed the accepted hash: counted once, at the first claim.
+            if (t.status == TaskStatus.Finalized) ++rep.agreed;
         }
         if (t.status == TaskStatus.Finalized) {
             uint256 acc = t.perWinner;
@@ -80,6 +122,7 @@ library TaskSettlement {
             }
         }
         s.credits[node] += amount;
+        if (amount != 0) rep.earned += amount;
         emit ITaskManager.Claimed(taskId, node, amount);
         if (!c.bondReleased) {
             c.bondReleased = true;
@@ -116,6 +159,8 @@ library TaskSettlement {
         if (s.liquidated[taskId][node]) revert ITaskManager.TaskManagerAlreadyLiquidated(taskId, node);
         (uint256 bond, uint256 bps, bool wrongHash) = _liability(s, t, staking, taskId, node);
         s.liquidated[taskId][node] = true;
+        if (wrongHash) ++s.reputation[node].wrong;
+        else ++s.reputation[node].silent;
 
         uint256 slashed = staking.slash(node, bond, bps, address(this));
 
@@ -124,6 +169,7 @@ library TaskSettlement {
             if (_bountyDue(s, t, taskId, wrongHash)) {
                 uint256 bounty = Payouts.bpsOf(slashed, t.liquidatorBountyBps);
                 s.credits[msg.sender] += bounty;
+                s.reputation[msg.sender].earned += bounty;
                 rest -= bounty;
             }
             // n ≥ 1 in a Finalized task.

@@ -221,6 +221,25 @@ struct Commitment {
     uint256 claimedPerWinner;
 }
 
+/// @notice One entry of `revealBatch` (PROTOCOL.md §4.7, §9).
+struct Reveal {
+    uint256 taskId;
+    address node;
+    bytes32 outputHash;
+    bytes32 salt;
+}
+
+/// @notice A node's reputation counters (PROTOCOL.md §4.13), updated in O(1) by the calls that decide them: the five
+///         counts share one slot (uint32: 4 billion tasks per node), `earned` (a sum of credits) has its own.
+struct Reputation {
+    uint32 commitments; // live commitments made (any place); a displaced seat's is taken back
+    uint32 revealed; // commitments revealed
+    uint32 agreed; // revealed the accepted hash of a Finalized task (counted at the node's first claim in it)
+    uint32 wrong; // liquidated for a wrong hash
+    uint32 silent; // liquidated for silence or as an absent juror
+    uint256 earned; // every amount a claim credits to it, plus every bounty credited to it; never refunds
+}
+
 /// @notice Reveals of one hash in one task: all of them, those by sampled verifiers and jurors, those by seats.
 struct HashTally {
     uint32 votes;
@@ -260,6 +279,7 @@ struct TaskState {
     mapping(uint256 taskId => mapping(bytes32 outputHash => TallyData)) tallies;
     mapping(uint256 taskId => mapping(address node => bool)) liquidated;
     mapping(address account => uint256) credits;
+    mapping(address node => Reputation) reputation;
 }
 
 /// @dev Role bits (NodeStaking's public ROLE_COMPUTE / ROLE_VALIDATOR are these) and the basis-point denominator

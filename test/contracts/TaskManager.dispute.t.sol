@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {TaskManagerUnitBase} from "./base/TaskManagerBase.t.sol";
 import {ITaskManager} from "../../contracts/interfaces/ITaskManager.sol";
-import {Task, TaskRequest, TaskStatus} from "../../contracts/types/TaskTypes.sol";
+import {Task, TaskRequest, TaskStatus, Reputation} from "../../contracts/types/TaskTypes.sol";
 
 /// @notice dispute, the jury and the outcomes of disputed tasks (PROTOCOL.md §4.6, §5, §6).
 contract TaskManagerDisputeTest is TaskManagerUnitBase {
@@ -256,5 +256,74 @@ contract TaskManagerDisputeTest is TaskManagerUnitBase {
         tm.liquidate(id, js[0]);
         assertEq(staking.stakeOf(js[0]), 0, "bond + slashBps 100 % of the rest");
         assertEq(staking.lockedOf(js[0]), 0);
+    }
+
+    // ------------------------------------------------------------------ v4: reputation (§4.13)
+
+    function test_reputation_wrongHashLiquidatedAndJurorsAgree() public {
+        (uint256 id, address[] memory seats) = _disputedTask(BAD);
+        address[] memory vs = _verifiers(id);
+        address[] memory js = _jurors(id);
+        for (uint256 i = 0; i < vs.length; ++i) _commit(id, vs[i], GOOD);
+        for (uint256 i = 0; i < js.length; ++i) _commit(id, js[i], GOOD);
+        _toCommitEnd(id);
+        for (uint256 i = 0; i < vs.length; ++i) _reveal(id, vs[i], GOOD);
+        for (uint256 i = 0; i < 3; ++i) _reveal(id, seats[i], i == 2 ? BAD : GOOD);
+        for (uint256 i = 0; i < js.length; ++i) _reveal(id, js[i], GOOD);
+        _toRevealEnd(id);
+        tm.finalize(id);
+        vm.prank(seats[0]); // revealed R: the bounty is its
+        tm.liquidate(id, seats[2]);
+        Reputation memory wrongRep = _rep(seats[2]);
+        assertEq(wrongRep.commitments, 1);
+        assertEq(wrongRep.revealed, 1);
+        assertEq(wrongRep.agreed, 0);
+        assertEq(wrongRep.wrong, 1, "liquidated for a wrong hash");
+        assertEq(wrongRep.silent, 0);
+        assertEq(wrongRep.earned, 0);
+        assertEq(tm.reputationOf(seats[0]).earned, STAKE * 500 / 10_000, "the bounty is earned");
+        vm.prank(js[0]);
+        tm.claim(id);
+        assertEq(tm.reputationOf(js[0]).agreed, 1);
+        assertEq(tm.reputationOf(js[0]).earned, tm.creditOf(js[0]));
+        assertEq(tm.reputationOf(requester).earned, 0, "the founded dispute's bond back is a refund");
+    }
+
+    function test_reputation_groundlessDisputeBondShareIsEarned() public {
+        (uint256 id, address[] memory seats) = _disputedTask(GOOD);
+        address[] memory vs = _verifiers(id);
+        address[] memory js = _jurors(id);
+        for (uint256 i = 0; i < vs.length; ++i) _commit(id, vs[i], GOOD);
+        for (uint256 i = 0; i < js.length; ++i) _commit(id, js[i], GOOD);
+        _toCommitEnd(id);
+        for (uint256 i = 0; i < vs.length; ++i) _reveal(id, vs[i], GOOD);
+        for (uint256 i = 0; i < 3; ++i) _reveal(id, seats[i], GOOD);
+        for (uint256 i = 0; i < js.length; ++i) _reveal(id, js[i], GOOD);
+        _toRevealEnd(id);
+        tm.finalize(id);
+        uint256 share = _task(id).bondShare;
+        assertGt(share, 0, "setup: the bond is forfeited");
+        vm.prank(js[0]);
+        tm.claim(id);
+        assertEq(tm.reputationOf(js[0]).earned, tm.creditOf(js[0]));
+        assertGe(tm.reputationOf(js[0]).earned, share, "the forfeited bond's share is included");
+    }
+
+    function test_reputation_absentJurorIsSilent() public {
+        (uint256 id, address[] memory seats) = _disputedTask(GOOD);
+        address[] memory js = _jurors(id);
+        _toCommitEnd(id);
+        for (uint256 i = 0; i < 3; ++i) _reveal(id, seats[i], GOOD);
+        _toRevealEnd(id);
+        tm.finalize(id);
+        tm.liquidate(id, js[0]);
+        Reputation memory r = _rep(js[0]);
+        assertEq(r.commitments, 0, "an absent juror made no commitment");
+        assertEq(r.silent, 1, "liquidated as an absent juror");
+        assertEq(r.wrong, 0);
+    }
+
+    function _rep(address node) internal view returns (Reputation memory r) {
+        return tm.reputationOf(node);
     }
 }

@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {TaskManagerUnitBase} from "./base/TaskManagerBase.t.sol";
 import {ITaskManager} from "../../contracts/interfaces/ITaskManager.sol";
-import {Commitment} from "../../contracts/types/TaskTypes.sol";
+import {Commitment, Reveal} from "../../contracts/types/TaskTypes.sol";
 
 /// @notice Seeds, ranks and seats by rank, and the draw of the sampled verifiers (PROTOCOL.md §4.1, §4.2, §4.4).
 contract TaskManagerSeatsTest is TaskManagerUnitBase {
@@ -84,6 +84,26 @@ contract TaskManagerSeatsTest is TaskManagerUnitBase {
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.TaskManagerAlreadyCommitted.selector, id, sorted[3]));
         _commit(id, sorted[3], GOOD);
         assertEq(_task(id).liveCommitments, 2);
+        // §4.13: the displaced seat's commitment is taken back
+        assertEq(tm.reputationOf(sorted[3]).commitments, 0, "displaced: taken back");
+        assertEq(tm.reputationOf(sorted[2]).commitments, 1);
+        assertEq(tm.reputationOf(sorted[0]).commitments, 1);
+    }
+
+    function test_revealBatch_voidedEntryIsSkippedWithItsReason() public {
+        uint256 id = _createTask(REWARD, 1);
+        address[] memory sorted = _byRank(id);
+        _commit(id, sorted[1], GOOD);
+        _commit(id, sorted[0], GOOD); // displaces sorted[1]
+        _toCommitEnd(id);
+        Reveal[] memory rs = new Reveal[](1);
+        rs[0] = Reveal({taskId: id, node: sorted[1], outputHash: GOOD, salt: _salt(id, sorted[1])});
+        vm.expectEmit(address(tm));
+        emit ITaskManager.RevealSkipped(
+            id, sorted[1], abi.encodeWithSelector(ITaskManager.TaskManagerCommitmentVoided.selector, id, sorted[1])
+        );
+        tm.revealBatch(rs);
+        assertEq(tm.reputationOf(sorted[1]).revealed, 0);
     }
 
     /// @dev Whatever order the compute nodes commit in, the seats end with the `redundancy` best (rank, address).

@@ -5,7 +5,7 @@ import {Test} from "forge-std/Test.sol";
 import {OmniToken} from "../../../contracts/token/OmniToken.sol";
 import {NodeStaking} from "../../../contracts/staking/NodeStaking.sol";
 import {TaskManager} from "../../../contracts/tasks/TaskManager.sol";
-import {Task, TaskStatus, Commitment} from "../../../contracts/types/TaskTypes.sol";
+import {Task, TaskStatus, Commitment, Reputation} from "../../../contracts/types/TaskTypes.sol";
 import {TaskManagerHandler} from "./TaskManagerHandler.sol";
 
 /// @notice Invariants of TaskManager under random lifecycles (TaskManagerHandler, PROTOCOL.md §6 "At all times").
@@ -137,6 +137,30 @@ contract TaskManagerInvariantTest is Test {
                 if (c.commitment != bytes32(0) && !c.voided && !c.bondReleased) open += c.bond;
             }
             assertEq(staking.lockedOf(nodes[n]), open);
+        }
+    }
+
+    /// @dev §4.13: each node's reputation counters recounted from the records: commitments = live commitment records,
+    ///      revealed = revealed records, agreed = claimed records of Finalized tasks, agreed + wrong ≤ revealed, and
+    ///      earned = every credit it received (nodes are never requesters here: no refunds) = credit + withdrawn.
+    function invariant_reputationMatchesRecords() public view {
+        uint256[] memory ids = handler.tasks();
+        address[] memory nodes = handler.nodes();
+        for (uint256 n = 0; n < nodes.length; ++n) {
+            (uint256 live, uint256 revealed, uint256 agreed) = (0, 0, 0);
+            for (uint256 i = 0; i < ids.length; ++i) {
+                Commitment memory c = tm.commitmentOf(ids[i], nodes[n]);
+                if (c.commitment == bytes32(0) || c.voided) continue;
+                ++live;
+                if (c.revealed) ++revealed;
+                if (c.claimed && tm.statusOf(ids[i]) == TaskStatus.Finalized) ++agreed;
+            }
+            Reputation memory r = tm.reputationOf(nodes[n]);
+            assertEq(r.commitments, live, "commitments");
+            assertEq(r.revealed, revealed, "revealed");
+            assertEq(r.agreed, agreed, "agreed");
+            assertLe(uint256(r.agreed) + r.wrong, r.revealed, "agreed + wrong <= revealed");
+            assertEq(r.earned, tm.creditOf(nodes[n]) + handler.withdrawnBy(nodes[n]), "earned");
         }
     }
 }

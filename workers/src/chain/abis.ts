@@ -2529,6 +2529,22 @@ export const taskManagerAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "taskIds",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "nodes",
+        "type": "uint256"
+      }
+    ],
+    "name": "TaskManagerLengthMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "taskId",
         "type": "uint256"
       },
@@ -2903,6 +2919,22 @@ export const taskManagerAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "taskId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "node",
+        "type": "address"
+      }
+    ],
+    "name": "TaskManagerZeroOutputHash",
+    "type": "error"
+  },
+  {
     "anonymous": false,
     "inputs": [
       {
@@ -3176,6 +3208,31 @@ export const taskManagerAbi = [
       }
     ],
     "name": "ResultDelivered",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "taskId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "node",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes",
+        "name": "reason",
+        "type": "bytes"
+      }
+    ],
+    "name": "RevealSkipped",
     "type": "event"
   },
   {
@@ -3532,6 +3589,24 @@ export const taskManagerAbi = [
       }
     ],
     "name": "claim",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256[]",
+        "name": "taskIds",
+        "type": "uint256[]"
+      },
+      {
+        "internalType": "address[]",
+        "name": "nodes",
+        "type": "address[]"
+      }
+    ],
+    "name": "claimBatch",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -4666,6 +4741,57 @@ export const taskManagerAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "node",
+        "type": "address"
+      }
+    ],
+    "name": "reputationOf",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint32",
+            "name": "commitments",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "revealed",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "agreed",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "wrong",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "silent",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint256",
+            "name": "earned",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct Reputation",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "taskId",
         "type": "uint256"
@@ -4687,6 +4813,41 @@ export const taskManagerAbi = [
       }
     ],
     "name": "reveal",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "taskId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "address",
+            "name": "node",
+            "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "outputHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "salt",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct Reveal[]",
+        "name": "rs",
+        "type": "tuple[]"
+      }
+    ],
+    "name": "revealBatch",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
