@@ -27,44 +27,20 @@ import {
 } from "../../support/devnet.ts";
 import { omniTokenAbi, taskManagerAbi } from "../../../workers/src/chain/abis.ts";
 import type { Deployment } from "../../../workers/src/chain/deployment.ts";
-import { main } from "../../../workers/src/cli/main.ts";
+import { runIn as runCli } from "../../support/cli.ts";
 import { resolveKey } from "../../../workers/src/cli/options.ts";
 import { connect } from "../../../workers/src/sdk/context.ts";
 import { buildTaskRequest, createTask } from "../../../workers/src/sdk/createTask.ts";
 import { InvalidTaskInputError } from "../../../workers/src/sdk/inputCheck.ts";
 import { commitmentOf, deriveSalt, outputHashOf, sealOutput } from "../../../workers/src/protocol/index.ts";
 
+/** The dispatcher with the key variables cleared (then `env` applied) for each call. */
+const runIn = (args: string[], env: Record<string, string | undefined> = {}) => runCli(args, env);
+
 const REQUESTER = 5;
 const OUT = '{"outputs":[{"name":"y","dims":[1,2],"data":[1,2]}]}';
 const OTHER = '{"outputs":[{"name":"y","dims":[1,2],"data":[2,1]}]}';
 const INPUT = '{"inputs":{"x":{"type":"float16","dims":[1,2],"data":[1,2]}}}';
-
-/** Runs the dispatcher in this process with extra environment variables, capturing what it prints. */
-async function runIn(args: string[], env: Record<string, string | undefined> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const error = console.error;
-  const saved: Record<string, string | undefined> = {};
-  for (const k of ["PRIVATE_KEY", "REQUESTER_PRIVATE_KEY", "NODE_PRIVATE_KEY", ...Object.keys(env)]) {
-    saved[k] = process.env[k];
-    delete process.env[k];
-  }
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) process.env[k] = v;
-  console.log = (...a: unknown[]) => void out.push(a.join(" "));
-  console.error = (...a: unknown[]) => void err.push(a.join(" "));
-  try {
-    const code = await main(args);
-    return { code, out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    console.log = log;
-    console.error = error;
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
 
 describe("CLI accounts, funding, clock and requester task commands (issue 17 items 3, 4, 7)", () => {
   let chain: LocalChain;

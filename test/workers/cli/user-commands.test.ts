@@ -33,7 +33,7 @@ import {
 } from "../../support/devnet.ts";
 import { modelRegistryAbi, omniTokenAbi, taskManagerAbi } from "../../../workers/src/chain/abis.ts";
 import type { Deployment } from "../../../workers/src/chain/deployment.ts";
-import { main } from "../../../workers/src/cli/main.ts";
+import { runIn } from "../../support/cli.ts";
 import { commitmentOf, deriveSalt, outputHashOf, sealOutput } from "../../../workers/src/protocol/index.ts";
 
 const ROOT = resolve(import.meta.dirname, "..", "..", "..");
@@ -66,23 +66,6 @@ function runBin(
     child.stderr.on("data", (d: Buffer) => (err += d));
     child.on("close", (code) => res({ code: code ?? 1, out, err }));
   });
-}
-
-/** Runs the dispatcher in this process, capturing what it prints. */
-async function runIn(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const error = console.error;
-  console.log = (...a: unknown[]) => void out.push(a.join(" "));
-  console.error = (...a: unknown[]) => void err.push(a.join(" "));
-  try {
-    const code = await main(args);
-    return { code, out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
 }
 
 describe("user CLI commands against hardhat node", () => {
