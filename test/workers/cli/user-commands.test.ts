@@ -33,7 +33,7 @@ import {
 } from "../../support/devnet.ts";
 import { modelRegistryAbi, omniTokenAbi, taskManagerAbi } from "../../../workers/src/chain/abis.ts";
 import type { Deployment } from "../../../workers/src/chain/deployment.ts";
-import { runIn } from "../../support/cli.ts";
+import { runIn as runCli } from "../../support/cli.ts";
 import { commitmentOf, deriveSalt, outputHashOf, sealOutput } from "../../../workers/src/protocol/index.ts";
 
 const ROOT = resolve(import.meta.dirname, "..", "..", "..");
@@ -67,6 +67,13 @@ function runBin(
     child.on("close", (code) => res({ code: code ?? 1, out, err }));
   });
 }
+
+/**
+ * The dispatcher with the key variables cleared for each call: a key left in the environment (by
+ * the shell, or by another test file: `hardhat test` runs every file in one process) must not
+ * decide what these tests see; they pass --key where a command signs.
+ */
+const runIn = (args: string[]) => runCli(args, {});
 
 describe("user CLI commands against hardhat node", () => {
   let chain: LocalChain;
