@@ -112,58 +112,78 @@ function handOver(
   });
 }
 
-function buildOmniTensor(handover: boolean) {
+/** The protocol's four contracts and their libraries, wired; the deployer is the first owner. */
+function deployProtocol(m: IgnitionModuleBuilder) {
+  const deployer = m.getAccount(0);
+  const treasury = m.getParameter("treasury", deployer);
+  const token = m.contract("OmniToken", [treasury]);
+  const staking = m.contract("NodeStaking", [token, deployer]);
+  const registry = m.contract("ModelRegistry", []);
+
+  const TaskLifecycle = m.library("TaskLifecycle");
+  const TaskCommits = m.library("TaskCommits");
+  const TaskSettlement = m.library("TaskSettlement");
+  const taskManager = m.contract("TaskManager", [token, staking, registry, treasury, deployer], {
+    libraries: { TaskLifecycle, TaskCommits, TaskSettlement },
+  });
+
+  // NodeStaking learns the TaskManager once (owner only).
+  const wired = m.call(staking, "setTaskManager", [taskManager]);
+  return { deployer, token, staking, registry, taskManager, wired };
+}
+
+/** The TimelockController and the OmniGovernor, and (handover) the timelock's taking over. */
+function deployGovernance(m: IgnitionModuleBuilder, p: ReturnType<typeof deployProtocol>, handover: boolean) {
+  const { deployer, token, staking, taskManager, wired } = p;
+  const votingDelay = m.getParameter("votingDelay", GOVERNANCE_DEFAULTS.votingDelay);
+  const votingPeriod = m.getParameter("votingPeriod", GOVERNANCE_DEFAULTS.votingPeriod);
+  const proposalThreshold = m.getParameter("proposalThreshold", GOVERNANCE_DEFAULTS.proposalThreshold);
+  const quorumPercent = m.getParameter("quorumPercent", GOVERNANCE_DEFAULTS.quorumPercent);
+  const timelockDelay = m.getParameter("timelockDelay", GOVERNANCE_DEFAULTS.timelockDelay);
+
+  // Handover: delay 0 and the deployer as sole proposer/executor until the handover batch ran.
+  // Local: the final delay at once, no proposer but the governor, the deployer stays admin.
+  const timelock = handover
+    ? m.contract("TimelockController", [0n, [deployer], [deployer], deployer])
+    : m.contract("TimelockController", [timelockDelay, [], [], deployer]);
+  const governor = m.contract("OmniGovernor", [
+    token,
+    timelock,
+    votingDelay,
+    votingPeriod,
+    proposalThreshold,
+    quorumPercent,
+  ]);
+  const grants = (["PROPOSER_ROLE", "CANCELLER_ROLE", "EXECUTOR_ROLE"] as const).map((role) =>
+    m.call(timelock, "grantRole", [TIMELOCK_ROLES[role], governor], { id: `Governor_grant_${role}` }),
+  );
+  if (handover) handOver(m, { staking, taskManager, timelock }, deployer, timelockDelay, [wired, ...grants]);
+  return { timelock, governor };
+}
+
+/** "local": the deployer stays owner; "handover": the timelock owns NodeStaking and TaskManager. */
+function buildOmniTensor(governance: "local" | "handover") {
   return buildModule("OmniTensor", (m) => {
-    const deployer = m.getAccount(0);
-    const treasury = m.getParameter("treasury", deployer);
-    const votingDelay = m.getParameter("votingDelay", GOVERNANCE_DEFAULTS.votingDelay);
-    const votingPeriod = m.getParameter("votingPeriod", GOVERNANCE_DEFAULTS.votingPeriod);
-    const proposalThreshold = m.getParameter("proposalThreshold", GOVERNANCE_DEFAULTS.proposalThreshold);
-    const quorumPercent = m.getParameter("quorumPercent", GOVERNANCE_DEFAULTS.quorumPercent);
-    const timelockDelay = m.getParameter("timelockDelay", GOVERNANCE_DEFAULTS.timelockDelay);
-
-    const token = m.contract("OmniToken", [treasury]);
-    const staking = m.contract("NodeStaking", [token, deployer]);
-    const registry = m.contract("ModelRegistry", []);
-
-    const TaskLifecycle = m.library("TaskLifecycle");
-    const TaskCommits = m.library("TaskCommits");
-    const TaskSettlement = m.library("TaskSettlement");
-    const taskManager = m.contract("TaskManager", [token, staking, registry, treasury, deployer], {
-      libraries: { TaskLifecycle, TaskCommits, TaskSettlement },
-    });
-
-    // NodeStaking learns the TaskManager once (owner only).
-    const wired = m.call(staking, "setTaskManager", [taskManager]);
-
-    // Handover: delay 0 and the deployer as sole proposer/executor until the handover batch ran.
-    // Local: the final delay at once, no proposer but the governor, the deployer stays admin.
-    const timelock = handover
-      ? m.contract("TimelockController", [0n, [deployer], [deployer], deployer])
-      : m.contract("TimelockController", [timelockDelay, [], [], deployer]);
-    const governor = m.contract("OmniGovernor", [
-      token,
-      timelock,
-      votingDelay,
-      votingPeriod,
-      proposalThreshold,
-      quorumPercent,
-    ]);
-    const grants = (["PROPOSER_ROLE", "CANCELLER_ROLE", "EXECUTOR_ROLE"] as const).map((role) =>
-      m.call(timelock, "grantRole", [TIMELOCK_ROLES[role], governor], { id: `Governor_grant_${role}` }),
-    );
-
-    if (handover)
-      handOver(m, { staking, taskManager, timelock }, deployer, timelockDelay, [wired, ...grants]);
-
+    const p = deployProtocol(m);
+    const { token, staking, registry, taskManager } = p;
+    const { timelock, governor } = deployGovernance(m, p, governance === "handover");
     return { token, staking, registry, taskManager, timelock, governor };
   });
 }
 
 /** Local devnets and tests: the deployer stays owner of NodeStaking and TaskManager. */
-export const OmniTensorModule = buildOmniTensor(false);
+export const OmniTensorModule = buildOmniTensor("local");
 
 /** Every shared network (and local chains with HANDOVER=1): the timelock owns them when the deployment ends. */
-export const OmniTensorHandoverModule = buildOmniTensor(true);
+export const OmniTensorHandoverModule = buildOmniTensor("handover");
+
+/**
+ * The protocol without governance, for EVMs before Cancun: OpenZeppelin 5.4's Governor needs
+ * `mcopy`, so the shanghai build (ganache 7.9, test/support/shanghai.ts) has no OmniGovernor.
+ */
+export const OmniTensorCoreModule = buildModule("OmniTensor", (m) => {
+  const { token, staking, registry, taskManager } = deployProtocol(m);
+  return { token, staking, registry, taskManager };
+});
 
 export default OmniTensorModule;

@@ -18,6 +18,7 @@ import {
   devAddress,
   increaseTime,
   sendAs,
+  setIntervalMining,
   startHardhatNode,
   type LocalChain,
   type Target,
@@ -162,6 +163,9 @@ describe("governance: propose → vote → queue → execute (hardhat node over 
   let chain: LocalChain;
   before(async () => {
     chain = await startHardhatNode();
+    // Blocks only when the test mines them: OMNIT's clock counts blocks, and a block a second
+    // would race the test's "Pending" and "Active" checks on a busy machine.
+    await setIntervalMining(chain.rpcUrl, 0);
   });
   after(async () => {
     await chain?.stop();

@@ -49,7 +49,11 @@ import {
   type PublicClient,
 } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
-import { OmniTensorHandoverModule, OmniTensorModule } from "../../deploy/modules/OmniTensor.ts";
+import {
+  OmniTensorCoreModule,
+  OmniTensorHandoverModule,
+  OmniTensorModule,
+} from "../../deploy/modules/OmniTensor.ts";
 import {
   modelRegistryAbi,
   nodeStakingAbi,
@@ -301,9 +305,16 @@ export function hardhatArtifacts(root = ROOT): ArtifactResolver {
   };
 }
 
-/** The shanghai build (test/support/shanghai.ts) as Ignition artifacts: ganache's exception to artifacts/. */
+/** Resolvers of the shanghai build: deployDevnet deploys them without governance (no Cancun, no Governor). */
+const SHANGHAI_RESOLVERS = new WeakSet<ArtifactResolver>();
+
+/**
+ * The shanghai build (test/support/shanghai.ts) as Ignition artifacts: ganache's exception to
+ * artifacts/. It has no OmniGovernor (OpenZeppelin 5.4's Governor needs Cancun's mcopy), so
+ * deployDevnet deploys the protocol without governance from it.
+ */
 export function shanghaiArtifacts(build: ShanghaiBuild): ArtifactResolver {
-  return {
+  const resolver: ArtifactResolver = {
     async loadArtifact(name) {
       const c = build.contracts[name];
       if (!c) throw new Error(`${name} is not in the shanghai build`);
@@ -311,6 +322,8 @@ export function shanghaiArtifacts(build: ShanghaiBuild): ArtifactResolver {
     },
     getBuildInfo: async () => undefined,
   };
+  SHANGHAI_RESOLVERS.add(resolver);
+  return resolver;
 }
 
 // ---------------------------------------------------------------- deployment (Ignition only)
@@ -327,7 +340,7 @@ export interface DeployOptions {
    * (PROTOCOL.md §10). Default false: the deployer stays owner, as on a local devnet.
    */
   handover?: boolean;
-  /** Governance parameters (module "OmniTensor"); default: LOCAL_GOVERNANCE. */
+  /** Governance parameters (module "OmniTensor"); default: LOCAL_GOVERNANCE. The shanghai build deploys no governance. */
   governance?: Partial<GovernanceParameters>;
 }
 
@@ -369,7 +382,7 @@ export interface DevnetDeployment {
 const LIBRARIES = ["TaskLifecycle", "TaskCommits", "TaskSettlement"];
 
 /** The project's module, plus an ExampleConsumer. */
-const devnetModule = (core: typeof OmniTensorModule) =>
+const devnetModule = (core: typeof OmniTensorModule | typeof OmniTensorCoreModule) =>
   buildModule("OmniTensorDevnet", (m) => {
     const c = m.useModule(core);
     const consumer = m.contract("ExampleConsumer", [c.taskManager]);
@@ -377,6 +390,7 @@ const devnetModule = (core: typeof OmniTensorModule) =>
   });
 const DevnetModule = devnetModule(OmniTensorModule);
 const DevnetHandoverModule = devnetModule(OmniTensorHandoverModule);
+const DevnetCoreModule = devnetModule(OmniTensorCoreModule);
 
 /** Records the address of every contract a deployment creates (futures `Module#Name`). */
 function addressRecorder(into: Record<string, Address>): ExecutionEventListener {
@@ -439,17 +453,19 @@ export async function runIgnition(
 export async function deployDevnet(target: Target, opts: DeployOptions = {}): Promise<DevnetDeployment> {
   const chainId = Number(await rpc(target, "eth_chainId"));
   const startBlock = Number(await rpc(target, "eth_blockNumber")) + 1;
-  const module = opts.consumer
-    ? opts.handover
-      ? DevnetHandoverModule
-      : DevnetModule
+  const withGovernance = !(opts.artifacts && SHANGHAI_RESOLVERS.has(opts.artifacts));
+  if (opts.handover && !withGovernance)
+    throw new Error("the shanghai build has no governance to hand over to");
+  const [plain, consumer] = !withGovernance
+    ? [OmniTensorCoreModule, DevnetCoreModule]
     : opts.handover
-      ? OmniTensorHandoverModule
-      : OmniTensorModule;
+      ? [OmniTensorHandoverModule, DevnetHandoverModule]
+      : [OmniTensorModule, DevnetModule];
+  const module = opts.consumer ? consumer : plain;
   const governance = { ...LOCAL_GOVERNANCE, ...opts.governance };
   const addresses = await runIgnition(target, module as unknown as IgnitionModule, {
     ...opts,
-    moduleParameters: { OmniTensor: { ...governance } },
+    moduleParameters: withGovernance ? { OmniTensor: { ...governance } } : {},
   });
   const get = (name: string): Address => {
     const a = addresses[name];
@@ -464,8 +480,9 @@ export async function deployDevnet(target: Target, opts: DeployOptions = {}): Pr
       NodeStaking: get("NodeStaking"),
       ModelRegistry: get("ModelRegistry"),
       TaskManager: get("TaskManager"),
-      OmniGovernor: get("OmniGovernor"),
-      TimelockController: get("TimelockController"),
+      ...(withGovernance
+        ? { OmniGovernor: get("OmniGovernor"), TimelockController: get("TimelockController") }
+        : {}),
     },
   };
   const libraries = Object.fromEntries(LIBRARIES.map((n) => [n, get(n)]));

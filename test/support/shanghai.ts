@@ -28,7 +28,6 @@ export const SHANGHAI_ENTRY_SOURCES = [
   "contracts/registry/ModelRegistry.sol",
   "contracts/tasks/TaskManager.sol",
   "contracts/examples/ExampleConsumer.sol",
-  "contracts/governance/OmniGovernor.sol",
 ] as const;
 
 export const SHANGHAI_SETTINGS = {
