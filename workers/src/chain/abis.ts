@@ -2513,22 +2513,6 @@ export const taskManagerAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "taskId",
-        "type": "uint256"
-      },
-      {
-        "internalType": "address",
-        "name": "node",
-        "type": "address"
-      }
-    ],
-    "name": "TaskManagerJurorExcused",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint256",
         "name": "taskIds",
         "type": "uint256"
       },
@@ -2856,6 +2840,17 @@ export const taskManagerAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint8",
+        "name": "kind",
+        "type": "uint8"
+      }
+    ],
+    "name": "TaskManagerUnknownSeedKind",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "taskId",
         "type": "uint256"
@@ -2878,6 +2873,27 @@ export const taskManagerAbi = [
       }
     ],
     "name": "TaskManagerWrongOutput",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "taskId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "node",
+        "type": "address"
+      },
+      {
+        "internalType": "uint8",
+        "name": "place",
+        "type": "uint8"
+      }
+    ],
+    "name": "TaskManagerWrongPlace",
     "type": "error"
   },
   {
@@ -3318,6 +3334,31 @@ export const taskManagerAbi = [
         "internalType": "uint256",
         "name": "taskId",
         "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint8",
+        "name": "kind",
+        "type": "uint8"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "blockNumber",
+        "type": "uint256"
+      }
+    ],
+    "name": "SeedRequested",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "taskId",
+        "type": "uint256"
       }
     ],
     "name": "TaskCancelled",
@@ -3536,6 +3577,32 @@ export const taskManagerAbi = [
   },
   {
     "inputs": [],
+    "name": "MAX_LIQUIDATION_WINDOW",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_TASK_SPAN",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "SALT_TYPEHASH",
     "outputs": [
       {
@@ -3649,6 +3716,11 @@ export const taskManagerAbi = [
             "type": "address"
           },
           {
+            "internalType": "uint8",
+            "name": "place",
+            "type": "uint8"
+          },
+          {
             "internalType": "bytes32",
             "name": "commitment",
             "type": "bytes32"
@@ -3685,6 +3757,11 @@ export const taskManagerAbi = [
         "internalType": "uint256",
         "name": "taskId",
         "type": "uint256"
+      },
+      {
+        "internalType": "uint8",
+        "name": "place",
+        "type": "uint8"
       },
       {
         "internalType": "bytes32",
@@ -3739,6 +3816,11 @@ export const taskManagerAbi = [
             "internalType": "address",
             "name": "node",
             "type": "address"
+          },
+          {
+            "internalType": "uint8",
+            "name": "place",
+            "type": "uint8"
           },
           {
             "internalType": "bytes32",
@@ -4158,6 +4240,24 @@ export const taskManagerAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "taskId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint8",
+        "name": "kind",
+        "type": "uint8"
+      }
+    ],
+    "name": "fixSeed",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "amount",
         "type": "uint256"
       }
@@ -4320,6 +4420,16 @@ export const taskManagerAbi = [
             "type": "uint64"
           },
           {
+            "internalType": "uint64",
+            "name": "liquidationDeadline",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "juryDeadline",
+            "type": "uint64"
+          },
+          {
             "internalType": "uint128",
             "name": "reward",
             "type": "uint128"
@@ -4382,6 +4492,11 @@ export const taskManagerAbi = [
           {
             "internalType": "bool",
             "name": "disputed",
+            "type": "bool"
+          },
+          {
+            "internalType": "bool",
+            "name": "juryLiable",
             "type": "bool"
           },
           {
@@ -4570,6 +4685,19 @@ export const taskManagerAbi = [
     "name": "liquidate",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "liquidationWindow",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -4984,6 +5112,19 @@ export const taskManagerAbi = [
       }
     ],
     "name": "setJurySize",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
+    ],
+    "name": "setLiquidationWindow",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
