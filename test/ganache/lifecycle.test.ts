@@ -159,7 +159,11 @@ describe("ganache (shanghai): one task's whole lifecycle over JSON-RPC", () => {
       spec,
       Number(ROYALTY_BPS),
     ]);
-    const modelId = await read<Hex>(g, d.registry, d.abi.registry, "modelIdOf", [onnx, spec]);
+    const modelId = await read<Hex>(g, d.registry, d.abi.registry, "modelIdOf", [
+      addr(MODEL_OWNER),
+      onnx,
+      spec,
+    ]);
     assert.equal(await read<boolean>(g, d.registry, d.abi.registry, "exists", [modelId]), true);
     for (const n of NODES) {
       await send(g, OWNER, d.token, d.abi.token, "transfer", [addr(n), STAKE]);

@@ -2159,6 +2159,11 @@ export const modelRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
         "internalType": "bytes32",
         "name": "onnxSha256",
         "type": "bytes32"
