@@ -1,7 +1,7 @@
 /**
  * The requester SDK against a real in-process EVM with the project's Ignition deployment: nodes
  * commit with the real §7 encodings, the SDK opens and checks their sealed outputs, reveals for
- * a late node, finalizes, delivers to an ExampleConsumer, reports Unresolved tasks, disputes on
+ * a late node, finalizes, delivers to a consumer contract, reports Unresolved tasks, disputes on
  * disagreement, and refuses bad requests with typed errors.
  */
 import { before, describe, it } from "node:test";
