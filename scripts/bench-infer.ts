@@ -4,8 +4,8 @@
  *
  * 1. Overhead: a raw `session.run` on prebuilt tensors vs the whole pipeline (input bytes in →
  *    decode, run, canonical bytes, keccak256 out), one request at a time, JSON and safetensors.
- *    Raw and pipeline alternate in short rounds; the overhead is the median of the rounds'
- *    ratios (the machine is shared: single rounds move by ±30 %). Targets (issue 15, with
+ *    Raw and pipeline calls alternate; the overhead compares their median times (the machine
+ *    is shared: single measurements move by ±30 %). Targets (issue 15, with
  *    safetensors): ≤ 5 % ocr-det 320×320 and ocr-rec, ≤ 15 % ocr-cls, ≤ 25 % silero-vad.
  * 2. Threads: 8 concurrent clients on ThreadedInferenceEngine with 1 and 2 inference threads.
  *    Target: 2 threads ≥ 1.7× the tasks per second of 1 (on 2 free cores).
@@ -74,41 +74,54 @@ async function overhead(c: Case): Promise<string[][]> {
   for (const [enc, bytes] of Object.entries(inputs)) {
     const r = await model.infer(bytes);
     if (r.result !== "ok") throw new Error(`${c.label} ${enc}: ${r.result} ${r.reason ?? ""}`);
+    // Calls alternate (raw, pipeline, raw, …) so that any drift of the machine hits both.
     const raw: number[] = [];
     const eng: number[] = [];
-    for (let round = 0; round < 6; round++) {
-      raw.push(await rate(() => model.session.run(feeds, names), SECONDS / 6));
-      eng.push(await rate(() => model.infer(bytes), SECONDS / 6));
+    for (let i = 0; i < 3; i++) await model.session.run(feeds, names);
+    const t0 = performance.now();
+    while (performance.now() - t0 < SECONDS * 1000 || raw.length < 5) {
+      const a = performance.now();
+      await model.session.run(feeds, names);
+      const b = performance.now();
+      await model.infer(bytes);
+      raw.push(b - a);
+      eng.push(performance.now() - b);
     }
-    const over = median(raw.map((x, i) => x / eng[i] - 1)) * 100;
+    const [r0, e0] = [median(raw), median(eng)];
     rows.push([
       c.label,
       enc,
       String(bytes.length),
-      (1000 / median(raw)).toFixed(3),
-      (1000 / median(eng)).toFixed(3),
-      `${over.toFixed(1)} %`,
+      r0.toFixed(3),
+      e0.toFixed(3),
+      `${((e0 / r0 - 1) * 100).toFixed(1)} %`,
     ]);
   }
   await engine.close();
   return rows;
 }
 
-/** Tasks per second with 8 concurrent clients on 1 and 2 inference threads. */
+/** Tasks per second with 8 concurrent clients on 1 and 2 inference threads (alternating rounds). */
 async function threads(c: Case, clients = 8): Promise<string[]> {
   const m = knownModel(c.id);
   const input = encodeSafetensors(tensorsOf(c));
-  const rates: number[] = [];
-  for (const n of [1, 2]) {
-    const engine = new ThreadedInferenceEngine({ inferenceThreads: n, threads: 1, batchWindowMs: 0 });
-    const model = await engine.load(specOf(c.id), m.path);
-    rates.push(
-      clients *
-        (await rate(() => Promise.all(Array.from({ length: clients }, () => model.infer(input))), SECONDS)),
-    );
-    await engine.close();
-  }
-  return [c.label, rates[0].toFixed(1), rates[1].toFixed(1), `${(rates[1] / rates[0]).toFixed(2)}×`];
+  const engines = [1, 2].map(
+    (n) => new ThreadedInferenceEngine({ inferenceThreads: n, threads: 1, batchWindowMs: 0 }),
+  );
+  const models = await Promise.all(engines.map((e) => e.load(specOf(c.id), m.path)));
+  const rates: number[][] = [[], []];
+  for (let round = 0; round < 4; round++)
+    for (const i of [0, 1])
+      rates[i].push(
+        clients *
+          (await rate(
+            () => Promise.all(Array.from({ length: clients }, () => models[i].infer(input))),
+            SECONDS / 4,
+          )),
+      );
+  await Promise.all(engines.map((e) => e.close()));
+  const [one, two] = rates.map(median);
+  return [c.label, one.toFixed(1), two.toFixed(1), `${(two / one).toFixed(2)}×`];
 }
 
 /** Requests per second with 8 concurrent single-row requests at engine max batch 1 / 4 / 8. */
@@ -171,7 +184,7 @@ async function measure(): Promise<string[]> {
     const rows: string[][] = [];
     for (const c of CASES) rows.push(...(await overhead(c)));
     out.push(
-      "Overhead of the whole pipeline (input bytes → decode, run, canonical bytes, keccak256) over a raw `session.run` on prebuilt tensors, one request at a time (median of 6 alternating rounds):",
+      "Overhead of the whole pipeline (input bytes → decode, run, canonical bytes, keccak256) over a raw `session.run` on prebuilt tensors, one request at a time (median of alternating calls):",
       "",
       table(["model", "input", "input bytes", "raw run ms", "pipeline ms", "overhead"], rows),
       "",
@@ -180,7 +193,7 @@ async function measure(): Promise<string[]> {
   if (!ONLY || ONLY === "threads") {
     const rows = [await threads(sample("ocr-cls")), await threads(det320)];
     out.push(
-      "Tasks per second, 8 concurrent clients, safetensors input, `ThreadedInferenceEngine` with 1 and 2 inference threads (1 intra-op thread each):",
+      "Tasks per second, 8 concurrent clients, safetensors input, `ThreadedInferenceEngine` with 1 and 2 inference threads (1 intra-op thread each; median of 4 alternating rounds):",
       "",
       table(["model", "1 thread", "2 threads", "2 vs 1"], rows),
       "",

@@ -180,9 +180,13 @@ function applyTopk(out: RawOutput, v: ArrayLike<number>, k: number): Applied | s
   return { dims: [...out.dims.slice(0, -1), k], write: (w) => w.intArray(data), margin };
 }
 
+/** Reused by applyRound (its result is written out before the next output is applied). */
+let roundScratch = new Float64Array(0);
+
 function applyRound(v: ArrayLike<number>, dims: readonly number[], decimals: number): Applied {
   const scale = 10 ** decimals;
-  const data = new Float64Array(v.length);
+  if (roundScratch.length < v.length) roundScratch = new Float64Array(v.length);
+  const data = roundScratch.subarray(0, v.length);
   let margin = Infinity;
   for (let i = 0; i < v.length; i++) {
     const y = v[i] * scale;
@@ -249,6 +253,21 @@ export function canonicalize(
     if (bad >= 0) return errorResult("NON_FINITE", Infinity, `output "${out.name}" has ${v[bad]}`);
   }
   const w = new CanonicalWriter();
+  try {
+    return writeCanonical(w, tensors, outputs, values, specMargin);
+  } finally {
+    w.release();
+  }
+}
+
+/** Applies the rules and writes the canonical bytes into `w`; the result, FRAGILE, or INVALID_INPUT. */
+function writeCanonical(
+  w: CanonicalWriter,
+  tensors: RawOutput[],
+  outputs: readonly OutputSpec[],
+  values: ArrayLike<number>[],
+  specMargin: number,
+): CanonicalResult {
   w.text('{"outputs":[');
   let margin = Infinity;
   for (let i = 0; i < tensors.length; i++) {
