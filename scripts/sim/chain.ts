@@ -93,6 +93,7 @@ export class SimChain {
       hash = (await this.rpc("eth_sendTransaction", [{ from, to, data, gas }])) as Hex;
     } catch (e) {
       this.txs.push({ from, fn, gasUsed: 0n, ok: false });
+      if (process.env.SIM_DEBUG) console.error(`${fn} from ${from}: ${(e as Error).message.slice(0, 200)}`);
       if (opts.mayFail) return 0n;
       throw new Error(`${fn} from ${from} failed: ${(e as Error).message}`, { cause: e });
     }

@@ -46,7 +46,7 @@ export interface SimConfig {
 }
 
 export const DEFAULTS: SimConfig = {
-  nodes: 60,
+  nodes: 200,
   tasks: 1000,
   batch: 200,
   alpha: 0.2,

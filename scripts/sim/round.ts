@@ -16,7 +16,7 @@ import type { CommitmentReport } from "../../workers/src/sdk/watchCommitments.ts
 import type { SimChain } from "./chain.ts";
 import type { SimConfig } from "./config.ts";
 import { wantsDispute, type RequesterKind } from "./requesters.ts";
-import { drawOf, KIND, seatThreshold, seedOf } from "./sortition.ts";
+import { drawOf, KIND, seatThreshold } from "./sortition.ts";
 import type { Answer, Place } from "./strategies/index.ts";
 import type { SimNode, SimRequester, World } from "./world.ts";
 
@@ -38,6 +38,8 @@ interface OnChainTask {
   jurySize: number;
   computeCount: bigint;
   validatorCount: bigint;
+  seatSeed: Hex;
+  verifierSeed: Hex;
   jurySeed: Hex;
 }
 export interface SimTask {
@@ -65,6 +67,8 @@ export interface RoundCtx {
 
 const chunks = <T>(xs: T[], n: number): T[][] =>
   Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+/** Seeds are stored this many tasks at a time (well inside blockhash's 256 blocks). */
+const SEED_CHUNK = 100;
 const maxOf = (xs: bigint[]) => xs.reduce((a, x) => (x > a ? x : a), 0n);
 
 function pickRequester(ctx: RoundCtx): SimRequester {
@@ -101,11 +105,31 @@ async function readTask(chain: SimChain, id: bigint): Promise<OnChainTask> {
     jurySize: Number(t.jurySize),
     computeCount: big("computeCount"),
     validatorCount: big("validatorCount"),
+    seatSeed: t.seatSeed as Hex,
+    verifierSeed: t.verifierSeed as Hex,
     jurySeed: t.jurySeed as Hex,
   };
 }
 
+/**
+ * Stores each task's seed of `kind` two blocks after the call that asked for it, as every bot does
+ * (PROTOCOL.md §8): a seed whose block is older than 256 blocks would be re-anchored. Then reads the
+ * tasks back.
+ */
+async function fixSeeds(ctx: RoundCtx, tasks: SimTask[], kind: number): Promise<void> {
+  await ctx.chain.mine(2); // a seed of block b is known from block b + 2
+  for (const task of tasks) await ctx.chain.tm(ctx.w.keeper, "fixSeed", [task.id, kind]);
+  for (const task of tasks) task.t = await readTask(ctx.chain, task.id);
+}
+
 async function createTasks(ctx: RoundCtx, n: number): Promise<SimTask[]> {
+  const out: SimTask[] = [];
+  for (let done = 0; done < n; done += SEED_CHUNK)
+    out.push(...(await createChunk(ctx, Math.min(SEED_CHUNK, n - done))));
+  return out;
+}
+
+async function createChunk(ctx: RoundCtx, n: number): Promise<SimTask[]> {
   const { chain, c, w } = ctx;
   const colluders = ctx.active.filter((x) => x.name === "colluder").length;
   const tasks: SimTask[] = [];
@@ -133,8 +157,7 @@ async function createTasks(ctx: RoundCtx, n: number): Promise<SimTask[]> {
     const base = { id, req, truth, collusion: `collude:${id}`, createdBlock: block, colluders };
     tasks.push({ ...base, t: undefined!, commits: new Map(), places: new Set(), jurors: [] });
   }
-  await chain.mine(2); // a seed of block b is known from block b + 2
-  for (const task of tasks) task.t = await readTask(chain, task.id);
+  await fixSeeds(ctx, tasks, KIND.seat);
   return tasks;
 }
 
@@ -159,7 +182,8 @@ async function commit(ctx: RoundCtx, task: SimTask, node: SimNode, place: Place)
 
 /** The k best ranks (rank, then address) among the active compute nodes: the seats a rational network fills. */
 async function bestSeats(ctx: RoundCtx, task: SimTask): Promise<{ node: SimNode; rank: bigint }[]> {
-  const seed = seedOf(await ctx.chain.blockHash(task.createdBlock + 1n), task.id, KIND.seat);
+  const seed = task.t.seatSeed;
+  if (BigInt(seed) === 0n) throw new Error(`task ${task.id}: seat seed not stored`);
   const C = task.t.computeCount;
   const ranked = ctx.active.map((node) => ({ node, rank: drawOf(seed, node.addr, KIND.seat) % C }));
   ranked.sort((a, b) =>
@@ -197,14 +221,17 @@ async function takeSeats(ctx: RoundCtx, tasks: SimTask[]): Promise<void> {
 async function verifiers(ctx: RoundCtx, tasks: SimTask[]): Promise<SimTask[]> {
   const { chain, w } = ctx;
   await chain.warpTo(maxOf(tasks.map((t) => t.t.seatDeadline)));
-  const live: { task: SimTask; block: bigint }[] = [];
+  const live: SimTask[] = [];
   for (const task of tasks) {
     if (task.commits.size === 0) await chain.tm(task.req.addr, "cancel", [task.id]);
-    else live.push({ task, block: await chain.tm(w.keeper, "drawVerifiers", [task.id]) });
+    else live.push(task);
   }
-  await chain.mine(2);
-  for (const { task, block } of live) {
-    const seed = seedOf(await chain.blockHash(block + 1n), task.id, KIND.verifier);
+  for (const chunk of chunks(live, SEED_CHUNK)) {
+    for (const task of chunk) await chain.tm(w.keeper, "drawVerifiers", [task.id]);
+    await fixSeeds(ctx, chunk, KIND.verifier);
+  }
+  for (const task of live) {
+    const seed = task.t.verifierSeed;
     const V = task.t.validatorCount;
     for (const node of ctx.active) {
       if (task.commits.has(node.addr) || V === 0n) continue;
@@ -213,7 +240,7 @@ async function verifiers(ctx: RoundCtx, tasks: SimTask[]): Promise<SimTask[]> {
       await commit(ctx, task, node, 2);
     }
   }
-  return live.map((l) => l.task);
+  return live;
 }
 
 /** The requester opens each sealed output and checks it against the on-chain commitment (as the SDK does). */
@@ -244,18 +271,21 @@ async function reportsOf(ctx: RoundCtx, task: SimTask): Promise<CommitmentReport
 
 /** Each requester applies its rule; disputed tasks get their jury seed stored (fixSeed) and the jurors commit. */
 async function disputesAndJuries(ctx: RoundCtx, tasks: SimTask[]): Promise<void> {
-  const { chain, w } = ctx;
   const disputed: SimTask[] = [];
-  for (const task of tasks) {
-    const reports = await reportsOf(ctx, task);
-    if (!wantsDispute(task.req.kind, reports, outputHashOf(task.truth))) continue;
-    await chain.tm(task.req.addr, "dispute", [task.id]);
-    disputed.push(task);
+  for (const chunk of chunks(tasks, SEED_CHUNK)) {
+    const now: SimTask[] = [];
+    for (const task of chunk) {
+      const reports = await reportsOf(ctx, task);
+      if (!wantsDispute(task.req.kind, reports, outputHashOf(task.truth))) continue;
+      await ctx.chain.tm(task.req.addr, "dispute", [task.id]);
+      now.push(task);
+    }
+    if (now.length) await fixSeeds(ctx, now, KIND.jury);
+    disputed.push(...now);
   }
-  await chain.mine(2);
   for (const task of disputed) {
-    await chain.tm(w.keeper, "fixSeed", [task.id, KIND.jury]);
-    const seed = (await readTask(chain, task.id)).jurySeed;
+    const seed = task.t.jurySeed;
+    if (BigInt(seed) === 0n) throw new Error(`task ${task.id}: jury seed not stored`);
     const V = task.t.validatorCount;
     for (const node of ctx.active) {
       if (task.commits.has(node.addr) || task.places.has(node.addr)) continue;

@@ -109,8 +109,13 @@ export async function setUp(chain: SimChain, c: SimConfig, w: World): Promise<vo
   const budget = c.reward * 3n * BigInt(c.tasks) + parseEther("1000");
   for (const r of w.requesters) {
     await chain.account(r.addr);
-    if (r.kind !== "canary") await chain.token(w.owner, "transfer", [r.addr, budget]);
+    await chain.token(w.owner, "transfer", [r.addr, budget]); // the canary too: its dispute bonds
     await chain.token(r.addr, "approve", [TaskManager, maxUint256]);
   }
+  // The known-answer tasks are paid from the verification pool: the treasury seeds it for them
+  // (fees refill it as tasks finalize).
+  const canaryTasks = BigInt(Math.ceil(c.tasks * (c.requesters.canary ?? 0) * 1.5) + 1);
+  await chain.token(w.owner, "approve", [TaskManager, c.reward * canaryTasks]);
+  await chain.tm(w.owner, "fundPool", [c.reward * canaryTasks]);
   await chain.warpTo((await chain.now()) + 60n); // every node active since before the first task
 }
