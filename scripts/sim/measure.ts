@@ -44,7 +44,7 @@ export interface SimReport {
   tasks: number;
   seconds: number;
   days: number;
-  outcomes: { finalized: number; unresolved: number; cancelled: number; disputed: number };
+  outcomes: { finalized: number; unresolved: number; cancelled: number; disputed: number; blocked: number };
   honestSlashes: number;
   wrongAccepted: {
     total: number;
@@ -195,6 +195,7 @@ export function measure(m: MeasureInput): SimReport {
   const cheaters = new Set(m.w.nodes.filter((n) => n.name === "cheater").map((n) => n.addr));
   const liq = by(m.events, "Liquidated");
   const slashedHonest = by(m.events, "Slashed").filter((e) => honest.has(e.args.node as Address));
+  const disputedIds = new Set(by(m.events, "TaskDisputed").map((e) => e.args.taskId as bigint));
   const gasTotal = m.txs.reduce((a, t) => a + Number(t.gasUsed), 0);
   return {
     config: m.c,
@@ -206,6 +207,7 @@ export function measure(m: MeasureInput): SimReport {
       unresolved: by(m.events, "TaskUnresolved").length,
       cancelled: by(m.events, "TaskCancelled").length,
       disputed: by(m.events, "TaskDisputed").length,
+      blocked: count(by(m.events, "TaskUnresolved"), (e) => disputedIds.has(e.args.taskId as bigint)),
     },
     honestSlashes: Math.max(
       count(liq, (e) => honest.has(e.args.node as Address)),

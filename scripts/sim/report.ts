@@ -47,7 +47,7 @@ function headline(r: SimReport): string[] {
     `| wrong results accepted (TaskFinalized with a wrong hash), all tasks | ${w.total} of ${r.tasks} (${pct(w.total, r.tasks)}): ${w.colluder} the colluders', ${w.other} a cheater's |`,
     `| wrong results accepted, tasks of SDK requesters | ${w.sdkWrong} of ${w.sdkTasks} (${pct(w.sdkWrong, w.sdkTasks)}); sortition predicts ${f(w.predicted)} (${pct(w.predicted, w.sdkTasks)}) for the colluders |`,
     `| cheaters caught (liquidated at least once) | ${r.cheaters.caught} of ${r.cheaters.nodes} nodes, ${r.cheaters.liquidations} liquidations |`,
-    `| outcomes | ${o.finalized} Finalized, ${o.unresolved} Unresolved, ${o.cancelled} Cancelled; ${o.disputed} disputed |`,
+    `| outcomes | ${o.finalized} Finalized, ${o.unresolved} Unresolved, ${o.cancelled} Cancelled; ${o.disputed} disputed, of which ${o.blocked} ended Unresolved (the 66 % bar not reached) |`,
     `| gas per task (every transaction of the rounds) | ${f(r.gas.perTask, 0)} gas = ${f(r.gas.omnitPerTask, 3)} OMNIT; ${r.gas.txs} transactions, ${r.gas.failed} reverted |`,
     `| verification pool at the end | ${f(r.pool)} OMNIT |`,
   ];
