@@ -43,6 +43,8 @@ export interface SimConfig {
   sweepTasks: number;
   write: boolean;
   quiet: boolean;
+  /** Also write the report as JSON to this file (the test reads it). */
+  json?: string;
 }
 
 export const DEFAULTS: SimConfig = {
@@ -88,7 +90,8 @@ export const HELP = `npm run sim -- [flags]
   --small            CI size (${SMALL.nodes} nodes, ${SMALL.tasks} tasks, no docs written)
   --sweep            also sweep alpha x redundancy (small runs) into the report
   --sweep-tasks N    tasks of each sweep run                              (default 200)
-  --no-write         do not write docs/economics.md`;
+  --no-write         do not write docs/economics.md
+  --json FILE        also write the report as JSON to FILE`;
 
 function shares<K extends string>(flag: string, s: string, names: readonly K[]): Partial<Record<K, number>> {
   const out: Partial<Record<K, number>> = {};
@@ -131,6 +134,7 @@ function applyFlag(c: SimConfig, flag: string, v: string | undefined): boolean {
     omnitPrice: () => (c.omnitPriceEth = num(flag, v, 1e-18)),
     seed: () => (c.seed = v ?? ""),
     sweepTasks: () => (c.sweepTasks = num(flag, v, 1)),
+    json: () => (c.json = v),
   };
   if (!set[name]) throw new Error(`unknown flag ${flag} (see --help)`);
   set[name]();

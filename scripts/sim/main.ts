@@ -4,6 +4,7 @@
  * --no-write, writes docs/economics.md with its SVG plots (docs/economics/*.svg). --sweep adds
  * runs over α × redundancy (each on a fresh chain, --sweep-tasks tasks each).
  */
+import { writeFileSync } from "node:fs";
 import { network } from "hardhat";
 import { HELP, parseArgs, type SimConfig } from "./config.ts";
 import type { SimReport } from "./measure.ts";
@@ -43,4 +44,9 @@ if (c === "help") {
   const points = c.sweep ? await sweep(c) : undefined;
   const sweepCommand = `the same flags with --alpha in {${SWEEP_ALPHA.join(", ")}} × --redundancy in {${SWEEP_K.join(", ")}}, --tasks ${c.sweepTasks}`;
   await writeReport(report, command, { write: c.write, sweep: points, sweepCommand });
+  if (c.json)
+    writeFileSync(
+      c.json,
+      JSON.stringify(report, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
+    );
 }
