@@ -55,6 +55,30 @@ const boundaries = [
   ),
   restrict(["workers/src/sdk/**/*.ts"], [UP.cli, UP.node, UP.runtime], [PKG.queue, PKG.redis, PKG.ort]),
   restrict(["workers/src/node/**/*.ts"], [UP.cli, UP.sdk], []),
+  // The indexer reads the chain through Ponder: of the workers it takes only chain/ (ABIs, deployment file).
+  restrict(
+    ["indexer/**/*.ts"],
+    [
+      UP.cli,
+      UP.node,
+      UP.sdk,
+      UP.runtime,
+      layer("the indexer runs no inference", String.raw`(^|/)inference/`),
+    ],
+    [PKG.queue, PKG.redis, PKG.ort],
+  ),
+  // The dashboard reads only the indexer's HTTP API: no chain client, no project code outside dashboard/.
+  restrict(
+    ["dashboard/**/*.{ts,tsx}"],
+    [
+      {
+        regex: String.raw`^\.\./\.\.?/`,
+        message: "the dashboard reads only the indexer's API (no code outside dashboard/)",
+      },
+      { regex: "^(viem|ponder)", message: "the dashboard reads only the indexer's API (no chain client)" },
+    ],
+    [],
+  ),
 ];
 
 /** Size limits of the renovation (issue "Renovation"): one step per function, one concern per file. */
