@@ -107,6 +107,9 @@ export default tseslint.config(
       "workers/dist/",
       "workers/src/sdk/dist/",
       "**/*.d.ts",
+      "dashboard/dist/",
+      "indexer/.ponder/",
+      "generated/",
     ],
   },
   js.configs.recommended,
@@ -132,6 +135,17 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/no-explicit-any": "error",
+    },
+  },
+  {
+    files: ["dashboard/src/**/*.{ts,tsx}"],
+    languageOptions: {
+      globals: {
+        document: "readonly",
+        location: "readonly",
+        addEventListener: "readonly",
+        removeEventListener: "readonly",
+      },
     },
   },
   ...boundaries,

@@ -143,59 +143,49 @@ function checks(world: () => World, indexer: () => RunningIndexer) {
   });
 }
 
+const admin = async (q: string) => {
+  const c = new pg.Client({ connectionString: `${PG}/postgres` });
+  await c.connect();
+  try {
+    await c.query(q);
+  } finally {
+    await c.end();
+  }
+};
+
 describe("indexer (Ponder) against a chain with known events", { timeout: 600_000 }, () => {
   let world: World;
+  let lite: RunningIndexer;
+  let postgres: RunningIndexer;
+  const db = `omnitensor_indexer_test_${process.pid}`;
   before(async () => {
     world = await buildWorld();
+    await admin(`CREATE DATABASE ${db}`).catch((e: Error) => {
+      throw new Error(`PostgreSQL on 127.0.0.1:5432 (trust auth, user postgres) is needed: ${e.message}`);
+    });
+    // Both indexers at once: PGlite in a fresh folder, PostgreSQL in the test's own database.
+    const { file, chain } = world;
+    [lite, postgres] = await Promise.all([
+      startIndexer({ deploymentFile: file, rpcUrl: chain.rpcUrl }),
+      startIndexer({ deploymentFile: file, rpcUrl: chain.rpcUrl, databaseUrl: `${PG}/${db}` }),
+    ]);
+    await Promise.all([lite.waitForBlock(world.head), postgres.waitForBlock(world.head)]);
   });
   after(async () => {
+    await Promise.all([lite?.stop(), postgres?.stop()]);
+    await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => undefined);
     await world?.chain.stop();
     if (world) rmSync(world.dir, { recursive: true, force: true });
   });
 
-  describe("on PGlite", () => {
-    let ix: RunningIndexer;
-    before(async () => {
-      ix = await startIndexer({ deploymentFile: world.file, rpcUrl: world.chain.rpcUrl });
-      await ix.waitForBlock(world.head);
-    });
-    after(async () => ix?.stop());
+  describe("on PGlite", () =>
     checks(
       () => world,
-      () => ix,
-    );
-  });
-
-  describe("on PostgreSQL (127.0.0.1:5432)", () => {
-    let ix: RunningIndexer;
-    const db = `omnitensor_indexer_test_${process.pid}`;
-    const admin = async (q: string) => {
-      const c = new pg.Client({ connectionString: `${PG}/postgres` });
-      await c.connect();
-      try {
-        await c.query(q);
-      } finally {
-        await c.end();
-      }
-    };
-    before(async () => {
-      await admin(`CREATE DATABASE ${db}`).catch((e: Error) => {
-        throw new Error(`PostgreSQL on 127.0.0.1:5432 (trust auth, user postgres) is needed: ${e.message}`);
-      });
-      ix = await startIndexer({
-        deploymentFile: world.file,
-        rpcUrl: world.chain.rpcUrl,
-        databaseUrl: `${PG}/${db}`,
-      });
-      await ix.waitForBlock(world.head);
-    });
-    after(async () => {
-      await ix?.stop();
-      await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-    });
+      () => lite,
+    ));
+  describe("on PostgreSQL (127.0.0.1:5432)", () =>
     checks(
       () => world,
-      () => ix,
-    );
-  });
+      () => postgres,
+    ));
 });

@@ -8,9 +8,9 @@
  *   await ix.stop();
  */
 import { spawn } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { freePort, killGroup, ROOT } from "./devnet.ts";
 
 export interface IndexerOptions {
@@ -45,6 +45,7 @@ export async function startIndexer(opts: IndexerOptions): Promise<RunningIndexer
   const port = opts.port ?? (await freePort());
   const scratch = opts.databaseUrl || opts.pgliteDir ? undefined : mkdtempSync(join(tmpdir(), "omnit-ix-"));
   const logFile = opts.logFile ?? join(scratch ?? tmpdir(), `ponder-${port}.log`);
+  mkdirSync(dirname(logFile), { recursive: true });
   const fd = openSync(logFile, "a");
   const env: NodeJS.ProcessEnv = {
     ...process.env,

@@ -11,6 +11,7 @@
  *   GET /api/parameters               current parameters and their changes
  *   GET /api/models
  *   GET /api/governance               proposals (empty without a governor)
+ *   GET /api/events?account=&tx=&limit=   indexed events of an account or a transaction
  * Amounts are decimal strings of wei; times are chain seconds.
  */
 import { Hono, type Context } from "hono";
@@ -166,6 +167,27 @@ app.get("/api/governance", async (c) => {
     .from(schema.parameter)
     .where(and(eq(schema.parameter.contract, "OmniGovernor")));
   return json(c, { proposals, parameters: gov });
+});
+
+app.get("/api/events", async (c) => {
+  const account = c.req.query("account");
+  const tx = c.req.query("tx");
+  if (account !== undefined && !isAddress(account))
+    return json(c, { error: "account must be an address" }, 400);
+  if (tx !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(tx))
+    return json(c, { error: "tx must be a hash" }, 400);
+  const rows = await db
+    .select()
+    .from(schema.event)
+    .where(
+      and(
+        account ? eq(schema.event.account, account.toLowerCase() as `0x${string}`) : undefined,
+        tx ? eq(schema.event.tx, tx.toLowerCase() as `0x${string}`) : undefined,
+      ),
+    )
+    .orderBy(desc(schema.event.block), desc(schema.event.logIndex))
+    .limit(int(c.req.query("limit"), 200, 1000));
+  return json(c, { events: rows });
 });
 
 export default app;
