@@ -72,9 +72,9 @@ async function prepare(id: bigint, node: number): Promise<Prepared> {
   const commitment = protocol.commitmentOf(id, address, outputHash, salt);
   return { node, address, salt, outputHash, sealed, commitment };
 }
-const signed = async (id: bigint, p: Prepared) => {
+const signed = async (id: bigint, p: Prepared, place: number) => {
   const deadline = (await chainTime(P)) + 86_400n;
-  const c = { taskId: id, commitment: p.commitment, sealedOutput: p.sealed, deadline };
+  const c = { taskId: id, place, commitment: p.commitment, sealedOutput: p.sealed, deadline };
   return protocol.signCommit({ account: devKey(p.node), domain, ...c });
 };
 const commit = (id: bigint, p: Prepared) => tx(p.node, "commit", [id, p.commitment, p.sealed]);
@@ -152,7 +152,7 @@ tag = "vb16"; // commitBatch of 16 verifier places after one seat
   await mine(P, 1);
   const cs = [];
   for (const n of NODES.filter((x) => x !== seat.node).slice(0, 16))
-    cs.push(await signed(id, await prepare(id, n)));
+    cs.push(await signed(id, await prepare(id, n), 2)); // verifier places
   await tx(RELAYER, "commitBatch", [cs]);
 }
 tag = "liq"; // a silent seat liquidated by a winner in a Finalized task, then a winner's claim

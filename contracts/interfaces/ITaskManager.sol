@@ -8,7 +8,7 @@ import {
 /// @title ITaskManager
 /// @notice Task escrow, sortition, sealed commitments, reveals, the consensus rule, liquidation, the verification
 ///         pool, pull payments and consumer callbacks (PROTOCOL.md §4, §5, §6, §9).
-/// @dev Deviations from and additions to PROTOCOL.md v3, with their reasons, are listed in docs/protocol.md
+/// @dev Deviations from and additions to PROTOCOL.md v4, with their reasons, are listed in docs/protocol.md
 ///      ("Where the project differs from PROTOCOL.md, and why"). The events and errors of the linked libraries
 ///      (TaskLifecycle, TaskCommits, TaskSettlement) are declared here, so TaskManager's ABI carries them all.
 interface ITaskManager {
@@ -28,6 +28,8 @@ interface ITaskManager {
     );
     event VerifiersDrawn(uint256 indexed taskId);
     event SeedFixed(uint256 indexed taskId, uint8 kind, bytes32 seed);
+    /// @notice A lost seed (its block b + 1 older than 256 blocks, never stored) re-anchored to `blockNumber`.
+    event SeedRequested(uint256 indexed taskId, uint8 kind, uint256 blockNumber);
     event Committed(uint256 indexed taskId, address indexed node, uint8 place, bytes sealedOutput);
     event CommitSkipped(uint256 indexed taskId, address indexed node, bytes reason);
     event SeatLost(uint256 indexed taskId, address indexed node, address indexed by);
@@ -123,8 +125,10 @@ interface ITaskManager {
     error TaskManagerAlreadyLiquidated(uint256 taskId, address node);
     /// @notice Nothing in the task makes the node liquidatable.
     error TaskManagerNotLiquidatable(uint256 taskId, address node);
-    /// @notice An absent juror whose unlocked stake is below the task's minCommitBond is excused.
-    error TaskManagerJurorExcused(uint256 taskId, address node);
+    /// @notice A signed commitment names a place (1 seat, 2 verifier, 3 juror) other than the one the commit takes.
+    error TaskManagerWrongPlace(uint256 taskId, address node, uint8 place);
+    /// @notice A seed kind outside 1..3.
+    error TaskManagerUnknownSeedKind(uint8 kind);
     /// @notice The account has no credit.
     error TaskManagerNothingToWithdraw(address account);
     /// @notice deliver needs a Finalized task.
@@ -155,6 +159,9 @@ interface ITaskManager {
     function commitBatch(SignedCommit[] calldata cs) external;
     /// @notice Draw the sampled verifiers (fixes vSeed from the next block).
     function drawVerifiers(uint256 taskId) external;
+    /// @notice Store a known seed (kind 3: kind 2 first), or re-anchor a lost one to this block (PROTOCOL.md §4.1);
+    ///         a no-op when stored, not yet known or not asked for. Reverts for an unknown task or kind.
+    function fixSeed(uint256 taskId, uint8 kind) external;
     /// @notice Dispute (requester or disputer), escrowing a bond equal to the reward; draws the jury.
     function dispute(uint256 taskId) external;
     /// @notice Reveal a node's commitment (anyone).
@@ -191,7 +198,7 @@ interface ITaskManager {
     /// @notice The node's reputation counters (PROTOCOL.md §4.13).
     function reputationOf(address node) external view returns (Reputation memory);
     function taskCount() external view returns (uint256);
-    function commitDigest(uint256 taskId, bytes32 commitment, bytes32 sealedOutputHash, uint256 deadline)
+    function commitDigest(uint256 taskId, uint8 place, bytes32 commitment, bytes32 sealedOutputHash, uint256 deadline)
         external
         view
         returns (bytes32);
@@ -220,6 +227,7 @@ interface ITaskManager {
     function maxRedundancy() external view returns (uint256);
     function maxCallbackGas() external view returns (uint256);
     function minReward() external view returns (uint256);
+    function liquidationWindow() external view returns (uint256);
 
     function setSeatWindow(uint256 value) external;
     function setVerifyWindow(uint256 value) external;
@@ -239,6 +247,7 @@ interface ITaskManager {
     function setMaxRedundancy(uint256 value) external;
     function setMaxCallbackGas(uint256 value) external;
     function setMinReward(uint256 value) external;
+    function setLiquidationWindow(uint256 value) external;
 
     /// @notice Anyone may add OMNIT to the verification pool.
     function fundPool(uint256 amount) external;

@@ -31,14 +31,18 @@ library TaskCommits {
     /// @notice Commit `node`'s commitment in the place it may take now, locking its bond.
     /// @dev Before the seat deadline the place is a seat (by rank: a better rank displaces the worst holder, whose
     ///      commitment is voided and bond released, emitting SeatLost and BondReleased); after it, a sampled verifier
-    ///      place, or a juror place in a disputed task. Emits Committed. Reverts TaskManagerZeroCommitment,
+    ///      place, or a juror place in a disputed task. `signedPlace` is the place a signed commitment names (0 for a
+    ///      plain commit by the node): any other place is refused (TaskManagerWrongPlace), so a public signature for
+    ///      one place cannot be replayed into another. Emits Committed. Reverts TaskManagerZeroCommitment,
     ///      TaskManagerAlreadyCommitted, TaskManagerCommitClosed, TaskManagerNotDrawn, TaskManagerSeedNotReady,
-    ///      TaskManagerNotEligible, TaskManagerSeatTaken, TaskManagerBondUnavailable (and TaskLifecycle.openTask's).
+    ///      TaskManagerNotEligible, TaskManagerSeatTaken, TaskManagerWrongPlace, TaskManagerBondUnavailable (workers
+    ///      and sampled verifiers only: a juror is never refused for want of stake) and TaskLifecycle.openTask's.
     function commit(
         TaskState storage s,
         INodeStaking staking,
         uint256 taskId,
         address node,
+        uint8 signedPlace,
         bytes32 commitment,
         bytes calldata sealedOutput
     ) external {
@@ -52,12 +56,16 @@ library TaskCommits {
         if (block.timestamp < t.seatDeadline) {
             displaced = _takeSeat(t, staking, taskId, node);
             place = PLACE_SEAT;
-            if ((staking.rolesOf(node) & ROLE_VALIDATOR) != 0) {
+            // p of §5 counts seat holders that are members of V: they pass the VALIDATOR clocks for this task.
+            if (staking.eligibleAt(node, ROLE_VALIDATOR, t.createdAt, uint64(block.timestamp))) {
                 c.validatorRole = true;
                 ++t.seatValidators;
             }
         } else {
             place = _verifierOrJuror(t, staking, taskId, node);
+        }
+        if (signedPlace != 0 && signedPlace != place) {
+            revert ITaskManager.TaskManagerWrongPlace(taskId, node, signedPlace);
         }
         uint256 bond = _bondFor(t, staking, taskId, node, place);
 
@@ -129,7 +137,7 @@ library TaskCommits {
         return Sortition.rank(seed, node, KIND_SEATS, t.computeCount);
     }
 
-    /// @notice Whether a commit by `node` now would be accepted in each place (bond and juror excuse aside).
+    /// @notice Whether a commit by `node` now would be accepted in each place (the bond aside).
     function isEligible(TaskState storage s, INodeStaking staking, uint256 taskId, address node)
         external
         view
@@ -235,7 +243,7 @@ library TaskCommits {
     }
 
     /// @dev The bond the commit locks: the task's bond (refused when the unlocked stake is smaller), or for a juror
-    ///      min(bond, unlocked) (refused below the task's minCommitBond).
+    ///      min(bond, unlocked), possibly 0: a drawn juror is never refused and never excused (PROTOCOL.md §4.5).
     function _bondFor(TaskData storage t, INodeStaking staking, uint256 taskId, address node, uint8 place)
         private
         view
@@ -243,12 +251,7 @@ library TaskCommits {
     {
         uint256 bond = t.bond;
         uint256 unlocked = staking.unlockedOf(node);
-        if (place == PLACE_JUROR) {
-            if (unlocked < t.minCommitBond) {
-                revert ITaskManager.TaskManagerBondUnavailable(taskId, node, t.minCommitBond, unlocked);
-            }
-            return unlocked < bond ? unlocked : bond;
-        }
+        if (place == PLACE_JUROR) return unlocked < bond ? unlocked : bond;
         if (unlocked < bond) revert ITaskManager.TaskManagerBondUnavailable(taskId, node, bond, unlocked);
         return bond;
     }

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {TaskData, TaskRequest, TaskState, TaskStatus, Params} from "../types/TaskTypes.sol";
+import {TaskData, TaskRequest, TaskState, TaskStatus, Params, KIND_SEATS, KIND_JURY} from "../types/TaskTypes.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {INodeStaking} from "../interfaces/INodeStaking.sol";
 import {ITaskManager} from "../interfaces/ITaskManager.sol";
 import {Payouts} from "../libraries/Payouts.sol";
+import {TaskSeeds} from "../libraries/TaskSeeds.sol";
 
 /// @title TaskLifecycle
 /// @notice External library (linked into TaskManager): opening, cancelling and disputing a task and drawing its
@@ -114,6 +115,16 @@ library TaskLifecycle {
         emit ITaskManager.TaskDisputed(taskId, msg.sender, bond);
     }
 
+    /// @notice fixSeed (anyone; bots call it two blocks after the call that asked for the seed): store a known seed,
+    ///         re-anchor a lost one (SeedRequested), else nothing (PROTOCOL.md §4.1; TaskSeeds.poke).
+    /// @dev Reverts TaskManagerUnknownSeedKind(kind) outside 1..3 and TaskManagerUnknownTask(taskId).
+    function fixSeed(TaskState storage s, uint256 taskId, uint8 kind) external {
+        if (kind < KIND_SEATS || kind > KIND_JURY) revert ITaskManager.TaskManagerUnknownSeedKind(kind);
+        TaskData storage t = s.tasks[taskId];
+        if (t.status == TaskStatus.None) revert ITaskManager.TaskManagerUnknownTask(taskId);
+        TaskSeeds.poke(t, taskId, kind);
+    }
+
     /// @notice The open task `taskId`: the guard of every step before finalize (cancel, drawVerifiers, dispute here;
     ///         commit and reveal in TaskCommits; finalize in TaskSettlement). Internal: inlined into each caller.
     /// @dev Reverts TaskManagerUnknownTask(taskId) or TaskManagerNotOpen(taskId, status).
@@ -154,6 +165,7 @@ library TaskLifecycle {
         t.noRevealSlashBps = p.noRevealSlashBps;
         t.liquidatorBountyBps = p.liquidatorBountyBps;
         t.minCommitBond = p.minCommitBond;
+        t.liquidationWindow = p.liquidationWindow;
     }
 
     function _emitCreated(uint256 taskId, TaskData storage t, TaskRequest calldata req) private {

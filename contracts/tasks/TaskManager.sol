@@ -20,7 +20,8 @@ import {
     Commitment,
     HashTally,
     Reveal,
-    Reputation
+    Reputation,
+    PLACE_JUROR
 } from "../types/TaskTypes.sol";
 import {ITaskManager} from "../interfaces/ITaskManager.sol";
 import {INodeStaking} from "../interfaces/INodeStaking.sol";
@@ -44,7 +45,7 @@ contract TaskManager is TaskParams, ReentrancyGuard, EIP712 {
     // ------------------------------------------------------------------ constants
     /// @notice EIP-712 type of a signed commitment.
     bytes32 public constant COMMIT_TYPEHASH =
-        keccak256("Commit(uint256 taskId,bytes32 commitment,bytes32 sealedOutputHash,uint256 deadline)");
+        keccak256("Commit(uint256 taskId,uint8 place,bytes32 commitment,bytes32 sealedOutputHash,uint256 deadline)");
     /// @notice EIP-712 type of the off-chain salt message (§7).
     bytes32 public constant SALT_TYPEHASH = keccak256("Salt(uint256 taskId)");
     /// @dev Gas kept back when checking that the callback gets its whole limit: the CALL itself and the code after it.
@@ -108,15 +109,16 @@ contract TaskManager is TaskParams, ReentrancyGuard, EIP712 {
     /// @dev msg.sender is the node. Locks the task's bond in NodeStaking. Emits Committed (and SeatLost/BondReleased
     ///      when it displaces a seat holder, SeedFixed when it stores a seed).
     function commit(uint256 taskId, bytes32 commitment, bytes calldata sealedOutput) external {
-        TaskCommits.commit(_s, _staking, taskId, msg.sender, commitment, sealedOutput);
+        TaskCommits.commit(_s, _staking, taskId, msg.sender, 0, commitment, sealedOutput);
     }
 
     /// @inheritdoc ITaskManager
     /// @dev Anyone relays; the EIP-712 signer must be `c.node` and `block.timestamp <= c.deadline`
-    ///      (TaskManagerInvalidSigner, TaskManagerSignatureExpired). The signature covers keccak256(sealedOutput).
+    ///      (TaskManagerInvalidSigner, TaskManagerSignatureExpired). The signature covers keccak256(sealedOutput) and
+    ///      the place: a commit that would take another place, or a place outside 1..3, reverts TaskManagerWrongPlace.
     function commitWithSig(SignedCommit calldata c) external {
         _checkSignature(c);
-        TaskCommits.commit(_s, _staking, c.taskId, c.node, c.commitment, c.sealedOutput);
+        TaskCommits.commit(_s, _staking, c.taskId, c.node, c.place, c.commitment, c.sealedOutput);
     }
 
     /// @inheritdoc ITaskManager
@@ -138,6 +140,12 @@ contract TaskManager is TaskParams, ReentrancyGuard, EIP712 {
     /// @dev Anyone, once, in [seatDeadline, verifyDeadline), after a seat commit. Emits VerifiersDrawn.
     function drawVerifiers(uint256 taskId) external {
         TaskLifecycle.drawVerifiers(_s, taskId);
+    }
+
+    /// @inheritdoc ITaskManager
+    /// @dev Anyone. Emits SeedFixed when it stores a seed, SeedRequested when it re-anchors a lost one.
+    function fixSeed(uint256 taskId, uint8 kind) external {
+        TaskLifecycle.fixSeed(_s, taskId, kind);
     }
 
     /// @inheritdoc ITaskManager
@@ -176,7 +184,8 @@ contract TaskManager is TaskParams, ReentrancyGuard, EIP712 {
     }
 
     /// @inheritdoc ITaskManager
-    /// @dev Anyone but `node`, once per (task, node), after finalize. NodeStaking.slash sends the amount here.
+    /// @dev Anyone but `node`, once per (task, node), after finalize and before revealDeadline + liquidationWindow.
+    ///      NodeStaking.slash sends the amount here.
     ///      Emits Liquidated.
     function liquidate(uint256 taskId, address node) external nonReentrant {
         TaskSettlement.liquidate(_s, _staking, taskId, node);
@@ -323,12 +332,14 @@ contract TaskManager is TaskParams, ReentrancyGuard, EIP712 {
     }
 
     /// @inheritdoc ITaskManager
-    function commitDigest(uint256 taskId, bytes32 commitment, bytes32 sealedOutputHash, uint256 deadline)
+    function commitDigest(uint256 taskId, uint8 place, bytes32 commitment, bytes32 sealedOutputHash, uint256 deadline)
         public
         view
         returns (bytes32)
     {
-        return _hashTypedDataV4(keccak256(abi.encode(COMMIT_TYPEHASH, taskId, commitment, sealedOutputHash, deadline)));
+        return _hashTypedDataV4(
+            keccak256(abi.encode(COMMIT_TYPEHASH, taskId, place, commitment, sealedOutputHash, deadline))
+        );
     }
 
     /// @inheritdoc ITaskManager
@@ -363,11 +374,6 @@ contract TaskManager is TaskParams, ReentrancyGuard, EIP712 {
         return _s.params;
     }
 
-    /// @dev TaskParams' bound on commitWindow + revealWindow.
-    function _unbondingPeriod() internal view override returns (uint256) {
-        return _staking.unbondingPeriod();
-    }
-
     /// @dev Open the task (TaskLifecycle) and pull its reward.
     function _create(TaskRequest calldata req) private returns (uint256 taskId) {
         taskId = TaskLifecycle.create(_s, _registry, _staking, req);
@@ -390,12 +396,14 @@ contract TaskManager is TaskParams, ReentrancyGuard, EIP712 {
         (t.slashBps, t.noRevealSlashBps, t.liquidatorBountyBps, t.computeCount, t.tied, t.payMode) =
             (d.slashBps, d.noRevealSlashBps, d.liquidatorBountyBps, d.computeCount, d.tied, d.payMode);
         (t.modelOwner, t.validatorCount) = (d.modelOwner, d.validatorCount);
+        t.liquidationDeadline = d.revealDeadline + d.liquidationWindow;
+        t.juryDeadline = d.commitDeadline - (d.seatDeadline - d.createdAt);
         (t.reward, t.workerShare, t.minCommitBond, t.bond) = (d.reward, d.workerShare, d.minCommitBond, d.bond);
         (t.seatSeedBlock, t.verifierSeedBlock, t.jurySeedBlock, t.disputedAt) =
             (d.seatSeedBlock, d.verifierSeedBlock, d.jurySeedBlock, d.disputedAt);
         (t.seatSeed, t.verifierSeed, t.jurySeed) = (d.seatSeed, d.verifierSeed, d.jurySeed);
-        (t.disputeBondPayer, t.disputed, t.committedVerifiers, t.committedJurors) =
-            (d.disputeBondPayer, d.disputed, d.committedVerifiers, d.committedJurors);
+        (t.disputeBondPayer, t.disputed, t.juryLiable, t.committedVerifiers, t.committedJurors) =
+            (d.disputeBondPayer, d.disputed, d.juryLiable, d.committedVerifiers, d.committedJurors);
         (t.disputeBond, t.liveCommitments, t.revealedCount, t.revealedSeats, t.revealedVerifiers) =
             (d.disputeBond, d.liveCommitments, d.revealedCount, d.revealedSeats, d.revealedVerifiers);
         (t.n, t.m, t.seatHolders, t.leader) = (d.n, d.revealedCount - d.n, d.seatHolders, d.leader);
@@ -404,10 +412,12 @@ contract TaskManager is TaskParams, ReentrancyGuard, EIP712 {
         t.verifierPay = _s.tallies[taskId][d.leader].verifierPay;
     }
 
-    /// @dev Reverts TaskManagerSignatureExpired or TaskManagerInvalidSigner.
+    /// @dev Reverts TaskManagerSignatureExpired, TaskManagerWrongPlace (a place outside 1..3) or
+    ///      TaskManagerInvalidSigner.
     function _checkSignature(SignedCommit calldata c) private view {
         if (block.timestamp > c.deadline) revert TaskManagerSignatureExpired(c.deadline);
-        bytes32 digest = commitDigest(c.taskId, c.commitment, keccak256(c.sealedOutput), c.deadline);
+        if (c.place == 0 || c.place > PLACE_JUROR) revert TaskManagerWrongPlace(c.taskId, c.node, c.place);
+        bytes32 digest = commitDigest(c.taskId, c.place, c.commitment, keccak256(c.sealedOutput), c.deadline);
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, c.signature);
         if (err != ECDSA.RecoverError.NoError || signer != c.node) revert TaskManagerInvalidSigner(c.node, signer);
     }

@@ -22,8 +22,15 @@ abstract contract TaskParams is ITaskManager, Ownable2Step {
     /// @dev Where the parameters are stored.
     function _params() internal view virtual returns (Params storage);
 
-    /// @dev NodeStaking's unbonding period, which bounds commitWindow + revealWindow (PROTOCOL.md §3).
-    function _unbondingPeriod() internal view virtual returns (uint256);
+
+    // ------------------------------------------------------------------ fixed bounds (PROTOCOL.md §3)
+
+    /// @notice The most commitWindow + revealWindow may be: every task's liabilities then end within
+    ///         MAX_TASK_SPAN + MAX_LIQUIDATION_WINDOW = 6 days of its creation, before any unbonding (≥ 7 days) that
+    ///         started after it.
+    uint256 public constant MAX_TASK_SPAN = 3 days;
+    /// @notice The most liquidationWindow may be.
+    uint256 public constant MAX_LIQUIDATION_WINDOW = 3 days;
 
     // ------------------------------------------------------------------ defaults (PROTOCOL.md §3)
 
@@ -46,6 +53,7 @@ abstract contract TaskParams is ITaskManager, Ownable2Step {
             verifierFeeBps: 2_000,
             maxRedundancy: 10,
             maxCallbackGas: 2_000_000,
+            liquidationWindow: 3 days,
             minCommitBond: 100 ether,
             minReward: 1 ether
         });
@@ -53,35 +61,39 @@ abstract contract TaskParams is ITaskManager, Ownable2Step {
 
     // ------------------------------------------------------------------ setters (owner)
 
-    /// @notice Seat window (≥ 1 h, < verifyWindow).
+    /// @notice Seat window (≥ 1 h, < verifyWindow, ≤ commitWindow − disputeWindow).
     function setSeatWindow(uint256 value) external onlyOwner {
         Params storage p = _params();
-        _check("seatWindow", value, 1 hours, uint256(p.verifyWindow) - 1);
+        uint256 hi = _min(uint256(p.verifyWindow) - 1, uint256(p.commitWindow) - p.disputeWindow);
+        _check("seatWindow", value, 1 hours, hi);
         p.seatWindow = uint64(value);
         emit ParameterSet("seatWindow", value);
     }
 
-    /// @notice Verify window (> seatWindow, < disputeWindow).
+    /// @notice Verify window (> seatWindow, ≤ disputeWindow − 1 h).
     function setVerifyWindow(uint256 value) external onlyOwner {
         Params storage p = _params();
-        _check("verifyWindow", value, uint256(p.seatWindow) + 1, uint256(p.disputeWindow) - 1);
+        _check("verifyWindow", value, uint256(p.seatWindow) + 1, _subOrZero(p.disputeWindow, 1 hours));
         p.verifyWindow = uint64(value);
         emit ParameterSet("verifyWindow", value);
     }
 
-    /// @notice Dispute window (> verifyWindow, < commitWindow).
+    /// @notice Dispute window (≥ verifyWindow + 1 h, ≤ commitWindow − seatWindow: a jury drawn at the last moment
+    ///         still has a whole seat window to commit, and its seed is stored in time, PROTOCOL.md §4.6).
     function setDisputeWindow(uint256 value) external onlyOwner {
         Params storage p = _params();
-        _check("disputeWindow", value, uint256(p.verifyWindow) + 1, uint256(p.commitWindow) - 1);
+        uint256 hi = uint256(p.commitWindow) - p.seatWindow;
+        _check("disputeWindow", value, uint256(p.verifyWindow) + 1 hours, hi);
         p.disputeWindow = uint64(value);
         emit ParameterSet("disputeWindow", value);
     }
 
-    /// @notice Commit window (> disputeWindow; commitWindow + revealWindow + 1 day ≤ NodeStaking.unbondingPeriod).
+    /// @notice Commit window (≥ disputeWindow + seatWindow; commitWindow + revealWindow ≤ 3 days, so every task's
+    ///         liabilities end inside any unbonding period of NodeStaking, which is ≥ 7 days).
     function setCommitWindow(uint256 value) external onlyOwner {
         Params storage p = _params();
-        uint256 lo = uint256(p.disputeWindow) + 1;
-        _check("commitWindow", value, lo, _subOrZero(_unbondingPeriod(), 1 days + uint256(p.revealWindow)));
+        uint256 lo = uint256(p.disputeWindow) + p.seatWindow;
+        _check("commitWindow", value, lo, _subOrZero(MAX_TASK_SPAN, p.revealWindow));
         p.commitWindow = uint64(value);
         emit ParameterSet("commitWindow", value);
     }
@@ -93,10 +105,10 @@ abstract contract TaskParams is ITaskManager, Ownable2Step {
         emit ParameterSet("jurySize", value);
     }
 
-    /// @notice Reveal window (≥ 1 h; commitWindow + revealWindow + 1 day ≤ NodeStaking.unbondingPeriod).
+    /// @notice Reveal window (≥ 1 h; commitWindow + revealWindow ≤ 3 days).
     function setRevealWindow(uint256 value) external onlyOwner {
         Params storage p = _params();
-        _check("revealWindow", value, 1 hours, _subOrZero(_unbondingPeriod(), 1 days + uint256(p.commitWindow)));
+        _check("revealWindow", value, 1 hours, _subOrZero(MAX_TASK_SPAN, p.commitWindow));
         p.revealWindow = uint64(value);
         emit ParameterSet("revealWindow", value);
     }
@@ -185,7 +197,19 @@ abstract contract TaskParams is ITaskManager, Ownable2Step {
         emit ParameterSet("minReward", value);
     }
 
+    /// @notice Liquidation window (1 h .. 3 days): liquidate works until revealDeadline + liquidationWindow.
+    function setLiquidationWindow(uint256 value) external onlyOwner {
+        _check("liquidationWindow", value, 1 hours, MAX_LIQUIDATION_WINDOW);
+        _params().liquidationWindow = uint32(value);
+        emit ParameterSet("liquidationWindow", value);
+    }
+
     // ------------------------------------------------------------------ getters
+
+    /// @inheritdoc ITaskManager
+    function liquidationWindow() external view returns (uint256) {
+        return _params().liquidationWindow;
+    }
 
     /// @inheritdoc ITaskManager
     function seatWindow() external view returns (uint256) {
@@ -285,9 +309,12 @@ abstract contract TaskParams is ITaskManager, Ownable2Step {
         if (value < lo || value > hi) revert TaskManagerParameterOutOfBounds(name, value);
     }
 
-    /// @dev a − b, or 0 when b > a. The window setters bound commitWindow + revealWindow by
-    ///      unbondingPeriod − 1 day: the other window's upper bound is _subOrZero(unbondingPeriod, 1 day + this one).
+    /// @dev a − b, or 0 when b > a (then no value passes the bound).
     function _subOrZero(uint256 a, uint256 b) private pure returns (uint256) {
         return a > b ? a - b : 0;
+    }
+
+    function _min(uint256 a, uint256 b) private pure returns (uint256) {
+        return a < b ? a : b;
     }
 }

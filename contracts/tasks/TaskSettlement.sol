@@ -8,8 +8,6 @@ import {
     Commitment,
     TallyData,
     Reputation,
-    KIND_VERIFIERS,
-    KIND_JURY,
     PLACE_SEAT,
     PAY_NONE,
     PAY_LEADER,
@@ -148,13 +146,16 @@ library TaskSettlement {
         emit ITaskManager.BondReleased(taskId, node, bond);
     }
 
-    /// @notice Slash a silent or wrong node, or an absent juror, once per (task, node), never by the node itself.
-    ///         slashed = its bond in the task + bps of (stake − locked + unbonding). Finalized: the bounty (if due to
-    ///         the caller) is credited, the rest split among the n nodes that revealed R; Unresolved: all to the pool.
-    /// @dev Emits Liquidated. Reverts TaskManagerNotSettled, TaskManagerSelfLiquidation,
-    ///      TaskManagerAlreadyLiquidated, TaskManagerNotLiquidatable, TaskManagerJurorExcused.
+    /// @notice Slash a silent or wrong node, or an absent juror, once per (task, node), never by the node itself, until
+    ///         revealDeadline + liquidationWindow. slashed = its bond in the task + bps of (stake − locked +
+    ///         unbonding). Finalized: the bounty (if due to the caller) is credited, the rest split among the n nodes
+    ///         that revealed R; Unresolved: all to the pool.
+    /// @dev Emits Liquidated. Reverts TaskManagerNotSettled, TaskManagerTooLate(taskId, liquidationDeadline),
+    ///      TaskManagerSelfLiquidation, TaskManagerAlreadyLiquidated, TaskManagerNotLiquidatable.
     function liquidate(TaskState storage s, INodeStaking staking, uint256 taskId, address node) external {
         TaskData storage t = settledTask(s, taskId);
+        uint256 closes = liquidationDeadline(t);
+        if (block.timestamp >= closes) revert ITaskManager.TaskManagerTooLate(taskId, closes);
         if (msg.sender == node) revert ITaskManager.TaskManagerSelfLiquidation(taskId, node);
         if (s.liquidated[taskId][node]) revert ITaskManager.TaskManagerAlreadyLiquidated(taskId, node);
         (uint256 bond, uint256 bps, bool wrongHash) = _liability(s, t, staking, taskId, node);
@@ -194,11 +195,12 @@ library TaskSettlement {
         if (s.liquidated[taskId][node]) return false;
         Commitment storage c = s.commits[taskId][node];
         if (c.commitment != bytes32(0)) return !c.voided && _atRisk(s, t, c, taskId, node);
-        if (!t.disputed) return false;
-        (bytes32 vSeed, bool vKnown) = TaskSeeds.peek(t, taskId, KIND_VERIFIERS);
-        (bytes32 jSeed, bool jKnown) = TaskSeeds.peek(t, taskId, KIND_JURY);
-        if (!vKnown || !jKnown || !TaskSeeds.isJuror(t, staking, vSeed, jSeed, node)) return false;
-        return staking.unlockedOf(node) >= t.minCommitBond;
+        return block.timestamp < liquidationDeadline(t) && _isLiableJuror(t, staking, node);
+    }
+
+    /// @notice revealDeadline + the task's copied liquidationWindow: liquidation ends, every bond is releasable.
+    function liquidationDeadline(TaskData storage t) internal view returns (uint256) {
+        return uint256(t.revealDeadline) + t.liquidationWindow;
     }
 
     // ------------------------------------------------------------------ internal
@@ -227,23 +229,26 @@ library TaskSettlement {
             c.bondReleased = true; // the bond is taken by the slash below
             return (bond, bps, wrongHash);
         }
-        if (!t.disputed) revert ITaskManager.TaskManagerNotLiquidatable(taskId, node);
-        bytes32 vSeed = TaskSeeds.requireSeed(t, taskId, KIND_VERIFIERS);
-        bytes32 jSeed = TaskSeeds.requireSeed(t, taskId, KIND_JURY);
-        if (!TaskSeeds.isJuror(t, staking, vSeed, jSeed, node)) {
-            revert ITaskManager.TaskManagerNotLiquidatable(taskId, node);
-        }
-        if (staking.unlockedOf(node) < t.minCommitBond) revert ITaskManager.TaskManagerJurorExcused(taskId, node);
+        if (!_isLiableJuror(t, staking, node)) revert ITaskManager.TaskManagerNotLiquidatable(taskId, node);
         return (0, t.noRevealSlashBps, false);
     }
 
-    /// @dev A live commitment's bond is at risk while it can still be liquidated: never revealed, or revealed a hash
-    ///      other than R in a Finalized disputed task; and not liquidated yet.
+    /// @dev A drawn juror with no commitment record is liable iff the jury seed was stored by createdAt + commitWindow
+    ///      − seatWindow (juryLiable; the verifier seed is stored before it): judged on the stored seeds only, never
+    ///      on a seed stored now, and whatever its stake now (jurors are never excused, PROTOCOL.md §4.5, §4.10).
+    function _isLiableJuror(TaskData storage t, INodeStaking staking, address node) private view returns (bool) {
+        if (!t.juryLiable) return false; // also: not disputed, or the jury seed not stored in time
+        return TaskSeeds.isJuror(t, staking, t.verifierSeed, t.jurySeed, node);
+    }
+
+    /// @dev A live commitment's bond is at risk while it can still be liquidated: before the liquidation deadline,
+    ///      never revealed, or revealed a hash other than R in a Finalized disputed task; and not liquidated yet.
     function _atRisk(TaskState storage s, TaskData storage t, Commitment storage c, uint256 taskId, address node)
         private
         view
         returns (bool)
     {
+        if (block.timestamp >= liquidationDeadline(t)) return false;
         if (s.liquidated[taskId][node]) return false;
         if (!c.revealed) return true;
         // Finalized: the accepted hash is the leader.

@@ -30,10 +30,13 @@ struct TaskRequest {
     address disputer;
 }
 
-/// @notice An EIP-712 signed commitment (`Commit(uint256 taskId,bytes32 commitment,bytes32 sealedOutputHash,uint256 deadline)`).
+/// @notice An EIP-712 signed commitment
+///         (`Commit(uint256 taskId,uint8 place,bytes32 commitment,bytes32 sealedOutputHash,uint256 deadline)`): `place`
+///         (1 seat, 2 verifier, 3 juror) is the place the node signed for; a commit that would take another is refused.
 struct SignedCommit {
     uint256 taskId;
     address node;
+    uint8 place;
     bytes32 commitment;
     bytes sealedOutput;
     uint256 deadline;
@@ -79,12 +82,17 @@ struct Task {
     // slot: the royalty's payee and the snapshot V
     address modelOwner;
     uint64 validatorCount;
+    // the liquidation deadline (revealDeadline + the copied liquidationWindow, §4.10) and the jury seed's deadline
+    // (createdAt + commitWindow − seatWindow: absent jurors are liable only for a jury seed stored by then, §4.6)
+    uint64 liquidationDeadline;
+    uint64 juryDeadline;
     // slots: amounts
     uint128 reward;
     uint128 workerShare;
     uint128 minCommitBond;
     uint128 bond;
-    // slot: the blocks whose successors' hashes fix the seeds (0: not asked for), and the dispute's time
+    // slot: the blocks whose successors' hashes fix the seeds (0: not asked for; a re-anchor moves them), and the
+    // dispute's time
     uint64 seatSeedBlock;
     uint64 verifierSeedBlock;
     uint64 jurySeedBlock;
@@ -96,6 +104,7 @@ struct Task {
     // slot: the dispute and commit counts
     address disputeBondPayer;
     bool disputed;
+    bool juryLiable; // the jury seed was stored at or before juryDeadline: absent jurors are liable
     uint32 committedVerifiers;
     uint32 committedJurors;
     // slot
@@ -129,7 +138,7 @@ struct TaskData {
     uint8 redundancy;
     TaskStatus status;
     bool delivered;
-    uint8 seatValidators; // live seat holders that held the VALIDATOR role when they committed (p of §5, seats)
+    uint8 seatValidators; // live seat holders that were members of V when they committed (p of §5, seats)
     // slot
     address disputer;
     uint64 seatDeadline;
@@ -157,15 +166,17 @@ struct TaskData {
     uint64 computeCount;
     bool tied; // the tally's tie flag and the settlement mode live in this slot, non-zero since createTask
     uint8 payMode;
-    // slot: the royalty's payee and the snapshot V
+    // slot: the royalty's payee, the snapshot V and the copied liquidationWindow (≤ 3 days < 2^32 s)
     address modelOwner;
     uint64 validatorCount;
+    uint32 liquidationWindow;
     // slots: amounts
     uint128 reward;
     uint128 workerShare;
     uint128 minCommitBond;
     uint128 bond;
-    // slot: the blocks whose successors' hashes fix the seeds (0: not asked for), and the dispute's time
+    // slot: the blocks whose successors' hashes fix the seeds (0: not asked for; a re-anchor moves them), and the
+    // dispute's time
     uint64 seatSeedBlock;
     uint64 verifierSeedBlock;
     uint64 jurySeedBlock;
@@ -177,6 +188,7 @@ struct TaskData {
     // slot: the dispute and commit counts
     address disputeBondPayer;
     bool disputed;
+    bool juryLiable; // the jury seed was stored at or before createdAt + commitWindow − seatWindow (§4.6)
     uint32 committedVerifiers;
     uint32 committedJurors;
     // slot
@@ -265,6 +277,7 @@ struct Params {
     uint16 verifierFeeBps;
     uint8 maxRedundancy;
     uint32 maxCallbackGas;
+    uint32 liquidationWindow;
     uint128 minCommitBond;
     uint128 minReward;
 }

@@ -10,7 +10,7 @@ contract ProtocolVectorsTest is Test {
     bytes32 internal constant DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
     bytes32 internal constant COMMIT_TYPEHASH =
-        keccak256("Commit(uint256 taskId,bytes32 commitment,bytes32 sealedOutputHash,uint256 deadline)");
+        keccak256("Commit(uint256 taskId,uint8 place,bytes32 commitment,bytes32 sealedOutputHash,uint256 deadline)");
     bytes32 internal constant SALT_TYPEHASH = keccak256("Salt(uint256 taskId)");
     uint256 internal constant CHAIN_ID = 31337;
     address internal constant VERIFYING_CONTRACT = 0x00000000000000000000000000000000007a5C01;
@@ -46,13 +46,14 @@ contract ProtocolVectorsTest is Test {
     function _checkCommit(
         address node,
         uint256 taskId,
+        uint8 place,
         bytes32 commitment,
         bytes memory sealedOutput,
         uint256 deadline,
         bytes32 digest,
         bytes memory signature
     ) internal pure {
-        bytes32 structHash = keccak256(abi.encode(COMMIT_TYPEHASH, taskId, commitment, keccak256(sealedOutput), deadline));
+        bytes32 structHash = keccak256(abi.encode(COMMIT_TYPEHASH, taskId, place, commitment, keccak256(sealedOutput), deadline));
         assertEq(_digest(structHash), digest, "commit digest");
         (bytes32 r, bytes32 s, uint8 v) = _split(signature);
         assertEq(ecrecover(digest, v, r, s), node, "commit signer");
@@ -89,47 +90,52 @@ contract ProtocolVectorsTest is Test {
         _checkCommit(
             0x70997970C51812dc3A010C7d01b50e0d17dc79C8,
             1,
+            1,
             0xfe6db35489d7b53ade153d1ad264426c8fa17d07aeca099bae741672c1445e07,
             hex"0a4c8abada4275e4100b2eec6a3d76283e386f26f4add641a0bb57d2ec2fcc61a91596718b1a566b6d569de4e2bd3f42e7b16470a7caddf7fe805dab8b5d8e7e4cae23089c3f02274a022af6dd58baf5e34e8f72ec0f33312635610138dee4c3f781bdbc07f1a3704dd455c581b157ad19c852a99c3b9a8e1f132f81554aba734decce47c871aeb6fd4d7a8d12b89f4b6d335bc61ce224315f46498b",
             1900000000,
-            0x0b602f414aa4e1b0aec376ab3f3f379c7f7ccdcdd8902d1ce49acf176f15efc9,
-            hex"e62b222e76763d186a0afd698d742f56cf4211d64e0bfd9783da9676b4e40dd132120aa48085a30d71fd7ea1dae7369ebad057471cc790e1b70986d23002152e1c"
+            0xb3979273e03897da98663e193d76ff78dff7ad0d694a46a4856533fd77bb857c,
+            hex"ee6df0270960d14b56e8679ff477af1e7c8654935b8457f7861f27c2880b5c833c307a4abbd53cacb7d0c8389ef98c5571a4032c788b24e13de39d8f05a416331c"
         );
         _checkCommit(
             0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC,
             2,
+            2,
             0x49e348c18d6232a45306460cf4c514ffbfa048f9becfbffd3728231904c01c2a,
             hex"ac6e5b119e892467320c7fa70cdfc7a47ea6fe1d59797a75cdf96871f1a6df7fdff168556c59916774da1368fbe416cf7b83c223b84d83e27029e2d69bb29c78d638f360d2f893e6a8a0c7ed2bbf4205da86569e2f4d08ccd06b402403731b55a43c0e66043a2dac92a6dae6bbf3cd01f50de79319f4944fa4b4bbe20f507a3fbf959f764904b24ddb36519d76c4c28bb4d68c40c5ec90af02c62ebadde8bb42b30d39969899bcd0c298bb9a097147c8f6f2b77167d1af8678bd80cbec359c988e32ae08d4f06e274ebba9920518054993",
             1900000001,
-            0x9c75d7b5f7cc67297c0129f648d3ec70194931a8f5f4b4d952bc438d5c1f9f4f,
-            hex"ee71160f0829902adb255a5a14d22c88c2da590d04eb6e7156166d8c287f2594170a747490078e6647d2c63aa6a74a729658a8ccc9d735dc112861d3a60cdb741c"
+            0x419eeac4d21f001fffb3582058dd98670d4594431599a79afb384a2d49a9eb06,
+            hex"21b54cea2b760e92927c73ba2514703004b14bc9b382cc25a7fd9aeb57cf93b045daa55a46e54013d54a6bbee85656aacd8b326168963352bee10a762a0a61421b"
         );
         _checkCommit(
             0x70997970C51812dc3A010C7d01b50e0d17dc79C8,
             3,
+            3,
             0xd8ecdbb0148574f5da771cfe10f04d6b87ecd77a0ba0decaa926f6facccbf3f3,
             hex"d5e1ccf38c9d3381f2efe1ece689cb1da01d3043cfe764203327726941d13e2a1c898443bf6fe0e0af85aa46bc06d2dbcaec2bda2cb6087ff8f2d0e690b77c584b29c434d240be881c34536c05761d38f1fa419496cae25ee762c35ff7e5b12bab2d12c756aba8beab3097006506367d1420059b7ada816950c7682dfc6a62ce23",
             1900000002,
-            0xc031d97eff7173d331242635b5233bb52dd109477a6aabd181c4547219be3d65,
-            hex"2bc0f25830566548abe900b3eda89610bd0ccdf2f758520c1daf378932c0203b296f53a00ad215f68adb8be773468038760a24e69b8b79ed1fcaa9885504e0591c"
+            0x8d5f38c212758e6d7aad81a0c77630cb7e7e54f766527d3f08b99faed4d32ef4,
+            hex"5bb4a6788ccd2fe2bb6f8262068e924e052e9c9576ed623738aee07f5faef322518b9ec89cfb0d52490899ef3d88a5bc0d268cd01924e4ea8952d834d5a2b11a1b"
         );
         _checkCommit(
             0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC,
             4,
+            1,
             0x89362750662c53e41d74dbd340e210b1b4f1f27fb2ac2de0ee1d7ca679a9d240,
             hex"c068687f7852bf75c88f6ae7e52fc39a08623e4be3e060402a5eb0671020766d65cd2e13aef3b610b3cea877f5343804677a6e02eb0746cfa4705ebc6959173f5df91b78ad5dbc4b7b24251a69602dd38c57c7afa769f61194417267c8e5583036e9e439fe5b2b29c2bef313541d385fce34ddae7b573be78b51cf",
             1900000003,
-            0x91d57e9707bdba44ba942357b0db90bdf60ac551f42718420e7a286c79b1bc55,
-            hex"ba93f3c4d9bd8b8566972bf5062a4ac2c8111442e4b28d8e5cc1b349ca9610912fd1cd8293595c0ff9849375eb9a1d5f54e7372db2b3399e646fb36106d6ddb11c"
+            0x54014084aa9cdd7267dbb80a6787d4a251920ecdac0a800e7b6a91e7a0aa6b67,
+            hex"5704d0c214f31ffc6f42941f3f36ab7b595e042ab9891c03b5047333a6565780331c984148801a9a8e20f452c41f707733f4b38b750cbbd644099ef98317528d1c"
         );
         _checkCommit(
             0x70997970C51812dc3A010C7d01b50e0d17dc79C8,
             115792089237316195423570985008687907853269984665640564039457584007913129639935,
+            2,
             0x56a014b8375b423fbdfa963207230df146c148213bbb45ec9a7b60a589e7c59b,
             hex"90d1828ccc8cb3907a33e1b1b4bd26449b21bd4b208b78cc898ab1f59e26b61fc859ddf85e7193cef76d76fb3306494694dd4579589f6bda107bb7e9206eb36064b37bbb5308df4be347fd9a2429bb69c1224e08147a8495acc1dd14cb16958ea33f616deef11131",
             1900000004,
-            0x10cdf553d19506130d8e26b135f43bc779e14c9c94cf8f28e3c30324d3dcce4f,
-            hex"a4011cf39d191f66192fa67a104831a970ee329a8e2bf8b56d1775f238e81c4c5983903f16b3905edf0d969932ab8d3723dbc3326c0c86956ac154e2e317fa831c"
+            0x87d284cdc2e08019905e99322efef6b0d8582acb778ba45e9fb0b2cbf858c920,
+            hex"6d2a96782ddb7e8f4db104b41ac5673f7117c11ee4c8e4490c07d420150177d9577d0bd7faefbbfa16d9302cb1a4d24de0c36f5fe7bf86fb3a42e0b88989f5dc1b"
         );
     }
 
@@ -163,11 +169,11 @@ contract ProtocolVectorsTest is Test {
 
     function test_taskManager_commitDigestMatchesVectors() public {
         TaskManager tm = _taskManagerAtVectorAddress();
-        assertEq(tm.commitDigest(1, 0xfe6db35489d7b53ade153d1ad264426c8fa17d07aeca099bae741672c1445e07, 0x4dac568f560fe077252d2120f69d5b9da7b2465d55d93243c1b2b208b481b2cd, 1900000000), 0x0b602f414aa4e1b0aec376ab3f3f379c7f7ccdcdd8902d1ce49acf176f15efc9);
-        assertEq(tm.commitDigest(2, 0x49e348c18d6232a45306460cf4c514ffbfa048f9becfbffd3728231904c01c2a, 0xbdac3442c8b99949b0f377cf1d6c1a5347791fe55cf0f44a03420e2076f2babc, 1900000001), 0x9c75d7b5f7cc67297c0129f648d3ec70194931a8f5f4b4d952bc438d5c1f9f4f);
-        assertEq(tm.commitDigest(3, 0xd8ecdbb0148574f5da771cfe10f04d6b87ecd77a0ba0decaa926f6facccbf3f3, 0x4847c463246f907eeebc158d045dd4431ada9aa77d9be6e11cd5d73b2916adf1, 1900000002), 0xc031d97eff7173d331242635b5233bb52dd109477a6aabd181c4547219be3d65);
-        assertEq(tm.commitDigest(4, 0x89362750662c53e41d74dbd340e210b1b4f1f27fb2ac2de0ee1d7ca679a9d240, 0x56201513318673226a97ca0d50afadfbaecc0c9cea7d9792dcd2c423b28eec81, 1900000003), 0x91d57e9707bdba44ba942357b0db90bdf60ac551f42718420e7a286c79b1bc55);
-        assertEq(tm.commitDigest(115792089237316195423570985008687907853269984665640564039457584007913129639935, 0x56a014b8375b423fbdfa963207230df146c148213bbb45ec9a7b60a589e7c59b, 0x1354c534d4015718cf34d335c7e5602df4b7a9abd933be067ff34fd74b64d1ae, 1900000004), 0x10cdf553d19506130d8e26b135f43bc779e14c9c94cf8f28e3c30324d3dcce4f);
+        assertEq(tm.commitDigest(1, 1, 0xfe6db35489d7b53ade153d1ad264426c8fa17d07aeca099bae741672c1445e07, 0x4dac568f560fe077252d2120f69d5b9da7b2465d55d93243c1b2b208b481b2cd, 1900000000), 0xb3979273e03897da98663e193d76ff78dff7ad0d694a46a4856533fd77bb857c);
+        assertEq(tm.commitDigest(2, 2, 0x49e348c18d6232a45306460cf4c514ffbfa048f9becfbffd3728231904c01c2a, 0xbdac3442c8b99949b0f377cf1d6c1a5347791fe55cf0f44a03420e2076f2babc, 1900000001), 0x419eeac4d21f001fffb3582058dd98670d4594431599a79afb384a2d49a9eb06);
+        assertEq(tm.commitDigest(3, 3, 0xd8ecdbb0148574f5da771cfe10f04d6b87ecd77a0ba0decaa926f6facccbf3f3, 0x4847c463246f907eeebc158d045dd4431ada9aa77d9be6e11cd5d73b2916adf1, 1900000002), 0x8d5f38c212758e6d7aad81a0c77630cb7e7e54f766527d3f08b99faed4d32ef4);
+        assertEq(tm.commitDigest(4, 1, 0x89362750662c53e41d74dbd340e210b1b4f1f27fb2ac2de0ee1d7ca679a9d240, 0x56201513318673226a97ca0d50afadfbaecc0c9cea7d9792dcd2c423b28eec81, 1900000003), 0x54014084aa9cdd7267dbb80a6787d4a251920ecdac0a800e7b6a91e7a0aa6b67);
+        assertEq(tm.commitDigest(115792089237316195423570985008687907853269984665640564039457584007913129639935, 2, 0x56a014b8375b423fbdfa963207230df146c148213bbb45ec9a7b60a589e7c59b, 0x1354c534d4015718cf34d335c7e5602df4b7a9abd933be067ff34fd74b64d1ae, 1900000004), 0x87d284cdc2e08019905e99322efef6b0d8582acb778ba45e9fb0b2cbf858c920);
     }
 
     /// The sealed vectors' commitments, recomputed from their plaintext's output hash and salt.

@@ -27,14 +27,17 @@ contract TaskManagerCreateTest is TaskManagerUnitBase {
         );
         bytes32 structHash = keccak256(
             abi.encode(
-                keccak256("Commit(uint256 taskId,bytes32 commitment,bytes32 sealedOutputHash,uint256 deadline)"),
+                keccak256(
+                    "Commit(uint256 taskId,uint8 place,bytes32 commitment,bytes32 sealedOutputHash,uint256 deadline)"
+                ),
                 7,
+                uint8(2),
                 bytes32(uint256(1)),
                 bytes32(uint256(2)),
                 3
             )
         );
-        assertEq(tm.commitDigest(7, bytes32(uint256(1)), bytes32(uint256(2)), 3), keccak256(abi.encodePacked("\x19\x01", domain, structHash)));
+        assertEq(tm.commitDigest(7, 2, bytes32(uint256(1)), bytes32(uint256(2)), 3), keccak256(abi.encodePacked("\x19\x01", domain, structHash)));
         bytes32 saltHash = keccak256(abi.encode(keccak256("Salt(uint256 taskId)"), 7));
         assertEq(tm.saltDigest(7), keccak256(abi.encodePacked("\x19\x01", domain, saltHash)));
     }

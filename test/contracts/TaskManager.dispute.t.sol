@@ -110,6 +110,7 @@ contract TaskManagerDisputeTest is TaskManagerUnitBase {
         vm.prank(requester);
         tm.dispute(id);
         _roll(2);
+        tm.fixSeed(id, 3); // what every bot does two blocks after a dispute: absent jurors are then liable
     }
 
     function test_dispute_foundedSlashesTheWrongSeatAndReturnsBond() public {
@@ -158,8 +159,9 @@ contract TaskManagerDisputeTest is TaskManagerUnitBase {
         assertEq(tm.creditOf(js[0]), pay + REWARD / v);
     }
 
-    function test_liquidate_absentJurorAndExcusedJuror() public {
+    function test_liquidate_absentJurorNeverExcused() public {
         (uint256 id, address[] memory seats) = _disputedTask(GOOD);
+        assertTrue(_task(id).juryLiable, "the jury seed was stored in time");
         address[] memory js = _jurors(id);
         assertGe(js.length, 2, "setup: two jurors");
         _toCommitEnd(id);
@@ -171,16 +173,46 @@ contract TaskManagerDisputeTest is TaskManagerUnitBase {
         vm.prank(seats[0]);
         tm.liquidate(id, js[0]);
         assertEq(staking.stakeOf(js[0]), stakeBefore - stakeBefore * 1_000 / 10_000);
-        // a juror whose unlocked stake is below minCommitBond is excused
-        vm.prank(owner);
-        tm.setMinCommitBond(1 ether); // not copied into the open task: its minCommitBond stays 100 OMNIT
+        // v4: an absent juror that moved its whole stake to unbonding is not excused: the slash reaches unbonding
         vm.prank(js[1]);
-        staking.requestUnstake(STAKE - 50 ether);
-        vm.expectRevert(abi.encodeWithSelector(ITaskManager.TaskManagerJurorExcused.selector, id, js[1]));
+        staking.requestUnstake(STAKE);
+        assertTrue(tm.isLiquidatable(id, js[1]));
+        vm.prank(seats[0]);
         tm.liquidate(id, js[1]);
+        (uint256 unbonding,) = staking.unbondingOf(js[1]);
+        assertEq(unbonding, STAKE - STAKE * 1_000 / 10_000, "10 % taken from the unbonding amount");
         // a validator that is no juror cannot be liquidated
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.TaskManagerNotLiquidatable.selector, id, computes[4]));
         tm.liquidate(id, computes[4]);
+    }
+
+    function test_liquidate_absentJurorNotLiableForAJurySeedStoredLate() public {
+        _stakeNodes(0, 3);
+        vm.prank(owner);
+        tm.setExpectedVerifiers(1);
+        (uint256 id, address[] memory seats) = _seated(3, _hashes(GOOD, GOOD, GOOD));
+        _toSeatEnd(id);
+        vm.prank(requester);
+        tm.dispute(id);
+        _roll(2);
+        tm.fixSeed(id, 2); // the verifier seed only: nobody stores the jury seed in time
+        Task memory t = _task(id);
+        vm.warp(t.juryDeadline + 1);
+        tm.fixSeed(id, 3); // stored, but after createdAt + commitWindow − seatWindow
+        t = _task(id);
+        assertTrue(t.jurySeed != bytes32(0), "stored");
+        assertFalse(t.juryLiable, "too late to bind absent jurors");
+        address[] memory js = _jurors(id);
+        _toCommitEnd(id);
+        for (uint256 i = 0; i < 3; ++i) _reveal(id, seats[i], GOOD);
+        _toRevealEnd(id);
+        tm.finalize(id);
+        for (uint256 i = 0; i < js.length; ++i) {
+            assertFalse(tm.isLiquidatable(id, js[i]));
+            vm.expectRevert(abi.encodeWithSelector(ITaskManager.TaskManagerNotLiquidatable.selector, id, js[i]));
+            vm.prank(seats[0]);
+            tm.liquidate(id, js[i]);
+        }
     }
 
     function test_dispute_unresolvedLeaderPaysItsWorkersOnly() public {

@@ -35,14 +35,51 @@ contract TaskManagerSeatsTest is TaskManagerUnitBase {
         assertEq(tm.rankOf(id, computes[1]), uint256(keccak256(abi.encode(expected, computes[1], uint8(1)))) % 5);
     }
 
-    function test_seed_livenessFallbackAfter256Blocks() public {
+    function test_seed_lostAfter256BlocksIsReanchoredByFixSeed() public {
         vm.prank(requester);
         uint256 id = tm.createTask(_request(REWARD, 3));
         _roll(300);
+        // lost: views say unknown, a commit that needs it reverts, whatever the caller's own parent hash
         vm.setBlockhash(block.number - 1, keccak256("recent"));
-        bytes32 expected = keccak256(abi.encode(keccak256("recent"), id, uint8(1)));
+        assertEq(tm.rankOf(id, computes[0]), type(uint256).max);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.TaskManagerSeedNotReady.selector, id, uint8(1)));
         _commit(id, computes[0], GOOD);
+        // fixSeed re-anchors it to the current block
+        uint256 b = block.number;
+        vm.expectEmit(address(tm));
+        emit ITaskManager.SeedRequested(id, 1, b);
+        tm.fixSeed(id, 1);
+        assertEq(_task(id).seatSeedBlock, b);
+        assertEq(_task(id).seatSeed, bytes32(0));
+        tm.fixSeed(id, 1); // before b + 2: a no-op
+        assertEq(_task(id).seatSeedBlock, b);
+        _roll(2);
+        bytes32 expected = keccak256(abi.encode(blockhash(b + 1), id, uint8(1)));
+        vm.expectEmit(address(tm));
+        emit ITaskManager.SeedFixed(id, 1, expected);
+        tm.fixSeed(id, 1);
         assertEq(_task(id).seatSeed, expected);
+        tm.fixSeed(id, 1); // stored: a no-op
+        assertEq(_task(id).seatSeed, expected);
+        _commit(id, _byRank(id)[0], GOOD);
+    }
+
+    function test_fixSeed_revertsForUnknownTaskOrKindAndIsANoOpWhenNotAskedFor() public {
+        uint256 id = _createTask(REWARD, 3);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.TaskManagerUnknownSeedKind.selector, uint8(0)));
+        tm.fixSeed(id, 0);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.TaskManagerUnknownSeedKind.selector, uint8(4)));
+        tm.fixSeed(id, 4);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.TaskManagerUnknownTask.selector, id + 1));
+        tm.fixSeed(id + 1, 1);
+        // verifiers and jury not asked for: nothing happens, even after 300 blocks
+        _roll(300);
+        vm.recordLogs();
+        tm.fixSeed(id, 2);
+        tm.fixSeed(id, 3);
+        assertEq(vm.getRecordedLogs().length, 0);
+        assertEq(_task(id).verifierSeedBlock, 0);
+        assertEq(_task(id).jurySeedBlock, 0);
     }
 
     function test_rankOf_maxForNonComputeAndTooNew() public {

@@ -25,18 +25,32 @@ contract TaskParamsTest is TaskManagerUnitBase {
         tm.setJurySize(256);
         _expectBounds("seatWindow", 59 minutes);
         tm.setSeatWindow(59 minutes);
-        _expectBounds("seatWindow", 10 hours); // must stay below verifyWindow
-        tm.setSeatWindow(10 hours);
-        _expectBounds("verifyWindow", 5 hours);
+        _expectBounds("seatWindow", 9 hours + 1); // commitWindow − disputeWindow = 9 h (and < verifyWindow)
+        tm.setSeatWindow(9 hours + 1);
+        _expectBounds("verifyWindow", 5 hours); // must stay above seatWindow
         tm.setVerifyWindow(5 hours);
-        _expectBounds("disputeWindow", 20 hours);
-        tm.setDisputeWindow(20 hours);
-        // unbondingPeriod 7 days: commitWindow + revealWindow + 1 day ≤ 7 days
-        tm.setCommitWindow(6 days - 4 hours);
-        _expectBounds("commitWindow", 6 days - 4 hours + 1);
-        tm.setCommitWindow(6 days - 4 hours + 1);
+        _expectBounds("verifyWindow", 10 hours + 1); // ≤ disputeWindow − 1 h
+        tm.setVerifyWindow(10 hours + 1);
+        _expectBounds("disputeWindow", 11 hours - 1); // ≥ verifyWindow + 1 h
+        tm.setDisputeWindow(11 hours - 1);
+        _expectBounds("disputeWindow", 15 hours + 1); // ≤ commitWindow − seatWindow
+        tm.setDisputeWindow(15 hours + 1);
+        _expectBounds("commitWindow", 16 hours - 1); // ≥ disputeWindow + seatWindow
+        tm.setCommitWindow(16 hours - 1);
+        // §3: commitWindow + revealWindow ≤ 3 days, whatever the unbonding period
+        tm.setCommitWindow(3 days - 4 hours);
+        _expectBounds("commitWindow", 3 days - 4 hours + 1);
+        tm.setCommitWindow(3 days - 4 hours + 1);
         _expectBounds("revealWindow", 4 hours + 1);
         tm.setRevealWindow(4 hours + 1);
+        _expectBounds("revealWindow", 59 minutes);
+        tm.setRevealWindow(59 minutes);
+        _expectBounds("liquidationWindow", 59 minutes);
+        tm.setLiquidationWindow(59 minutes);
+        _expectBounds("liquidationWindow", 3 days + 1);
+        tm.setLiquidationWindow(3 days + 1);
+        tm.setLiquidationWindow(1 days);
+        assertEq(tm.liquidationWindow(), 1 days);
         _expectBounds("seatStep", 59);
         tm.setSeatStep(59);
         _expectBounds("seatFactor", 65);
@@ -93,6 +107,7 @@ contract TaskParamsTest is TaskManagerUnitBase {
         assertEq(tm.verifierFeeBps(), 2_000);
         assertEq(tm.maxRedundancy(), 10);
         assertEq(tm.maxCallbackGas(), 2_000_000);
+        assertEq(tm.liquidationWindow(), 3 days);
         assertEq(tm.minReward(), 1 ether);
         assertEq(tm.treasury(), treasury);
         assertEq(tm.token(), address(token));

@@ -48,6 +48,7 @@ export interface ProtocolVectors {
     privateKey: Hex;
     node: Address;
     taskId: string;
+    place: number;
     commitment: Hex;
     sealedOutput: Hex;
     sealedOutputHash: Hex;
@@ -165,10 +166,12 @@ export async function buildVectors(): Promise<ProtocolVectors> {
     });
     const commitment = commitmentOf(taskId, account.address, outputHash, salt);
     const deadline = 1_900_000_000n + BigInt(i);
+    const place = (i % 3) + 1;
     const sc = await signCommit({
       account,
       domain: VECTOR_DOMAIN,
       taskId,
+      place,
       commitment,
       sealedOutput,
       deadline,
@@ -178,11 +181,12 @@ export async function buildVectors(): Promise<ProtocolVectors> {
       privateKey: NODE_KEYS[i % NODE_KEYS.length],
       node: account.address,
       taskId: taskId.toString(),
+      place,
       commitment,
       sealedOutput,
       sealedOutputHash,
       deadline: deadline.toString(),
-      digest: commitDigest(VECTOR_DOMAIN, { taskId, commitment, sealedOutputHash, deadline }),
+      digest: commitDigest(VECTOR_DOMAIN, { taskId, place, commitment, sealedOutputHash, deadline }),
       signature: sc.signature,
     });
   }
@@ -229,7 +233,7 @@ export function renderSolidity(v: ProtocolVectors): string {
   );
   L.push("    bytes32 internal constant COMMIT_TYPEHASH =");
   L.push(
-    '        keccak256("Commit(uint256 taskId,bytes32 commitment,bytes32 sealedOutputHash,uint256 deadline)");',
+    '        keccak256("Commit(uint256 taskId,uint8 place,bytes32 commitment,bytes32 sealedOutputHash,uint256 deadline)");',
   );
   L.push('    bytes32 internal constant SALT_TYPEHASH = keccak256("Salt(uint256 taskId)");');
   L.push(`    uint256 internal constant CHAIN_ID = ${v.domain.chainId};`);
@@ -274,6 +278,7 @@ export function renderSolidity(v: ProtocolVectors): string {
   L.push("    function _checkCommit(");
   L.push("        address node,");
   L.push("        uint256 taskId,");
+  L.push("        uint8 place,");
   L.push("        bytes32 commitment,");
   L.push("        bytes memory sealedOutput,");
   L.push("        uint256 deadline,");
@@ -281,7 +286,7 @@ export function renderSolidity(v: ProtocolVectors): string {
   L.push("        bytes memory signature");
   L.push("    ) internal pure {");
   L.push(
-    "        bytes32 structHash = keccak256(abi.encode(COMMIT_TYPEHASH, taskId, commitment, keccak256(sealedOutput), deadline));",
+    "        bytes32 structHash = keccak256(abi.encode(COMMIT_TYPEHASH, taskId, place, commitment, keccak256(sealedOutput), deadline));",
   );
   L.push('        assertEq(_digest(structHash), digest, "commit digest");');
   L.push("        (bytes32 r, bytes32 s, uint8 v) = _split(signature);");
@@ -312,6 +317,7 @@ export function renderSolidity(v: ProtocolVectors): string {
     L.push("        _checkCommit(");
     L.push(`            ${c.node},`);
     L.push(`            ${c.taskId},`);
+    L.push(`            ${c.place},`);
     L.push(`            ${c.commitment},`);
     L.push(`            ${lit(c.sealedOutput)},`);
     L.push(`            ${c.deadline},`);
@@ -354,7 +360,7 @@ export function renderSolidity(v: ProtocolVectors): string {
   L.push("        TaskManager tm = _taskManagerAtVectorAddress();");
   for (const c of v.commits)
     L.push(
-      `        assertEq(tm.commitDigest(${c.taskId}, ${c.commitment}, ${c.sealedOutputHash}, ${c.deadline}), ${c.digest});`,
+      `        assertEq(tm.commitDigest(${c.taskId}, ${c.place}, ${c.commitment}, ${c.sealedOutputHash}, ${c.deadline}), ${c.digest});`,
     );
   L.push("    }");
   L.push("");

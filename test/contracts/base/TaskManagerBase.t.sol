@@ -157,16 +157,30 @@ abstract contract TaskManagerBase is Test {
         tm.reveal(taskId, node, outputHash, _salt(taskId, node));
     }
 
+    /// @dev A seat commitment signed by `node` (place 1).
     function _sign(uint256 taskId, address node, bytes32 commitment, bytes memory sealedOutput, uint256 deadline)
         internal
         view
         returns (SignedCommit memory c)
     {
-        bytes32 digest = tm.commitDigest(taskId, commitment, keccak256(sealedOutput), deadline);
+        return _signAt(taskId, node, 1, commitment, sealedOutput, deadline);
+    }
+
+    /// @dev A commitment signed by `node` for `place` (1 seat, 2 verifier, 3 juror).
+    function _signAt(
+        uint256 taskId,
+        address node,
+        uint8 place,
+        bytes32 commitment,
+        bytes memory sealedOutput,
+        uint256 deadline
+    ) internal view returns (SignedCommit memory c) {
+        bytes32 digest = tm.commitDigest(taskId, place, commitment, keccak256(sealedOutput), deadline);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(keyOf[node], digest);
         c = SignedCommit({
             taskId: taskId,
             node: node,
+            place: place,
             commitment: commitment,
             sealedOutput: sealedOutput,
             deadline: deadline,

@@ -63,6 +63,7 @@ describe("§7 encodings against the real TaskManager", () => {
         account: nodeKey,
         domain: s.domain,
         taskId,
+        place: 1,
         commitment,
         sealedOutput,
         deadline,
@@ -76,12 +77,19 @@ describe("§7 encodings against the real TaskManager", () => {
       assert.equal(await s.taskManager.read.saltDigest([taskId]), saltDigest(s.domain, taskId));
       const m = {
         taskId,
+        place: Number(taskId % 3n) + 1,
         commitment: keccak256(toHex(`c${taskId}`)),
         sealedOutputHash: keccak256(toHex("sealed")),
         deadline: 123n,
       };
       assert.equal(
-        await s.taskManager.read.commitDigest([m.taskId, m.commitment, m.sealedOutputHash, m.deadline]),
+        await s.taskManager.read.commitDigest([
+          m.taskId,
+          m.place,
+          m.commitment,
+          m.sealedOutputHash,
+          m.deadline,
+        ]),
         commitDigest(s.domain, m),
       );
     }

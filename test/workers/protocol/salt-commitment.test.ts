@@ -143,6 +143,7 @@ describe("signCommit", () => {
       account,
       domain,
       taskId: 2n,
+      place: 1,
       commitment,
       sealedOutput: sealed,
       deadline: 100n,
@@ -157,6 +158,7 @@ describe("signCommit", () => {
       account: KEY,
       domain,
       taskId: 2n,
+      place: 1,
       commitment,
       sealedOutput: new Uint8Array([0xab, 0xcd, 0xef]),
       deadline: 100n,
@@ -166,11 +168,28 @@ describe("signCommit", () => {
       account,
       domain,
       taskId: 2n,
+      place: 1,
       commitment,
       sealedOutput: "0xabcdee",
       deadline: 100n,
     });
     assert.notEqual(swapped.signature, sc.signature);
+    // the place is signed: a seat signature is not a verifier's (PROTOCOL.md §4.5, L-1 of the review)
+    const asVerifier = await signCommit({
+      account,
+      domain,
+      taskId: 2n,
+      place: 2,
+      commitment,
+      sealedOutput: sealed,
+      deadline: 100n,
+    });
+    assert.equal(asVerifier.place, 2);
+    assert.notEqual(asVerifier.signature, sc.signature);
+    await assert.rejects(
+      signCommit({ account, domain, taskId: 2n, place: 4, commitment, sealedOutput: sealed, deadline: 100n }),
+      /place/,
+    );
   });
 
   it("builds the domain with the spec's name and version", () => {

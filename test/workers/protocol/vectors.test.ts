@@ -88,6 +88,7 @@ describe("protocol vectors (test/vectors/protocol.json)", () => {
       assert.equal(
         commitDigest(domain, {
           taskId,
+          place: c.place,
           commitment: c.commitment,
           sealedOutputHash: c.sealedOutputHash,
           deadline,
@@ -98,6 +99,7 @@ describe("protocol vectors (test/vectors/protocol.json)", () => {
         account: c.privateKey,
         domain,
         taskId,
+        place: c.place,
         commitment: c.commitment,
         sealedOutput: c.sealedOutput,
         deadline,
@@ -105,6 +107,7 @@ describe("protocol vectors (test/vectors/protocol.json)", () => {
       assert.deepEqual(signed, {
         taskId,
         node: c.node,
+        place: c.place,
         commitment: c.commitment,
         sealedOutput: c.sealedOutput,
         deadline,
@@ -114,7 +117,13 @@ describe("protocol vectors (test/vectors/protocol.json)", () => {
         domain: taskManagerDomain(domain),
         types: COMMIT_TYPES,
         primaryType: "Commit",
-        message: { taskId, commitment: c.commitment, sealedOutputHash: c.sealedOutputHash, deadline },
+        message: {
+          taskId,
+          place: c.place,
+          commitment: c.commitment,
+          sealedOutputHash: c.sealedOutputHash,
+          deadline,
+        },
         signature: c.signature,
       });
       assert.equal(signer, c.node);

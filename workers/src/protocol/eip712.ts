@@ -28,10 +28,15 @@ export interface TaskManagerDomain {
   verifyingContract: Address;
 }
 
-/** `Commit(uint256 taskId,bytes32 commitment,bytes32 sealedOutputHash,uint256 deadline)`. */
+/**
+ * `Commit(uint256 taskId,uint8 place,bytes32 commitment,bytes32 sealedOutputHash,uint256 deadline)`: `place` is the
+ * place the node signs for (1 seat, 2 verifier, 3 juror; PROTOCOL.md §4.5), so a public signature for one place
+ * cannot be replayed into another.
+ */
 export const COMMIT_TYPES = {
   Commit: [
     { name: "taskId", type: "uint256" },
+    { name: "place", type: "uint8" },
     { name: "commitment", type: "bytes32" },
     { name: "sealedOutputHash", type: "bytes32" },
     { name: "deadline", type: "uint256" },
@@ -58,6 +63,8 @@ export function taskManagerDomain(input: TaskManagerDomainInput): TaskManagerDom
 /** The EIP-712 message a node signs for `commitWithSig` / `commitBatch`. */
 export interface CommitMessage {
   taskId: bigint;
+  /** 1 seat, 2 verifier, 3 juror. */
+  place: number;
   commitment: Hex;
   sealedOutputHash: Hex;
   deadline: bigint;
@@ -67,15 +74,26 @@ export interface CommitMessage {
 export interface SignedCommit {
   taskId: bigint;
   node: Address;
+  place: number;
   commitment: Hex;
   sealedOutput: Hex;
   deadline: bigint;
   signature: Hex;
 }
 
+/** Places a commitment can take (PROTOCOL.md §4.5, §9): 1 seat, 2 verifier, 3 juror. */
+export const PLACES = { seat: 1, verifier: 2, juror: 3 } as const;
+
+function assertPlace(place: unknown): number {
+  if (place !== 1 && place !== 2 && place !== 3)
+    throw new ProtocolEncodingError("place", "must be 1 (seat), 2 (verifier) or 3 (juror)");
+  return place;
+}
+
 function commitMessage(m: CommitMessage): CommitMessage {
   return {
     taskId: assertUint256("taskId", m.taskId),
+    place: assertPlace(m.place),
     commitment: assertBytes32("commitment", m.commitment),
     sealedOutputHash: assertBytes32("sealedOutputHash", m.sealedOutputHash),
     deadline: assertUint256("deadline", m.deadline),
@@ -128,6 +146,8 @@ export async function signCommit(params: {
   account: NodeSigner;
   domain: TaskManagerDomainInput;
   taskId: bigint;
+  /** The place the node signs for: 1 seat, 2 verifier, 3 juror. */
+  place: number;
   commitment: Hex;
   sealedOutput: Hex | Uint8Array;
   deadline: bigint;
@@ -139,6 +159,7 @@ export async function signCommit(params: {
   ) as Hex;
   const message = commitMessage({
     taskId: params.taskId,
+    place: params.place,
     commitment: params.commitment,
     sealedOutputHash: keccak256(sealed),
     deadline: params.deadline,
@@ -152,6 +173,7 @@ export async function signCommit(params: {
   return {
     taskId: message.taskId,
     node: account.address,
+    place: message.place,
     commitment: message.commitment,
     sealedOutput,
     deadline: message.deadline,

@@ -29,7 +29,7 @@ async function liquidate(ctx: StepContext, taskId: bigint, node: Address, log: L
   const harmless = [
     "TaskManagerAlreadyLiquidated",
     "TaskManagerNotLiquidatable",
-    "TaskManagerJurorExcused",
+    "TaskManagerTooLate",
     "TaskManagerSelfLiquidation",
   ] as const;
   if (!(await tolerate(ctx, log, "liquidate", [taskId, node], harmless))) return [];
