@@ -1,13 +1,23 @@
 /**
- * Ponder config: the four OmniTensor contracts of one deployment file, from its startBlock
+ * Ponder config: the four OmniTensor contracts of one deployment file (and its governor and
+ * timelock when it has them), from its startBlock
  * (indexer/deployment.ts says which environment variables choose the file and the RPC).
  */
 import { createConfig } from "ponder";
-import { modelRegistryAbi, nodeStakingAbi, omniTokenAbi, taskManagerAbi } from "../workers/src/chain/abis.ts";
+import {
+  modelRegistryAbi,
+  nodeStakingAbi,
+  omniGovernorAbi,
+  omniTokenAbi,
+  taskManagerAbi,
+  timelockControllerAbi,
+} from "../workers/src/chain/abis.ts";
 import { indexerTarget } from "./deployment.ts";
 
 const { deployment, rpcUrl, pollingMs } = indexerTarget();
 const { contracts, startBlock } = deployment;
+/** A deployment without governance (e.g. the shanghai build) names no governor: watch an address that never logs. */
+const NONE = "0x0000000000000000000000000000000000000000" as const;
 
 /** PostgreSQL when DATABASE_URL is set, else PGlite in PONDER_PGLITE_DIR (default indexer/.ponder/pglite). */
 const database = process.env.DATABASE_URL
@@ -36,5 +46,17 @@ export default createConfig({
       startBlock,
     },
     TaskManager: { chain: "omnitensor", abi: taskManagerAbi, address: contracts.TaskManager, startBlock },
+    OmniGovernor: {
+      chain: "omnitensor",
+      abi: omniGovernorAbi,
+      address: contracts.OmniGovernor ?? NONE,
+      startBlock,
+    },
+    TimelockController: {
+      chain: "omnitensor",
+      abi: timelockControllerAbi,
+      address: contracts.TimelockController ?? NONE,
+      startBlock,
+    },
   },
 });

@@ -1,17 +1,19 @@
 /**
  * Registers one handler for every event of every indexed contract: each event becomes a row of
- * the `event` table (the timelines), then its typed handler (src/tasks.ts, src/staking.ts), if
+ * the `event` table (the timelines), then its typed handler (src/tasks.ts, src/staking.ts,
+ * src/governance.ts), if
  * any, updates the domain tables.
  */
 import { ponder, type EventNames } from "ponder:registry";
 import type { Abi } from "viem";
 import config from "../ponder.config.ts";
 import type { Handlers } from "./handlers.ts";
+import { governanceHandlers } from "./governance.ts";
 import { recordEvent, type Ctx, type LogEvent } from "./lib.ts";
 import { stakingHandlers } from "./staking.ts";
 import { taskHandlers } from "./tasks.ts";
 
-const handlers: Handlers = { ...taskHandlers, ...stakingHandlers };
+const handlers: Handlers = { ...taskHandlers, ...stakingHandlers, ...governanceHandlers };
 
 type Generic = (args: { event: LogEvent; context: Ctx }) => Promise<void>;
 

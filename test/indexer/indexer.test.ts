@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import type { Address } from "viem";
-import { nodeStakingAbi, taskManagerAbi } from "../../workers/src/chain/abis.ts";
+import { nodeStakingAbi, omniGovernorAbi, taskManagerAbi } from "../../workers/src/chain/abis.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
 import {
   actor,
@@ -63,7 +63,7 @@ async function buildWorld(): Promise<World> {
 function checks(world: () => World, indexer: () => RunningIndexer) {
   const read = <T>(
     address: Address,
-    abi: typeof taskManagerAbi | typeof nodeStakingAbi,
+    abi: typeof taskManagerAbi | typeof nodeStakingAbi | typeof omniGovernorAbi,
     fn: string,
     args: unknown[] = [],
   ) => actor(world().chain.rpcUrl, world().d, devKey(OWNER)).read<T>(address, abi, fn, args);
@@ -140,6 +140,12 @@ function checks(world: () => World, indexer: () => RunningIndexer) {
     assert.equal(String(sum("slashed")), network.slashed);
     const { current } = await indexer().get<{ current: Row[] }>("/api/parameters");
     assert.equal(current.find((p) => p.name === "expectedVerifiers")?.value, "64");
+    const governor = world().d.contracts.OmniGovernor;
+    if (governor) {
+      const period = await read<bigint>(governor, omniGovernorAbi, "votingPeriod");
+      const row = current.find((p) => p.contract === "OmniGovernor" && p.name === "votingPeriod");
+      assert.equal(row?.value, String(period), "the governor's votingPeriod (set in its constructor)");
+    }
   });
 }
 

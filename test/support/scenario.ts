@@ -31,7 +31,7 @@ import {
 export const OWNER = 0;
 export const REQUESTER = 10;
 export const MODEL_OWNER = 9;
-const CANONICAL = '{"outputs":[{"name":"y","dims":[1],"data":[3]}]}';
+export const CANONICAL = '{"outputs":[{"name":"y","dims":[1],"data":[3]}]}';
 const SPEC =
   '{"inputs":[{"name":"x","type":"float32","dims":[1,2]}],"outputs":[{"name":"y","rule":{"op":"argmax"}}]}';
 
@@ -43,12 +43,17 @@ export interface Network {
 }
 
 /** Stakes `nodes` (both roles), lets every validator verify, registers a model, funds the requester. */
-export async function setupNetwork(target: Target, d: Deployment, nodes: number[]): Promise<Network> {
+export async function setupNetwork(
+  target: Target,
+  d: Deployment,
+  nodes: number[],
+  stake = parseEther("20000"),
+): Promise<Network> {
   const tm = d.contracts.TaskManager;
   await fundAndStake(
     target,
     d,
-    nodes.map((index) => ({ index, roles: 3, stake: parseEther("20000") })),
+    nodes.map((index) => ({ index, roles: 3, stake })),
   );
   await sendAs(target, OWNER, tm, taskManagerAbi, "setExpectedVerifiers", [64n], d.chainId);
   const onnx = keccak256(toHex("indexer test model"));

@@ -18,6 +18,8 @@ import { Hono, type Context } from "hono";
 import { and, asc, client, desc, eq, graphql, replaceBigInts, sql } from "ponder";
 import { db, publicClients } from "ponder:api";
 import schema from "ponder:schema";
+import { omniGovernorAbi } from "../../../workers/src/chain/abis.ts";
+import { indexerTarget } from "../../deployment.ts";
 
 const app = new Hono();
 app.use("/sql/*", client({ db, schema }));
@@ -160,13 +162,37 @@ app.get("/api/models", async (c) => {
   return json(c, { models: await db.select().from(schema.model).orderBy(desc(schema.model.tasks)) });
 });
 
+const GOVERNOR = indexerTarget().deployment.contracts.OmniGovernor;
+const PROPOSAL_STATES = [
+  "Pending",
+  "Active",
+  "Canceled",
+  "Defeated",
+  "Succeeded",
+  "Queued",
+  "Expired",
+  "Executed",
+];
+
+/** Proposals, each with its live state read from the governor (time moves states the events do not). */
 app.get("/api/governance", async (c) => {
   const proposals = await db.select().from(schema.proposal).orderBy(desc(schema.proposal.createdAt));
-  const gov = await db
-    .select()
-    .from(schema.parameter)
-    .where(and(eq(schema.parameter.contract, "OmniGovernor")));
-  return json(c, { proposals, parameters: gov });
+  const governor = GOVERNOR;
+  const live = await Promise.all(
+    proposals.map(async (p) => {
+      if (!governor) return p;
+      const s = await publicClients.omnitensor
+        .readContract({
+          address: governor,
+          abi: omniGovernorAbi,
+          functionName: "state",
+          args: [BigInt(p.id)],
+        })
+        .catch(() => undefined);
+      return s === undefined ? p : { ...p, state: PROPOSAL_STATES[s] ?? p.state };
+    }),
+  );
+  return json(c, { proposals: live, hasGovernor: Boolean(governor) });
 });
 
 app.get("/api/events", async (c) => {
