@@ -612,12 +612,13 @@ export async function registerModel(
   const { ModelRegistry } = d.contracts;
   const args = [model.onnxSha256, model.uri ?? "file://model.onnx", model.spec, model.royaltyBps ?? 0];
   await sendAs(target, owner, ModelRegistry, modelRegistryAbi, "registerModel", args, d.chainId);
-  const { publicClient } = await clientsFor(target, owner, d.chainId);
+  const { publicClient, walletClient } = await clientsFor(target, owner, d.chainId);
+  // The owner is part of the id (PROTOCOL.md §9, v4).
   return publicClient.readContract({
     address: ModelRegistry,
     abi: modelRegistryAbi,
     functionName: "modelIdOf",
-    args: [model.onnxSha256, model.spec],
+    args: [walletClient.account.address, model.onnxSha256, model.spec],
   });
 }
 
