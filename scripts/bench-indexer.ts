@@ -51,7 +51,6 @@ const log = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19
 /** Signs and sends raw transactions with local nonces; `flush` mines until all are in blocks. */
 class Sender {
   private nonces = new Map<number, number>();
-  private pending: Promise<unknown>[] = [];
   constructor(
     private url: string,
     private chainId: number,
@@ -74,15 +73,19 @@ class Sender {
       gasPrice: 10n ** 9n,
       type: "legacy",
     });
-    this.pending.push(rpc(this.url, "eth_sendRawTransaction", [raw]));
-    if (this.pending.length >= 64) await this.drain();
-  }
-  private async drain(): Promise<void> {
-    await Promise.all(this.pending.splice(0));
+    // One at a time: bursts of parallel requests made hardhat node drop connections ("fetch failed").
+    for (let tries = 1; ; tries++) {
+      try {
+        await rpc(this.url, "eth_sendRawTransaction", [raw]);
+        return;
+      } catch (e) {
+        if (tries >= 3 || !String(e).includes("fetch failed")) throw e;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
   }
   /** Mines blocks until every sender's transactions are in. */
   async flush(): Promise<void> {
-    await this.drain();
     for (;;) {
       await rpc(this.url, "hardhat_setNextBlockBaseFeePerGas", ["0x1"]);
       await rpc(this.url, "evm_mine", []);
@@ -211,7 +214,7 @@ async function drive(url: string, d: Deployment, modelId: Hex): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const chain = await startHardhatNode();
+  const chain = await startHardhatNode({ logFile: join(tmpdir(), "bench-indexer-chain.log") });
   const dir = mkdtempSync(join(tmpdir(), "omnit-bench-ix-"));
   try {
     await rpc(chain.rpcUrl, "evm_setAutomine", [true]);

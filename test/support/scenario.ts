@@ -67,7 +67,7 @@ export async function setupNetwork(
     d.contracts.ModelRegistry,
     modelRegistryAbi,
     "modelIdOf",
-    [onnx, SPEC],
+    [devAddress(MODEL_OWNER), onnx, SPEC],
   );
   await transferOmnit(target, d, [devAddress(REQUESTER)], parseEther("100000"));
   await sendAs(
