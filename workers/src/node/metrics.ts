@@ -34,6 +34,7 @@ export interface NodeMetrics {
   slashed: Counter<string>;
   liquidations: Counter<string>;
   skipped: Counter<"reason">;
+  seeds: Counter<"outcome" | "kind">;
   txSent: Counter<"fn">;
   txFailed: Counter<"fn">;
   inferenceSeconds: Histogram<"model">;
@@ -54,6 +55,7 @@ type Counters = Pick<
   | "slashed"
   | "liquidations"
   | "skipped"
+  | "seeds"
   | "txSent"
   | "txFailed"
 >;
@@ -98,6 +100,12 @@ function counters(r: Registry[]): Counters {
       name: "omnitensor_tasks_skipped_total",
       help: "Tasks skipped, by reason",
       labelNames: ["reason"],
+      registers: r,
+    }),
+    seeds: new Counter({
+      name: "omnitensor_seeds_total",
+      help: "Seeds this node's fixSeed stored or re-anchored (lost: older than 256 blocks), by kind",
+      labelNames: ["outcome", "kind"],
       registers: r,
     }),
     txSent: new Counter({
