@@ -47,18 +47,32 @@ export interface NodeMetrics {
 
 type Counters = Pick<
   NodeMetrics,
-  | "tasksSeen"
-  | "committed"
-  | "revealed"
-  | "won"
-  | "lost"
-  | "slashed"
-  | "liquidations"
-  | "skipped"
-  | "seeds"
-  | "txSent"
-  | "txFailed"
+  "tasksSeen" | "committed" | "revealed" | "won" | "lost" | "slashed" | "liquidations" | "skipped"
 >;
+type TxCounters = Pick<NodeMetrics, "seeds" | "txSent" | "txFailed">;
+
+function txCounters(r: Registry[]): TxCounters {
+  return {
+    seeds: new Counter({
+      name: "omnitensor_seeds_total",
+      help: "Seeds this node's fixSeed stored or re-anchored (lost: older than 256 blocks), by kind",
+      labelNames: ["outcome", "kind"],
+      registers: r,
+    }),
+    txSent: new Counter({
+      name: "omnitensor_tx_sent_total",
+      help: "Transactions sent, by function",
+      labelNames: ["fn"],
+      registers: r,
+    }),
+    txFailed: new Counter({
+      name: "omnitensor_tx_failed_total",
+      help: "Transactions that failed simulation or reverted",
+      labelNames: ["fn"],
+      registers: r,
+    }),
+  };
+}
 
 function counters(r: Registry[]): Counters {
   return {
@@ -102,24 +116,6 @@ function counters(r: Registry[]): Counters {
       labelNames: ["reason"],
       registers: r,
     }),
-    seeds: new Counter({
-      name: "omnitensor_seeds_total",
-      help: "Seeds this node's fixSeed stored or re-anchored (lost: older than 256 blocks), by kind",
-      labelNames: ["outcome", "kind"],
-      registers: r,
-    }),
-    txSent: new Counter({
-      name: "omnitensor_tx_sent_total",
-      help: "Transactions sent, by function",
-      labelNames: ["fn"],
-      registers: r,
-    }),
-    txFailed: new Counter({
-      name: "omnitensor_tx_failed_total",
-      help: "Transactions that failed simulation or reverted",
-      labelNames: ["fn"],
-      registers: r,
-    }),
   };
 }
 
@@ -131,6 +127,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): NodeMetr
   return {
     registry,
     ...counters(r),
+    ...txCounters(r),
     inferenceSeconds: new Histogram({
       name: "omnitensor_inference_seconds",
       help: "Model run latency",
