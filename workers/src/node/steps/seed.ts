@@ -49,17 +49,20 @@ export async function seed(ctx: StepContext, data: SeedJob, log: Logger): Promis
     throw e;
   }
   const after = seedOf(await ctx.chain.task(taskId), data.kind);
+  // Another node's call may land between ours and this read: a moved block says a re-anchor happened.
+  const moved = after.seedBlock !== s.seedBlock;
+  if (moved) {
+    ctx.common.metrics.seeds.inc({ outcome: "reanchored", kind });
+    log.warn(
+      { kind, lostBlock: s.seedBlock.toString(), block: after.seedBlock.toString() },
+      "seed was lost (nobody stored it within 256 blocks): re-anchored; it is stored two blocks later",
+    );
+  }
   if (BigInt(after.seed) !== 0n) {
     ctx.common.metrics.seeds.inc({ outcome: "stored", kind });
     log.info({ kind, seed: after.seed }, "seed stored");
     return [];
   }
-  if (after.seedBlock !== s.seedBlock) {
-    ctx.common.metrics.seeds.inc({ outcome: "reanchored", kind });
-    log.warn(
-      { kind, lostBlock: s.seedBlock.toString(), block: after.seedBlock.toString() },
-      "seed was lost (nobody stored it within 256 blocks): re-anchored; storing it two blocks later",
-    );
-  } else if (lost) log.debug({ kind }, "seed looked lost but was not re-anchored; trying again");
+  if (!moved && lost) log.debug({ kind }, "seed looked lost but was not re-anchored; trying again");
   throw again(ctx, `the ${kind} seed is not stored yet`);
 }
