@@ -23,6 +23,9 @@ const hasTestnet = Boolean(process.env.RPC_URL);
 export default defineConfig({
   plugins: [hardhatToolboxViem],
   solidity: {
+    // OpenZeppelin's TimelockController is deployed as is (governance, deploy/modules/OmniTensor.ts):
+    // build an artifact for it.
+    npmFilesToBuild: ["@openzeppelin/contracts/governance/TimelockController.sol"],
     profiles: {
       default: compiler(),
       production: compiler(),

@@ -1,19 +1,25 @@
 /**
- * `npm run deploy -- --network <name>`: deploys OmniToken, NodeStaking, ModelRegistry and
- * TaskManager (with its linked libraries) through the Ignition module deploy/modules/OmniTensor.ts
- * and writes deployments/<chainId>.json (PROTOCOL.md §10).
+ * `npm run deploy -- --network <name>`: deploys OmniToken, NodeStaking, ModelRegistry,
+ * TaskManager (with its linked libraries), TimelockController and OmniGovernor through the
+ * Ignition module deploy/modules/OmniTensor.ts and writes deployments/<chainId>.json (PROTOCOL.md §10).
+ *
+ * Ownership (docs/governance.md): on every chain but a local one (chain id 31337 or 1337) the
+ * deployment ends by handing NodeStaking and TaskManager to the timelock, and the deployer gives
+ * up every timelock role. On a local chain the deployer stays owner unless HANDOVER=1.
  *
  * Environment: TREASURY (optional; default: the deployer) receives the whole OMNIT supply.
- * Parameters per network may be given in deploy/parameters/<network>.json (Ignition format).
+ * HANDOVER=1 hands over on a local chain too. Parameters per network may be given in
+ * deploy/parameters/<network>.json (Ignition format, under "OmniTensor"; big numbers as "123n").
  * DEPLOYMENTS_DIR (default `deployments`) is where the addresses file goes; IGNITION_DEPLOYMENT_ID
- * (default `chain-<chainId>`) names Ignition's journal folder under deploy/deployments/.
+ * (default `chain-<chainId>`, `chain-<chainId>-handover` for a local chain with HANDOVER=1) names
+ * Ignition's journal folder under deploy/deployments/.
  */
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { network } from "hardhat";
 import { getAddress, isAddress, type Address } from "viem";
-import OmniTensorModule from "../deploy/modules/OmniTensor.ts";
+import { OmniTensorHandoverModule, OmniTensorModule } from "../deploy/modules/OmniTensor.ts";
 import { deploymentPath, type Deployment } from "../workers/src/chain/deployment.ts";
 
 const LOCAL_CHAINS = new Set([31337, 1337]);
@@ -29,11 +35,35 @@ async function firstReceiptBlock(journal: string): Promise<number | undefined> {
   return min;
 }
 
-function pick(result: Record<string, { address: Address }>, re: RegExp, name: string): Address {
-  const key = Object.keys(result).find((k) => re.test(k));
-  if (!key)
+function pick(result: Record<string, { address: Address }>, key: string, name: string): Address {
+  if (!result[key])
     throw new Error(`the Ignition module returns no ${name} (keys: ${Object.keys(result).join(", ")})`);
   return getAddress(result[key].address);
+}
+
+/** Ignition's rule for parameter files: a string of digits ending in "n" is a bigint. */
+function bigintReviver(_key: string, value: unknown): unknown {
+  return typeof value === "string" && /^\d+n$/.test(value) ? BigInt(value.slice(0, -1)) : value;
+}
+
+/** A restarted local chain keeps Ignition's journal but not the contracts: start over. */
+async function dropStaleJournal(ignitionDir: string, getCode: (a: Address) => Promise<string | undefined>) {
+  if (!existsSync(ignitionDir)) return;
+  const prev = join(ignitionDir, "deployed_addresses.json");
+  const addrs = existsSync(prev)
+    ? (Object.values(JSON.parse(await readFile(prev, "utf8"))) as Address[])
+    : [];
+  const code = addrs.length ? await getCode(addrs[0]) : undefined;
+  if (!code || code === "0x") await rm(ignitionDir, { recursive: true, force: true });
+}
+
+/** deploy/parameters/<network>.json (when present) with the treasury set under "OmniTensor". */
+async function parametersFor(networkName: string, treasury: string) {
+  const paramsFile = join("deploy", "parameters", `${networkName}.json`);
+  const fileParams = existsSync(paramsFile)
+    ? JSON.parse(await readFile(paramsFile, "utf8"), bigintReviver)
+    : {};
+  return { ...fileParams, OmniTensor: { ...(fileParams.OmniTensor ?? {}), treasury } };
 }
 
 async function main(): Promise<void> {
@@ -51,27 +81,21 @@ async function main(): Promise<void> {
   const treasury = process.env.TREASURY?.trim() || deployer.account.address;
   if (!isAddress(treasury)) throw new Error(`TREASURY is not an address: "${treasury}"`);
 
-  const deploymentId = process.env.IGNITION_DEPLOYMENT_ID?.trim() || `chain-${chainId}`;
+  const local = LOCAL_CHAINS.has(chainId);
+  const handover = !local || process.env.HANDOVER === "1";
+  const deploymentId =
+    process.env.IGNITION_DEPLOYMENT_ID?.trim() || `chain-${chainId}${local && handover ? "-handover" : ""}`;
   const ignitionDir = join("deploy", "deployments", deploymentId);
-  // A restarted local chain keeps Ignition's journal but not the contracts: start over.
-  if (LOCAL_CHAINS.has(chainId) && existsSync(ignitionDir)) {
-    const prev = join(ignitionDir, "deployed_addresses.json");
-    const addrs = existsSync(prev)
-      ? (Object.values(JSON.parse(await readFile(prev, "utf8"))) as Address[])
-      : [];
-    const code = addrs.length ? await publicClient.getCode({ address: addrs[0] }) : undefined;
-    if (!code || code === "0x") await rm(ignitionDir, { recursive: true, force: true });
-  }
-
-  const paramsFile = join("deploy", "parameters", `${conn.networkName}.json`);
-  const fileParams = existsSync(paramsFile) ? JSON.parse(await readFile(paramsFile, "utf8")) : {};
-  const parameters = { ...fileParams, OmniTensor: { ...(fileParams.OmniTensor ?? {}), treasury } };
+  if (local) await dropStaleJournal(ignitionDir, (address) => publicClient.getCode({ address }));
+  const parameters = await parametersFor(conn.networkName, treasury);
 
   const before = await publicClient.getBlockNumber();
   console.error(
-    `Deploying OmniTensor to chain ${chainId} (${conn.networkName}) from ${deployer.account.address}`,
+    `Deploying OmniTensor to chain ${chainId} (${conn.networkName}) from ${deployer.account.address}` +
+      (handover ? "; ownership goes to the governance timelock" : "; the deployer stays owner (local chain)"),
   );
-  const result = (await conn.ignition.deploy(OmniTensorModule, {
+  const module = handover ? OmniTensorHandoverModule : OmniTensorModule;
+  const result = (await conn.ignition.deploy(module, {
     parameters,
     deploymentId,
     displayUi: !process.env.CI,
@@ -82,10 +106,12 @@ async function main(): Promise<void> {
     chainId,
     startBlock,
     contracts: {
-      OmniToken: pick(result, /token/i, "OmniToken"),
-      NodeStaking: pick(result, /staking/i, "NodeStaking"),
-      ModelRegistry: pick(result, /registry/i, "ModelRegistry"),
-      TaskManager: pick(result, /task/i, "TaskManager"),
+      OmniToken: pick(result, "token", "OmniToken"),
+      NodeStaking: pick(result, "staking", "NodeStaking"),
+      ModelRegistry: pick(result, "registry", "ModelRegistry"),
+      TaskManager: pick(result, "taskManager", "TaskManager"),
+      OmniGovernor: pick(result, "governor", "OmniGovernor"),
+      TimelockController: pick(result, "timelock", "TimelockController"),
     },
   };
   const out = deploymentPath(chainId, process.env.DEPLOYMENTS_DIR || "deployments");

@@ -11,11 +11,17 @@ import {TaskRequest} from "../types/TaskTypes.sol";
 /// @notice The smallest dApp that asks OmniTensor for inferences from Solidity and receives the
 ///         results: `requestInference` escrows the reward and opens a task whose `callback` is this
 ///         contract, and `TaskManager.deliver` later pushes the accepted canonical output to
-///         `onInferenceResult`, which only that TaskManager may call. It keeps the last result.
+///         `onInferenceResult`, which only that TaskManager may call, and only for a task that this
+///         contract opened and whose result has not arrived yet. It keeps the last result.
 /// @dev See docs/dapp.md. A contract cannot open sealed outputs, so the task's `resultKey` belongs to
 ///      an off-chain key holder (the owner's SDK), and the owner is the task's `disputer`. Give the
 ///      callback enough gas to store the output: about 25,000 gas plus 22,000 per 32 bytes. The
 ///      output is the canonical JSON of PROTOCOL.md §7, whose keccak256 the TaskManager checked.
+///      Anyone can open a task with `callback = this contract` and any input, and anyone can `deliver`
+///      it (audit M-2): checking `msg.sender` alone would let a stranger's task write this contract's
+///      result. So `requestInference` records each task it opens in `requested`, and a result for any
+///      other task reverts `ExampleConsumerUnknownTask(taskId)` (the TaskManager then emits
+///      `CallbackFailed`; nothing is stored). The record is deleted when the result arrives.
 contract ExampleConsumer is IInferenceConsumer {
     using SafeERC20 for IERC20;
 
@@ -31,6 +37,8 @@ contract ExampleConsumer is IInferenceConsumer {
     bytes public lastOutput;
     /// @notice How many results were received.
     uint256 public resultCount;
+    /// @notice Whether `taskId` was opened by this contract and its result has not arrived yet.
+    mapping(uint256 taskId => bool) public requested;
 
     // ---- events ----
 
@@ -47,6 +55,8 @@ contract ExampleConsumer is IInferenceConsumer {
     error ExampleConsumerNotTaskManager(address caller);
     /// @notice `caller` is not the owner.
     error ExampleConsumerNotOwner(address caller);
+    /// @notice A result for `taskId`, which this contract did not open (or whose result already arrived).
+    error ExampleConsumerUnknownTask(uint256 taskId);
 
     // ---- constructor ----
 
@@ -63,7 +73,7 @@ contract ExampleConsumer is IInferenceConsumer {
     ///         approved this contract), escrows it in the TaskManager, and sets this contract as the
     ///         callback and the owner as the disputer. Only the owner may call it; reverts with
     ///         `ExampleConsumerNotOwner(caller)` otherwise, and with the TaskManager's errors for a bad
-    ///         request. Emits `InferenceRequested`.
+    ///         request. Records the task in `requested`. Emits `InferenceRequested`.
     /// @param modelId the registered model.
     /// @param input the task input JSON (PROTOCOL.md §7), inline.
     /// @param reward the reward in OMNIT wei.
@@ -97,15 +107,20 @@ contract ExampleConsumer is IInferenceConsumer {
                 disputer: owner
             })
         );
+        requested[taskId] = true;
         emit InferenceRequested(taskId, modelId, reward);
     }
 
-    /// @notice Receives an accepted result. Only the TaskManager may call it; reverts with
-    ///         `ExampleConsumerNotTaskManager(caller)` otherwise. Emits `ResultReceived`.
+    /// @notice Receives an accepted result. Only the TaskManager may call it (else
+    ///         `ExampleConsumerNotTaskManager(caller)`), and only for a task in `requested` (else
+    ///         `ExampleConsumerUnknownTask(taskId)`: a stranger's task pointed at this contract, or a
+    ///         second result); the record is deleted. Emits `ResultReceived`.
     /// @param taskId the task whose result this is.
     /// @param output the canonical output bytes (UTF-8 JSON).
     function onInferenceResult(uint256 taskId, bytes calldata output) external override {
         if (msg.sender != taskManager) revert ExampleConsumerNotTaskManager(msg.sender);
+        if (!requested[taskId]) revert ExampleConsumerUnknownTask(taskId);
+        delete requested[taskId];
         lastTaskId = taskId;
         lastOutput = output;
         unchecked {

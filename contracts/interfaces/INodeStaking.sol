@@ -50,10 +50,14 @@ interface INodeStaking {
     error NodeStakingNothingToWithdraw();
     /// @notice `withdrawUnbonded` before the release time.
     error NodeStakingStillUnbonding(uint64 releaseTime);
-
+    /// @notice `stake` would make `node` active again, or give it back a role it dropped, before `until`: the time it
+    ///         stopped (or dropped the role) + the `unbondingPeriod` in force at the call (PROTOCOL.md §1).
+    error NodeStakingCooldown(address node, uint64 until);
 
     // ------------------------------------------------------------------ functions
-    /// @notice Register or top up (amount may be 0 to change roles/metadata only); sets roles.
+    /// @notice Register or top up (amount may be 0 to change roles/metadata only); sets roles. Reverts
+    ///         NodeStakingCooldown when it would restart a stopped node, or re-add a dropped role, within
+    ///         `unbondingPeriod` of the stop or the drop.
     function stake(uint256 amount, uint8 roles, string calldata metadataURI) external;
     /// @notice Move unlocked stake to unbonding; every request restarts the release time of the whole unbonding amount.
     function requestUnstake(uint256 amount) external;
@@ -73,8 +77,12 @@ interface INodeStaking {
     /// @notice Whether `node` could take a place of `role` in a task created at `createdAt`, judged as of time `at`
     ///         from the records of its last active run: it became active before `createdAt`, took the role before
     ///         `createdAt`, and neither its run nor its role had ended at `at` (an end recorded later than `at` is ignored).
-    ///         A node that stopped and started again after `at` has lost that record and returns false.
+    ///         A node that stopped and started again after `at` has lost that record and returns false; the cooldown
+    ///         keeps that from happening while any task that could ask is open.
     function eligibleAt(address node, uint8 role, uint64 createdAt, uint64 at) external view returns (bool);
+    /// @notice Until when a `stake` call that ends with `node` active and holding `roles` reverts NodeStakingCooldown
+    ///         (0 when no cooldown applies now).
+    function cooldownUntil(address node, uint8 roles) external view returns (uint64);
     function unbondingOf(address node) external view returns (uint256 amount, uint64 releaseTime);
     /// @notice Stake not locked by open commitments: `stakeOf(node) - lockedOf(node)`.
     function unlockedOf(address node) external view returns (uint256);
@@ -101,14 +109,4 @@ interface INodeStaking {
     ///         (stake − locked + unbonding) from the unlocked stake first and then from unbonding; transfer the
     ///         total to `to`. A slash is a stake change (activity is re-evaluated). Never takes more than the node has.
     function slash(address node, uint256 bond, uint256 bps, address to) external returns (uint256 slashed);
-}
-
-/// @title INodeStakingTaskWindows
-/// @notice The two TaskManager getters that bound `NodeStaking.unbondingPeriod` (PROTOCOL.md §3):
-///         a node must not be able to withdraw before every task it committed to can slash it.
-interface INodeStakingTaskWindows {
-    /// @notice Jurors of a disputed task commit until `createdAt + commitWindow`.
-    function commitWindow() external view returns (uint256);
-    /// @notice Reveals run until `createdAt + commitWindow + revealWindow`.
-    function revealWindow() external view returns (uint256);
 }

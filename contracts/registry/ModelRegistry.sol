@@ -6,8 +6,11 @@ import {Model} from "../types/ModelTypes.sol";
 
 /// @title ModelRegistry
 /// @notice Registered models: sha256 of the ONNX file, URI, canonicalization spec, owner, royalty (PROTOCOL.md §2, §9).
-/// @dev    modelId = keccak256(abi.encode(onnxSha256, keccak256(bytes(spec)))): the same file with another spec is
-///         another model. Registration is permissionless and a model is immutable once registered.
+/// @dev    modelId = keccak256(abi.encode(owner, onnxSha256, keccak256(bytes(spec)))), owner = the registering
+///         account (v4, audit L-4): a registration seen in the mempool cannot be front-run to squat the id and its
+///         royalty, since another sender gets another id. The same file with another spec, or the same (file, spec)
+///         registered by another owner, is another model. Registration is permissionless and a model is immutable
+///         once registered.
 contract ModelRegistry is IModelRegistry {
     // -------------------------------------------------------------- constants
 
@@ -36,12 +39,12 @@ contract ModelRegistry is IModelRegistry {
     /// @notice Register a model owned by the caller, who is paid its royalty on every finalized task.
     /// @dev    Anyone. Emits `ModelRegistered`. Reverts ModelRegistryZeroHash for a zero sha256,
     ///         ModelRegistryEmptySpec for an empty spec, ModelRegistryRoyaltyTooHigh(royaltyBps) above 2000,
-    ///         ModelRegistryAlreadyRegistered(modelId) when the (sha256, spec) pair is registered.
+    ///         ModelRegistryAlreadyRegistered(modelId) when the caller already registered this (sha256, spec).
     /// @param onnxSha256 sha256 of the ONNX file.
     /// @param uri where the ONNX file can be fetched.
     /// @param spec the model spec JSON (PROTOCOL.md §7).
     /// @param royaltyBps the owner's royalty in basis points of a task's reward (<= 2000).
-    /// @return modelId keccak256(abi.encode(onnxSha256, keccak256(bytes(spec)))).
+    /// @return modelId keccak256(abi.encode(msg.sender, onnxSha256, keccak256(bytes(spec)))).
     function registerModel(bytes32 onnxSha256, string calldata uri, string calldata spec, uint16 royaltyBps)
         external
         returns (bytes32 modelId)
@@ -49,7 +52,7 @@ contract ModelRegistry is IModelRegistry {
         if (onnxSha256 == bytes32(0)) revert ModelRegistryZeroHash();
         if (bytes(spec).length == 0) revert ModelRegistryEmptySpec();
         if (royaltyBps > MAX_ROYALTY_BPS) revert ModelRegistryRoyaltyTooHigh(royaltyBps);
-        modelId = _modelId(onnxSha256, spec);
+        modelId = _modelId(msg.sender, onnxSha256, spec);
         Model storage m = _models[modelId];
         if (m.owner != address(0)) revert ModelRegistryAlreadyRegistered(modelId);
         m.onnxSha256 = onnxSha256;
@@ -84,14 +87,15 @@ contract ModelRegistry is IModelRegistry {
         return (m.owner, m.royaltyBps);
     }
 
-    /// @notice The id that `registerModel(onnxSha256, _, spec, _)` gives.
-    function modelIdOf(bytes32 onnxSha256, string calldata spec) external pure returns (bytes32) {
-        return _modelId(onnxSha256, spec);
+    /// @notice The id that `registerModel(onnxSha256, _, spec, _)` gives when `owner` sends it.
+    function modelIdOf(address owner, bytes32 onnxSha256, string calldata spec) external pure returns (bytes32) {
+        return _modelId(owner, onnxSha256, spec);
     }
 
     // --------------------------------------------------------------- internal
 
-    function _modelId(bytes32 onnxSha256, string calldata spec) private pure returns (bytes32) {
-        return keccak256(abi.encode(onnxSha256, keccak256(bytes(spec))));
+    /// @dev keccak256(abi.encode(owner, onnxSha256, keccak256(bytes(spec)))) (PROTOCOL.md §9).
+    function _modelId(address owner, bytes32 onnxSha256, string calldata spec) private pure returns (bytes32) {
+        return keccak256(abi.encode(owner, onnxSha256, keccak256(bytes(spec))));
     }
 }

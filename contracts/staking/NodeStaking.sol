@@ -7,17 +7,22 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {INodeStaking, INodeStakingTaskWindows} from "../interfaces/INodeStaking.sol";
+import {INodeStaking} from "../interfaces/INodeStaking.sol";
 import {ROLE_COMPUTE as COMPUTE, ROLE_VALIDATOR as VALIDATOR, BPS as BPS_DENOMINATOR} from "../types/TaskTypes.sol";
 
 /// @title NodeStaking
 /// @notice Node registration (roles, metadata URI), stake, unbonding, bonds locked per commitment,
-///         slashing and O(1) active counts (PROTOCOL.md §1, §3, §9).
+///         slashing, O(1) active counts and the cooldown of roles and activity (PROTOCOL.md §1, §3, §9).
 /// @dev    A node's stake includes its locked bonds (`locked <= stake` always holds); unbonding amounts
 ///         are not stake but stay slashable until withdrawn. Activity is evaluated only at a stake change
 ///         (`stake`, `requestUnstake`, `slash`) against the `minStake` in force then, which is stored per node
 ///         (`stakeThresholdOf`). Locking or releasing a bond is not a stake change. Amounts are stored as
 ///         uint128 (checked on entry): OMNIT's whole supply is 1e27 wei, far below 2^128.
+///         Cooldown (PROTOCOL.md §1): a node that stops being active cannot become active again, and an active node
+///         that drops a role cannot hold it again, until `unbondingPeriod` (the one in force at the call) has passed
+///         since the stop or the drop. A stop ends every role held. Every task's liabilities end within 6 days of
+///         its creation (§3) and `unbondingPeriod` is at least 7 days, so the records of a node's last run, which a
+///         new run or a re-added role overwrites, are never needed again when they are overwritten.
 contract NodeStaking is INodeStaking, Ownable2Step, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
@@ -59,11 +64,10 @@ contract NodeStaking is INodeStaking, Ownable2Step, ReentrancyGuard {
     uint256 public constant DEFAULT_MIN_STAKE = 10_000 ether;
     /// @notice Default unbonding period.
     uint256 public constant DEFAULT_UNBONDING_PERIOD = 7 days;
-    /// @notice Margin that the unbonding period must keep beyond `commitWindow + revealWindow`.
-    uint256 public constant UNBONDING_MARGIN = 1 days;
-    /// @notice Lower bound of the unbonding period before a TaskManager is set: the TaskManager defaults
-    ///         commitWindow 20 h + revealWindow 4 h, plus the 1 day margin: 48 h.
-    uint256 public constant DEFAULT_MIN_UNBONDING_PERIOD = 20 hours + 4 hours + UNBONDING_MARGIN;
+    /// @notice Lower bound of the unbonding period (PROTOCOL.md §3). The TaskManager bounds
+    ///         `commitWindow + revealWindow` and `liquidationWindow` by 3 days each, so every task's liabilities end
+    ///         within 6 days of its creation: before any unbonding or cooldown that started after the task.
+    uint256 public constant MIN_UNBONDING_PERIOD = 7 days;
     /// @notice Upper bound of the unbonding period, so that an owner cannot lock stakes for ever.
     uint256 public constant MAX_UNBONDING_PERIOD = 365 days;
 
@@ -108,6 +112,14 @@ contract NodeStaking is INodeStaking, Ownable2Step, ReentrancyGuard {
     ///         sets its roles and metadata URI. A stake below `minStake` is accepted and leaves the node inactive.
     /// @dev    Anyone. A stake change: activity is re-evaluated against the current `minStake`. Emits `Staked`, and
     ///         `NodeStatusChanged` when the active status or the roles change.
+    ///         Cooldown (PROTOCOL.md §1): reverts NodeStakingCooldown(caller, until) when the call would make an
+    ///         inactive node active before `until` = its stop time + `unbondingPeriod`, or would give an active node
+    ///         a role that it dropped in its current run before `until` = the drop time + `unbondingPeriod` (the
+    ///         later one when both roles are in cooldown). A first stake, a role never held in the current run, a
+    ///         top-up that keeps an active node active (even one judged now against a raised `minStake`) and
+    ///         `stake(0, sameRoles)` never meet a cooldown. A call that leaves an active node below the current
+    ///         `minStake` is accepted and stops it, which starts its cooldown: to stay active across a raise of
+    ///         `minStake`, top up to the new minimum in one call.
     ///         Reverts NodeStakingInvalidRoles(roles) unless roles is 1, 2 or 3; NodeStakingZeroAmount when
     ///         `amount` is 0 and the caller has no stake (nothing to register).
     /// @param amount OMNIT to add (0 to change roles or metadata only).
@@ -122,14 +134,15 @@ contract NodeStaking is INodeStaking, Ownable2Step, ReentrancyGuard {
         n.stake = SafeCast.toUint128(current + amount);
         _metadata[msg.sender] = metadataURI;
         emit Staked(msg.sender, amount, roles, metadataURI);
-        _onStakeChange(msg.sender, n, roles);
+        _onStakeChange(msg.sender, n, roles, true);
         if (amount != 0) _token.safeTransferFrom(msg.sender, address(this), amount);
     }
 
     /// @notice Move `amount` of the caller's unlocked stake to unbonding. Every request restarts the release time
     ///         of the whole unbonding amount (`now + unbondingPeriod`).
-    /// @dev    Anyone. A stake change: activity is re-evaluated. Emits `UnstakeRequested` and, when the status
-    ///         changes, `NodeStatusChanged`. Reverts NodeStakingZeroAmount for 0;
+    /// @dev    Anyone. A stake change: activity is re-evaluated (a node in its cooldown stays inactive, see
+    ///         `_onStakeChange`). Emits `UnstakeRequested` and, when the status changes, `NodeStatusChanged`.
+    ///         Never reverts for a cooldown. Reverts NodeStakingZeroAmount for 0;
     ///         NodeStakingInsufficientUnlocked(amount, stake - locked) above the unlocked stake.
     function requestUnstake(uint256 amount) external {
         if (amount == 0) revert NodeStakingZeroAmount();
@@ -149,7 +162,7 @@ contract NodeStaking is INodeStaking, Ownable2Step, ReentrancyGuard {
         n.unbonding += uint128(amount); // checked: reverts on (unreachable) uint128 overflow
         n.releaseTime = releaseTime;
         emit UnstakeRequested(msg.sender, amount, releaseTime);
-        _onStakeChange(msg.sender, n, n.roles);
+        _onStakeChange(msg.sender, n, n.roles, false);
     }
 
     /// @notice Withdraw the caller's whole unbonding amount once its release time is reached.
@@ -206,7 +219,9 @@ contract NodeStaking is INodeStaking, Ownable2Step, ReentrancyGuard {
     /// @notice Slash a node: first `bond` from its locked bonds (capped at `lockedOf`; it leaves both the locked
     ///         amount and the stake), then `bps / 10000` of (stake - locked + unbonding), taken from the unlocked
     ///         stake first and then from unbonding. Never takes more than the node has. Transfers the total to `to`.
-    /// @dev    TaskManager only (else NodeStakingNotTaskManager). A stake change: activity is re-evaluated.
+    /// @dev    TaskManager only (else NodeStakingNotTaskManager). A stake change: activity is re-evaluated; a node
+    ///         slashed below `minStake` stops and starts its cooldown, and a node in its cooldown stays inactive
+    ///         (never a revert: a liquidation is never blocked).
     ///         Emits `Slashed(node, slashed, to)` (also for 0) and, when the status changes, `NodeStatusChanged`.
     ///         Reverts NodeStakingParameterOutOfBounds("bps", bps) above 10,000; NodeStakingZeroAddress("to").
     /// @return slashed the whole amount taken and transferred.
@@ -244,22 +259,19 @@ contract NodeStaking is INodeStaking, Ownable2Step, ReentrancyGuard {
         n.locked = uint128(lk);
         n.unbonding = uint128(u);
         emit Slashed(node, slashed, to);
-        _onStakeChange(node, n, n.roles);
+        _onStakeChange(node, n, n.roles, false);
         if (slashed != 0) _token.safeTransfer(to, slashed);
     }
 
     // ------------------------------------------------------- external: owner
 
-    /// @notice Set the TaskManager, once. Checks the unbonding period against its `commitWindow()` and
-    ///         `revealWindow()` (unbondingPeriod >= commitWindow + revealWindow + 1 day).
+    /// @notice Set the TaskManager, once. (v3 checked the unbonding period against its windows; v4's fixed bounds
+    ///         of §3 make that check always true, so it is gone.)
     /// @dev    Owner only. Emits `TaskManagerSet`. Reverts NodeStakingTaskManagerAlreadySet on a second call,
-    ///         NodeStakingZeroAddress("taskManager") for zero, NodeStakingParameterOutOfBounds("unbondingPeriod",
-    ///         period) when the current period is too short for the TaskManager's windows.
+    ///         NodeStakingZeroAddress("taskManager") for zero.
     function setTaskManager(address taskManager_) external onlyOwner {
         if (_taskManager != address(0)) revert NodeStakingTaskManagerAlreadySet();
         if (taskManager_ == address(0)) revert NodeStakingZeroAddress("taskManager");
-        uint256 period = _unbondingPeriod;
-        if (period < _minUnbondingFor(taskManager_)) revert NodeStakingParameterOutOfBounds("unbondingPeriod", period);
         _taskManager = taskManager_;
         emit TaskManagerSet(taskManager_);
     }
@@ -275,14 +287,13 @@ contract NodeStaking is INodeStaking, Ownable2Step, ReentrancyGuard {
         emit MinStakeSet(minStake_);
     }
 
-    /// @notice Set the unbonding period; it applies to unstake requests made from now on.
-    /// @dev    Owner only. Emits `UnbondingPeriodSet`. Bounds: at least commitWindow + revealWindow + 1 day of the
-    ///         TaskManager (45 h before it is set), at most 365 days; else
+    /// @notice Set the unbonding period; it applies to unstake requests made from now on, and to every cooldown
+    ///         checked from now on (a cooldown's end is the stop or drop time + the period in force at the check).
+    /// @dev    Owner only. Emits `UnbondingPeriodSet`. Bounds (PROTOCOL.md §3): 7 days to 365 days, fixed, so that
+    ///         every task's liabilities (at most 6 days) end inside any unbonding and cooldown; else
     ///         NodeStakingParameterOutOfBounds("unbondingPeriod", value).
     function setUnbondingPeriod(uint256 unbondingPeriod_) external onlyOwner {
-        address tm = _taskManager;
-        uint256 lower = tm == address(0) ? DEFAULT_MIN_UNBONDING_PERIOD : _minUnbondingFor(tm);
-        if (unbondingPeriod_ < lower || unbondingPeriod_ > MAX_UNBONDING_PERIOD) {
+        if (unbondingPeriod_ < MIN_UNBONDING_PERIOD || unbondingPeriod_ > MAX_UNBONDING_PERIOD) {
             revert NodeStakingParameterOutOfBounds("unbondingPeriod", unbondingPeriod_);
         }
         _unbondingPeriod = unbondingPeriod_;
@@ -349,6 +360,8 @@ contract NodeStaking is INodeStaking, Ownable2Step, ReentrancyGuard {
     ///         before `createdAt`, and neither the run nor the role had ended at `at` (an end at or before `at`
     ///         counts; an end recorded later than `at` is ignored). A node that stopped and started again, or that
     ///         dropped and re-added the role, after `createdAt` has lost the earlier record and returns false.
+    ///         With the cooldown, a record is overwritten only `unbondingPeriod` (>= 7 days) after its run or role
+    ///         ended, so for every task that can still judge the node (at most 6 days old) the answer is the truth.
     /// @dev    Reverts NodeStakingInvalidRoles(role) unless role is 1 or 2.
     function eligibleAt(address node, uint8 role, uint64 createdAt, uint64 at) external view returns (bool) {
         _checkSingleRole(role);
@@ -362,6 +375,18 @@ contract NodeStaking is INodeStaking, Ownable2Step, ReentrancyGuard {
         if (start == 0 || start >= createdAt) return false;
         if (end != 0 && end <= at) return false;
         return true;
+    }
+
+    /// @notice Until when (`block.timestamp <` the result) a `stake` call by `node` that ends with it active and holding
+    ///         every role of `roles` reverts NodeStakingCooldown: for an inactive node, its stop time +
+    ///         `unbondingPeriod`; for an active one, the latest drop time + `unbondingPeriod` of a role of `roles`
+    ///         that it dropped in its current run and does not hold now. 0 when no cooldown applies now.
+    /// @dev    Reverts NodeStakingInvalidRoles(roles) unless roles is 1, 2 or 3.
+    function cooldownUntil(address node, uint8 roles) external view returns (uint64) {
+        _checkRoles(roles);
+        NodeInfo storage n = _nodes[node];
+        uint64 until = n.active ? _roleCooldown(n, roles & ~n.roles) : _cooldownEnd(n.runEnd);
+        return block.timestamp < until ? until : 0;
     }
 
     /// @notice The node's unbonding amount and the time it may be withdrawn.
@@ -409,11 +434,22 @@ contract NodeStaking is INodeStaking, Ownable2Step, ReentrancyGuard {
 
     /// @dev Re-evaluates the node's activity after a stake change, applies `newRoles`, keeps the run and role
     ///      clocks and the active counts, and emits NodeStatusChanged when the status or the roles change.
-    function _onStakeChange(address node, NodeInfo storage n, uint8 newRoles) private {
+    ///      Cooldown: `fromStake` (a `stake` call) reverts NodeStakingCooldown(node, until) for a restart or a
+    ///      re-added role too early. `requestUnstake` and `slash` (which keep the roles) never revert: when one of
+    ///      them would make a node in its cooldown active (possible only after `minStake` was lowered), the node
+    ///      stays inactive and keeps the threshold it is judged by (its stake, which only fell, is still below it).
+    function _onStakeChange(address node, NodeInfo storage n, uint8 newRoles, bool fromStake) private {
         uint256 threshold = _minStake; // <= 2^128 - 1 by setMinStake's bound
         bool wasActive = n.active;
         uint8 oldRoles = n.roles;
         bool nowActive = n.stake >= threshold; // threshold > 0, so a zero stake is never active
+        if (nowActive) {
+            uint64 until = wasActive ? _roleCooldown(n, newRoles & ~oldRoles) : _cooldownEnd(n.runEnd);
+            if (block.timestamp < until) {
+                if (fromStake) revert NodeStakingCooldown(node, until);
+                return; // not `stake`: no role changes, so only a restart can be in cooldown, and it is refused
+            }
+        }
         n.threshold = uint128(threshold);
         if (wasActive == nowActive && oldRoles == newRoles) return;
 
@@ -484,10 +520,21 @@ contract NodeStaking is INodeStaking, Ownable2Step, ReentrancyGuard {
         }
     }
 
-    /// @dev commitWindow + revealWindow + 1 day of the TaskManager `tm`.
-    function _minUnbondingFor(address tm) private view returns (uint256) {
-        INodeStakingTaskWindows w = INodeStakingTaskWindows(tm);
-        return w.commitWindow() + w.revealWindow() + UNBONDING_MARGIN;
+    /// @dev When the cooldown of an end recorded at `end` ends: `end + unbondingPeriod`, or 0 for no end (a node
+    ///      that never stopped, or a role never dropped in the current run). Fits a uint64: `end` is a block
+    ///      timestamp and the period is at most 365 days.
+    function _cooldownEnd(uint64 end) private view returns (uint64) {
+        return end == 0 ? 0 : uint64(end + _unbondingPeriod);
+    }
+
+    /// @dev The latest cooldown end of the roles in `added` that an active node dropped in its current run (an end
+    ///      is non-zero only for a role dropped in the current run: a new run clears or restarts every role record).
+    function _roleCooldown(NodeInfo storage n, uint8 added) private view returns (uint64 until) {
+        if ((added & ROLE_COMPUTE) != 0) until = _cooldownEnd(n.computeEnd);
+        if ((added & ROLE_VALIDATOR) != 0) {
+            uint64 v = _cooldownEnd(n.validatorEnd);
+            if (v > until) until = v;
+        }
     }
 
     /// @dev Reverts NodeStakingInvalidRoles(roles) unless roles is 1, 2 or 3.

@@ -28,8 +28,8 @@ contract ModelRegistryTest is Test {
 
     function test_registerModel_storesModelOwnedByCaller() public {
         bytes32 id = _register(alice, SHA, SPEC, 250);
-        assertEq(id, keccak256(abi.encode(SHA, keccak256(bytes(SPEC)))), "modelId formula");
-        assertEq(id, registry.modelIdOf(SHA, SPEC));
+        assertEq(id, keccak256(abi.encode(alice, SHA, keccak256(bytes(SPEC)))), "modelId formula");
+        assertEq(id, registry.modelIdOf(alice, SHA, SPEC));
         assertTrue(registry.exists(id));
         Model memory m = registry.getModel(id);
         assertEq(m.onnxSha256, SHA);
@@ -40,7 +40,7 @@ contract ModelRegistryTest is Test {
     }
 
     function test_registerModel_emitsModelRegistered() public {
-        bytes32 id = registry.modelIdOf(SHA, SPEC);
+        bytes32 id = registry.modelIdOf(alice, SHA, SPEC);
         vm.expectEmit(true, true, true, true, address(registry));
         emit IModelRegistry.ModelRegistered(id, alice, SHA, URI, SPEC, 2000);
         _register(alice, SHA, SPEC, 2000);
@@ -57,8 +57,21 @@ contract ModelRegistryTest is Test {
     function test_registerModel_revertsOnSameIdTwice() public {
         bytes32 id = _register(alice, SHA, SPEC, 100);
         vm.expectRevert(abi.encodeWithSelector(ModelRegistry.ModelRegistryAlreadyRegistered.selector, id));
-        _register(bob, SHA, SPEC, 0);
-        assertEq(registry.getModel(id).owner, alice, "the first owner keeps it");
+        _register(alice, SHA, SPEC, 0);
+        assertEq(registry.getModel(id).royaltyBps, 100, "the first registration stays");
+    }
+
+    /// @dev Audit L-4: in v3 the id was keccak256(abi.encode(sha, keccak256(spec))), so a front-runner who copied a
+    ///      pending registration took the id, and its royalty, and the real owner's transaction reverted.
+    function test_registerModel_sameFileAndSpecByTwoOwnersAreTwoModels() public {
+        bytes32 squat = _register(bob, SHA, SPEC, 2000); // bob copies alice's pending registration
+        bytes32 id = _register(alice, SHA, SPEC, 100); // alice's own goes through
+        assertTrue(id != squat, "two ids");
+        assertEq(id, registry.modelIdOf(alice, SHA, SPEC));
+        assertEq(squat, registry.modelIdOf(bob, SHA, SPEC));
+        assertEq(registry.getModel(id).owner, alice);
+        assertEq(registry.getModel(id).royaltyBps, 100);
+        assertEq(registry.getModel(squat).owner, bob);
     }
 
     function test_registerModel_revertsOnRoyaltyTooHigh() public {
@@ -81,19 +94,23 @@ contract ModelRegistryTest is Test {
     }
 
     function test_getModel_revertsOnUnknownModel() public {
-        bytes32 id = registry.modelIdOf(SHA, SPEC);
+        bytes32 id = registry.modelIdOf(alice, SHA, SPEC);
         assertFalse(registry.exists(id));
         vm.expectRevert(abi.encodeWithSelector(ModelRegistry.ModelRegistryUnknownModel.selector, id));
         registry.getModel(id);
     }
 
-    function testFuzz_registerModel_idMatchesFormula(bytes32 sha, string calldata spec, uint16 royalty) public {
-        vm.assume(sha != bytes32(0) && bytes(spec).length > 0);
+    function testFuzz_registerModel_idMatchesFormula(address owner, bytes32 sha, string calldata spec, uint16 royalty)
+        public
+    {
+        vm.assume(owner != address(0) && sha != bytes32(0) && bytes(spec).length > 0);
         royalty = uint16(bound(royalty, 0, 2000));
-        vm.prank(alice);
+        vm.prank(owner);
         bytes32 id = registry.registerModel(sha, URI, spec, royalty);
-        assertEq(id, keccak256(abi.encode(sha, keccak256(bytes(spec)))));
+        assertEq(id, keccak256(abi.encode(owner, sha, keccak256(bytes(spec)))));
+        assertEq(id, registry.modelIdOf(owner, sha, spec));
         Model memory m = registry.getModel(id);
+        assertEq(m.owner, owner);
         assertEq(m.royaltyBps, royalty);
         assertEq(m.spec, spec);
     }

@@ -153,10 +153,15 @@ contract NodeStakingTest is StakingBase {
         assertEq(staking.roleSince(alice, VALIDATOR), T0 + 10);
         assertEq(staking.activeSince(alice), T0, "role changes do not restart the run");
 
+        // The dropped role is in its cooldown for one unbonding period (PROTOCOL.md §1).
         vm.warp(T0 + 30);
+        vm.expectRevert(abi.encodeWithSelector(INodeStaking.NodeStakingCooldown.selector, alice, T0 + 20 + 7 days));
+        _stake(alice, 0, COMPUTE);
+
+        vm.warp(T0 + 20 + 7 days);
         _stake(alice, 0, COMPUTE);
         _assertCounts(2, 1, 1);
-        assertEq(staking.roleSince(alice, COMPUTE), T0 + 30, "re-added role restarts its clock");
+        assertEq(staking.roleSince(alice, COMPUTE), T0 + 20 + 7 days, "re-added role restarts its clock");
         assertEq(staking.roleSince(alice, VALIDATOR), 0);
     }
 
@@ -519,15 +524,18 @@ contract NodeStakingTest is StakingBase {
         fresh.setTaskManager(address(0));
     }
 
-    function test_setTaskManager_revertsWhenUnbondingTooShortForItsWindows() public {
+    function test_setTaskManager_doesNotReadTheTaskManagersWindows() public {
+        // v4: the fixed bounds of PROTOCOL.md §3 replace v3's cross-check, so any address (even one without code)
+        // is accepted and the windows of a fake TaskManager are never read.
         NodeStaking fresh = new NodeStaking(address(token), owner);
         FakeTaskManager slow = new FakeTaskManager();
-        slow.setWindows(5 days, 2 days); // needs 8 days, the period is 7
-        vm.expectRevert(
-            abi.encodeWithSelector(INodeStaking.NodeStakingParameterOutOfBounds.selector, "unbondingPeriod", 7 days)
-        );
+        slow.setWindows(5 days, 2 days); // v3 refused it: 7 days < 5 + 2 + 1 days
         vm.prank(owner);
         fresh.setTaskManager(address(slow));
+        assertEq(fresh.taskManager(), address(slow));
+        NodeStaking other = new NodeStaking(address(token), owner);
+        vm.prank(owner);
+        other.setTaskManager(makeAddr("no code"));
     }
 
     // ------------------------------------------------------------ setMinStake
@@ -587,41 +595,45 @@ contract NodeStakingTest is StakingBase {
 
     // ------------------------------------------------------- setUnbondingPeriod
 
-    function test_setUnbondingPeriod_boundsBeforeTaskManagerIsSet() public {
-        // The TaskManager defaults: commitWindow 20 h + revealWindow 4 h + 1 day = 48 h.
-        NodeStaking fresh = new NodeStaking(address(token), owner);
+    function test_setUnbondingPeriod_fixedBoundsSevenTo365Days() public {
+        // PROTOCOL.md §3: 7 .. 365 days, whatever the TaskManager's windows (v3 read them: 45 h and 48 h passed).
+        tm.setWindows(30 hours, 10 hours);
         vm.startPrank(owner);
-        vm.expectEmit(true, true, true, true, address(fresh));
-        emit INodeStaking.UnbondingPeriodSet(48 hours);
-        fresh.setUnbondingPeriod(48 hours);
         vm.expectRevert(
             abi.encodeWithSelector(
-                INodeStaking.NodeStakingParameterOutOfBounds.selector, "unbondingPeriod", uint256(48 hours - 1)
+                INodeStaking.NodeStakingParameterOutOfBounds.selector, "unbondingPeriod", uint256(48 hours)
             )
         );
-        fresh.setUnbondingPeriod(48 hours - 1);
+        staking.setUnbondingPeriod(48 hours);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                INodeStaking.NodeStakingParameterOutOfBounds.selector, "unbondingPeriod", uint256(7 days - 1)
+            )
+        );
+        staking.setUnbondingPeriod(7 days - 1);
+        vm.expectEmit(true, true, true, true, address(staking));
+        emit INodeStaking.UnbondingPeriodSet(7 days);
+        staking.setUnbondingPeriod(7 days);
+        assertEq(staking.unbondingPeriod(), 7 days);
+        staking.setUnbondingPeriod(365 days);
+        assertEq(staking.unbondingPeriod(), 365 days);
         vm.stopPrank();
-        assertEq(fresh.unbondingPeriod(), 48 hours);
+        assertEq(staking.MIN_UNBONDING_PERIOD(), 7 days);
+        assertEq(staking.MAX_UNBONDING_PERIOD(), 365 days);
     }
 
-    function test_setUnbondingPeriod_readsTaskManagerWindows() public {
-        tm.setWindows(30 hours, 10 hours); // lower bound 64 h
+    function test_setUnbondingPeriod_sameBoundsBeforeTaskManagerIsSet() public {
+        NodeStaking fresh = new NodeStaking(address(token), owner);
         vm.startPrank(owner);
         vm.expectRevert(
             abi.encodeWithSelector(
-                INodeStaking.NodeStakingParameterOutOfBounds.selector, "unbondingPeriod", uint256(45 hours)
+                INodeStaking.NodeStakingParameterOutOfBounds.selector, "unbondingPeriod", uint256(7 days - 1)
             )
         );
-        staking.setUnbondingPeriod(45 hours);
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                INodeStaking.NodeStakingParameterOutOfBounds.selector, "unbondingPeriod", uint256(64 hours - 1)
-            )
-        );
-        staking.setUnbondingPeriod(64 hours - 1);
-        staking.setUnbondingPeriod(64 hours);
+        fresh.setUnbondingPeriod(7 days - 1);
+        fresh.setUnbondingPeriod(7 days);
         vm.stopPrank();
-        assertEq(staking.unbondingPeriod(), 64 hours);
+        assertEq(fresh.unbondingPeriod(), 7 days);
     }
 
     function test_setUnbondingPeriod_revertsAboveMax() public {
@@ -644,12 +656,12 @@ contract NodeStakingTest is StakingBase {
         _stake(alice, 3 * MIN, COMPUTE);
         _unstake(alice, 1 ether);
         vm.prank(owner);
-        staking.setUnbondingPeriod(3 days);
+        staking.setUnbondingPeriod(30 days);
         (, uint64 releaseTime) = staking.unbondingOf(alice);
         assertEq(releaseTime, T0 + 7 days, "an open request keeps its release time");
         _unstake(alice, 1 ether);
         (, releaseTime) = staking.unbondingOf(alice);
-        assertEq(releaseTime, T0 + 3 days);
+        assertEq(releaseTime, T0 + 30 days);
     }
 
     // ---------------------------------------------------------- Ownable2Step
@@ -711,17 +723,23 @@ contract NodeStakingTest is StakingBase {
         assertTrue(staking.eligibleAt(alice, COMPUTE, T0 + 10, T0 + 200));
     }
 
-    function test_eligibleAt_stopAndRestartLosesRecord() public {
+    function test_eligibleAt_stopKeepsRecordThroughTheCooldown() public {
         _stake(alice, MIN, VALIDATOR);
         vm.warp(T0 + 200);
         _unstake(alice, 1);
         vm.warp(T0 + 300);
+        // v3 let the node restart here and forget the run that covered a dispute at T0 + 100.
+        vm.expectRevert(abi.encodeWithSelector(INodeStaking.NodeStakingCooldown.selector, alice, T0 + 200 + 7 days));
+        _stake(alice, 1, VALIDATOR);
+        assertTrue(staking.eligibleAt(alice, VALIDATOR, T0 + 10, T0 + 100), "the record stays");
+
+        // After the cooldown (longer than any task's liabilities) the new run replaces the record.
+        vm.warp(T0 + 200 + 7 days);
         _stake(alice, 1, VALIDATOR);
         assertTrue(staking.isActive(alice, VALIDATOR));
-        assertEq(staking.activeSince(alice), T0 + 300);
-        // The residual of PROTOCOL.md §4.6: the run that covered the dispute at T0 + 100 is forgotten.
+        assertEq(staking.activeSince(alice), T0 + 200 + 7 days);
         assertFalse(staking.eligibleAt(alice, VALIDATOR, T0 + 10, T0 + 100));
-        assertTrue(staking.eligibleAt(alice, VALIDATOR, T0 + 301, T0 + 400));
+        assertTrue(staking.eligibleAt(alice, VALIDATOR, T0 + 201 + 7 days, T0 + 300 + 7 days));
     }
 
     function test_eligibleAt_newRunForgetsRolesItDoesNotHold() public {
@@ -729,10 +747,11 @@ contract NodeStakingTest is StakingBase {
         vm.warp(T0 + 10);
         _unstake(alice, 1);
         _stake(alice, 0, COMPUTE);
-        vm.warp(T0 + 20);
+        vm.warp(T0 + 20 + 7 days);
         _stake(alice, 1, COMPUTE);
-        assertFalse(staking.eligibleAt(alice, VALIDATOR, T0 + 30, T0 + 30));
-        assertTrue(staking.eligibleAt(alice, COMPUTE, T0 + 30, T0 + 30));
+        uint64 t = T0 + 30 + 7 days;
+        assertFalse(staking.eligibleAt(alice, VALIDATOR, t, t));
+        assertTrue(staking.eligibleAt(alice, COMPUTE, t, t));
     }
 
     function test_eligibleAt_revertsOnInvalidRole() public {

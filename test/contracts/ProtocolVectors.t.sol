@@ -5,6 +5,7 @@ pragma solidity ^0.8.24;
 
 import {Test} from "forge-std/Test.sol";
 import {TaskManager} from "../../contracts/tasks/TaskManager.sol";
+import {ModelRegistry} from "../../contracts/registry/ModelRegistry.sol";
 
 contract ProtocolVectorsTest is Test {
     bytes32 internal constant DOMAIN_TYPEHASH =
@@ -183,5 +184,21 @@ contract ProtocolVectorsTest is Test {
         _checkCommitment(3, 0x70997970C51812dc3A010C7d01b50e0d17dc79C8, 0xc5aafb4078fae9c6c4f05979d2611a72b8c0e9cd1dbb5cf0fe31c6bd63de5706, 0xc0c35f24f0255b3edeca03670e41594971412a58e3bde3588ce20dd7269f60ae, 0xd8ecdbb0148574f5da771cfe10f04d6b87ecd77a0ba0decaa926f6facccbf3f3);
         _checkCommitment(4, 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC, 0x10fcb2c069bf7e6b3e1e2074999cf21cfdbaa1823cf52a162a8aeca6a5394b51, 0x0d558b19ab597caf509d16ae9feec4ffeb3268b0288c7c9f233baa7f0c729994, 0x89362750662c53e41d74dbd340e210b1b4f1f27fb2ac2de0ee1d7ca679a9d240);
         _checkCommitment(115792089237316195423570985008687907853269984665640564039457584007913129639935, 0x70997970C51812dc3A010C7d01b50e0d17dc79C8, 0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470, 0x043626074716adec6448dc76f7abff621598185c40c33d293deb3e6120e4fd90, 0x56a014b8375b423fbdfa963207230df146c148213bbb45ec9a7b60a589e7c59b);
+    }
+
+    function _checkModelId(address owner, bytes32 sha, string memory spec, bytes32 specHash, bytes32 id) internal {
+        assertEq(keccak256(bytes(spec)), specHash, "spec hash");
+        assertEq(keccak256(abi.encode(owner, sha, specHash)), id, "modelId formula");
+        ModelRegistry registry = new ModelRegistry();
+        assertEq(registry.modelIdOf(owner, sha, spec), id, "ModelRegistry.modelIdOf");
+        vm.prank(owner);
+        assertEq(registry.registerModel(sha, "ipfs://m", spec, 0), id, "registerModel");
+    }
+
+    function test_modelIdOf_matchesAbiEncodeAndModelRegistry() public {
+        _checkModelId(0x70997970C51812dc3A010C7d01b50e0d17dc79C8, 0x419caea910c04cf96e1305b591f1948f89928d823b8b6cece50e40ea87fb6975, "{\"inputs\":[{\"name\":\"x\",\"type\":\"float32\",\"dims\":[1,4]}],\"outputs\":[{\"name\":\"y\",\"rule\":{\"op\":\"argmax\"}}]}", 0xf48c1301e8bd258d7190e4d53fc7ec26b70d03790388c743cfd49aae91e8dd0f, 0x5b87a8058fc6ce7b84210aa0c2c56a9bb9bd641665bb0153262c59dd87b09fce);
+        _checkModelId(0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC, 0x419caea910c04cf96e1305b591f1948f89928d823b8b6cece50e40ea87fb6975, "{\"inputs\":[{\"name\":\"x\",\"type\":\"float32\",\"dims\":[1,4]}],\"outputs\":[{\"name\":\"y\",\"rule\":{\"op\":\"argmax\"}}]}", 0xf48c1301e8bd258d7190e4d53fc7ec26b70d03790388c743cfd49aae91e8dd0f, 0x69363c6c2b7f57a2577e183302460388c7c93469c882b9d03d37c4cd6426f430);
+        _checkModelId(0x70997970C51812dc3A010C7d01b50e0d17dc79C8, 0x419caea910c04cf96e1305b591f1948f89928d823b8b6cece50e40ea87fb6975, "{\"spec\":\"other\"}", 0xee1afbdffda1c504c3def72fa1ec05280752452c92aa8c78805b6191fef56411, 0x2733558bf3cbc1473f12c3e3469623c33c5c08f74422d62cd20c3e49b2e20b0b);
+        _checkModelId(0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC, 0xad60ef3c3f92f3b8a600e52ceeee40702adb166d47f07ef5e3d6721cc38938f0, unicode"{\"note\":\"ünïcode ✓\"}", 0xbee1c928767d557c2d3ac0f6a9d73bc87d4581c276c3bee4d5a1ce57bb6c6851, 0x104d2caf608fd9bd6b2c0983724a626f9bc22e9ad62cb41d735376548493e25a);
     }
 }

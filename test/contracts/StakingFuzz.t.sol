@@ -5,7 +5,8 @@ import {NodeStaking} from "../../contracts/staking/NodeStaking.sol";
 import {INodeStaking} from "../../contracts/interfaces/INodeStaking.sol";
 import {StakingBase} from "./base/StakingBase.t.sol";
 
-/// @notice Fuzz tests of NodeStaking's arithmetic: stake, unstake, lock and slash amounts.
+/// @notice Fuzz tests of NodeStaking's arithmetic (stake, unstake, lock and slash amounts) and of the cooldown of
+///         PROTOCOL.md §1 under random sequences of stake changes, role changes, parameter changes and time.
 contract StakingFuzzTest is StakingBase {
     /// @dev Sets up a node with `staked` staked, then `unbonding` requested and `locked` locked.
     function _setUpNode(uint256 staked, uint256 unbonding, uint256 locked)
@@ -140,5 +141,96 @@ contract StakingFuzzTest is StakingBase {
         assertEq(staking.stakeThresholdOf(alice), newMin);
         uint256 active = afterChange ? 1 : 0;
         _assertCounts(active, active, active);
+    }
+
+    // ------------------------------------------------------------------ cooldown
+
+    /// @dev Ghost record of the cooldown fuzz: when the node last stopped being active and when it last stopped
+    ///      holding each role while active (a drop, or a stop with the role held). Index 1 = COMPUTE, 2 = VALIDATOR.
+    uint64 internal ghostStop;
+    uint64[3] internal ghostRoleEnd;
+
+    /// @dev The cooldown end the ghost expects for a call that ends with alice active and holding `roles`: the stop
+    ///      + period for an inactive node, else the latest end + period of the roles added (past values included:
+    ///      the caller compares with now).
+    function _ghostUntil(uint8 roles) internal view returns (uint256 until) {
+        uint256 period = staking.unbondingPeriod();
+        if (!staking.isActive(alice, 0)) return ghostStop == 0 ? 0 : ghostStop + period;
+        uint8 added = roles & ~staking.rolesOf(alice);
+        for (uint8 r = 1; r <= 2; ++r) {
+            if ((added & r) != 0 && ghostRoleEnd[r] != 0 && ghostRoleEnd[r] + period > until) {
+                until = ghostRoleEnd[r] + period;
+            }
+        }
+    }
+
+    /// @dev One random step for alice: stake (0 or an amount, any roles), unstake, slash, a new minStake or
+    ///      unbondingPeriod, or time; a stake call is checked against the ghost (refused iff in a cooldown).
+    function _cooldownStep(uint256 r) internal {
+        uint256 op = r % 8;
+        uint256 x = r >> 8;
+        if (op <= 2) {
+            uint256 amount = op == 0 ? 0 : bound(x, 0, 15_000 ether);
+            uint8 roles = uint8(bound(x >> 128, 1, 3));
+            if (amount == 0 && staking.stakeOf(alice) == 0) return;
+            bool endsActive = staking.stakeOf(alice) + amount >= staking.minStake();
+            uint256 until = endsActive ? _ghostUntil(roles) : 0;
+            vm.prank(alice);
+            try staking.stake(amount, roles, "ipfs://node") {
+                assertLe(until, block.timestamp, "stake accepted in a cooldown");
+            } catch (bytes memory err) {
+                assertGt(until, block.timestamp, "stake refused outside a cooldown");
+                assertEq(
+                    err,
+                    abi.encodeWithSelector(INodeStaking.NodeStakingCooldown.selector, alice, uint64(until)),
+                    "NodeStakingCooldown(node, until)"
+                );
+            }
+        } else if (op == 3) {
+            uint256 unlocked = staking.unlockedOf(alice);
+            if (unlocked != 0) _unstake(alice, bound(x, 1, unlocked));
+        } else if (op == 4) {
+            _slash(alice, 0, bound(x, 0, 3_000));
+        } else if (op == 5) {
+            vm.prank(owner);
+            staking.setMinStake(bound(x, 5_000 ether, 20_000 ether));
+        } else if (op == 6) {
+            vm.prank(owner);
+            staking.setUnbondingPeriod(bound(x, 7 days, 14 days));
+        } else {
+            vm.warp(block.timestamp + bound(x, 1, 4 days));
+        }
+    }
+
+    /// @dev Any sequence of stake and role changes, unstakes, slashes, minStake and unbondingPeriod changes and time:
+    ///      a role never comes back, and a node never becomes active again, before its cooldown ends; `stake`
+    ///      reverts NodeStakingCooldown with exactly the ghost's `until`; requestUnstake and slash never restart a node
+    ///      in its cooldown; the run and role clocks start when the node or role comes back.
+    function testFuzz_cooldown_noRoleOrRunComesBackEarly(uint256 seed) public {
+        for (uint256 i = 0; i < 32; ++i) {
+            bool wasActive = staking.isActive(alice, 0);
+            bool[3] memory had = [false, staking.isActive(alice, COMPUTE), staking.isActive(alice, VALIDATOR)];
+            uint256 period = staking.unbondingPeriod();
+            _cooldownStep(uint256(keccak256(abi.encode(seed, i))));
+            uint64 now_ = uint64(block.timestamp);
+            bool active = staking.isActive(alice, 0);
+            if (active && !wasActive) {
+                assertTrue(ghostStop == 0 || now_ >= ghostStop + period, "restarted in its cooldown");
+                assertEq(staking.activeSince(alice), now_, "a new run starts now");
+            }
+            if (!active && wasActive) ghostStop = now_;
+            for (uint8 r = 1; r <= 2; ++r) {
+                bool has = staking.isActive(alice, r);
+                if (has && !had[r]) {
+                    assertTrue(ghostRoleEnd[r] == 0 || now_ >= ghostRoleEnd[r] + period, "role back in its cooldown");
+                    assertEq(staking.roleSince(alice, r), now_, "the role's clock starts now");
+                }
+                if (!has && had[r]) ghostRoleEnd[r] = now_;
+            }
+            // The view agrees with the ghost.
+            uint64 view_ = staking.cooldownUntil(alice, BOTH);
+            uint256 expected = _ghostUntil(BOTH);
+            assertEq(view_, expected > now_ ? expected : 0, "cooldownUntil");
+        }
     }
 }

@@ -115,6 +115,7 @@ describe("e2e: the undisputed path with 3 compute bots + 1 verifier bot", { time
       Number(ROYALTY_BPS),
     ]);
     modelId = await owner.read<Hex>(d.contracts.ModelRegistry, modelRegistryAbi as Abi, "modelIdOf", [
+      owner.address,
       tiny.sha256,
       tiny.specJson,
     ]);

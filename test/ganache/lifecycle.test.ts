@@ -8,7 +8,8 @@
  * commitWithSig), the other three are sampled verifiers (two through commitBatch, one commits
  * and stays silent). Reveals by the nodes and, for two of them, by the requester from the
  * opened sealed outputs; finalize; the silent verifier is liquidated by a winner; everyone
- * claims and withdraws; the result is delivered to an ExampleConsumer. Balances, credits,
+ * claims and withdraws; the result is delivered, with the task's callback pointing at an
+ * ExampleConsumer that did not open the task and refuses it (audit M-2). Balances, credits,
  * bonds and statuses are checked against the §6 arithmetic at every step.
  */
 import { after, before, describe, it } from "node:test";
@@ -16,10 +17,12 @@ import assert from "node:assert/strict";
 import {
   decodeAbiParameters,
   encodeAbiParameters,
+  encodeErrorResult,
   hexToBigInt,
   keccak256,
   maxUint256,
   parseEther,
+  parseEventLogs,
   toHex,
   zeroAddress,
   type Address,
@@ -159,7 +162,11 @@ describe("ganache (shanghai): one task's whole lifecycle over JSON-RPC", () => {
       spec,
       Number(ROYALTY_BPS),
     ]);
-    const modelId = await read<Hex>(g, d.registry, d.abi.registry, "modelIdOf", [onnx, spec]);
+    const modelId = await read<Hex>(g, d.registry, d.abi.registry, "modelIdOf", [
+      addr(MODEL_OWNER),
+      onnx,
+      spec,
+    ]);
     assert.equal(await read<boolean>(g, d.registry, d.abi.registry, "exists", [modelId]), true);
     for (const n of NODES) {
       await send(g, OWNER, d.token, d.abi.token, "transfer", [addr(n), STAKE]);
@@ -429,14 +436,25 @@ describe("ganache (shanghai): one task's whole lifecycle over JSON-RPC", () => {
       "the TaskManager holds the pool and the split's remainder only",
     );
 
-    // ---- deliver to the ExampleConsumer (exactly callbackGasLimit gas; an explicit tx gas limit on ganache)
+    // ---- deliver (exactly callbackGasLimit gas; an explicit tx gas limit on ganache). The callback is an
+    // ExampleConsumer that did not open this task (the requester did): it refuses a result it never asked
+    // for (audit M-2), the TaskManager emits CallbackFailed with its revert data, and the task is delivered.
     const output = toHex(new TextEncoder().encode(CANONICAL));
-    await send(g, RELAYER, d.tm, d.abi.tm, "deliver", [taskId, output], 1_000_000n);
+    const delivered = await send(g, RELAYER, d.tm, d.abi.tm, "deliver", [taskId, output], 1_000_000n);
     t = await tmRead<TaskView>("getTask", [taskId]);
     assert.equal(t.delivered, true);
-    assert.equal(await read<Hex>(g, d.consumer, d.abi.consumer, "lastOutput"), output);
-    assert.equal(await read<bigint>(g, d.consumer, d.abi.consumer, "lastTaskId"), taskId);
-    assert.equal(await read<bigint>(g, d.consumer, d.abi.consumer, "resultCount"), 1n);
+    const failed = parseEventLogs({ abi: d.abi.tm, logs: delivered.logs, eventName: "CallbackFailed" });
+    assert.equal(failed.length, 1, "CallbackFailed");
+    assert.deepEqual(failed[0].args, {
+      taskId,
+      reason: encodeErrorResult({
+        abi: d.abi.consumer,
+        errorName: "ExampleConsumerUnknownTask",
+        args: [taskId],
+      }),
+    });
+    assert.equal(await read<bigint>(g, d.consumer, d.abi.consumer, "resultCount"), 0n);
+    assert.equal(await read<bigint>(g, d.consumer, d.abi.consumer, "lastTaskId"), 0n);
     assert.equal(owner, await tmRead<Address>("owner"));
   });
 });

@@ -49,7 +49,11 @@ import {
   type PublicClient,
 } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
-import OmniTensorModule from "../../deploy/modules/OmniTensor.ts";
+import {
+  OmniTensorCoreModule,
+  OmniTensorHandoverModule,
+  OmniTensorModule,
+} from "../../deploy/modules/OmniTensor.ts";
 import {
   modelRegistryAbi,
   nodeStakingAbi,
@@ -123,8 +127,16 @@ export async function rpc(target: Target, method: string, params: unknown[] = []
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
   });
-  const j = (await r.json()) as { result?: unknown; error?: { message: string } };
-  if (j.error) throw new Error(`${method}: ${j.error.message}`);
+  const j = (await r.json()) as {
+    result?: unknown;
+    error?: { message: string; code?: number; data?: unknown };
+  };
+  // code and data travel with the error, so that viem decodes a revert's custom error.
+  if (j.error)
+    throw Object.assign(new Error(`${method}: ${j.error.message}`), {
+      code: j.error.code,
+      data: j.error.data,
+    });
   return j.result;
 }
 
@@ -260,14 +272,18 @@ export async function setIntervalMining(target: Target, ms: number): Promise<voi
 
 // ---------------------------------------------------------------- artifacts
 
-/** Hardhat's artifacts (artifacts/contracts/**), found by contract name. Run `npx hardhat build` first. */
+/**
+ * Hardhat's artifacts (artifacts/contracts/**, and the npm sources built as they are:
+ * OpenZeppelin's TimelockController), found by contract name. Run `npx hardhat build` first.
+ */
 export function hardhatArtifacts(root = ROOT): ArtifactResolver {
   const dir = join(root, "artifacts", "contracts");
+  const npmDir = join(root, "artifacts", "@openzeppelin", "contracts", "governance");
   let index: Map<string, string> | undefined;
   const find = (name: string): string => {
     if (!index) {
       index = new Map();
-      const stack = [dir];
+      const stack = [npmDir, dir];
       while (stack.length) {
         const d = stack.pop()!;
         if (!existsSync(d)) continue;
@@ -289,9 +305,16 @@ export function hardhatArtifacts(root = ROOT): ArtifactResolver {
   };
 }
 
-/** The shanghai build (test/support/shanghai.ts) as Ignition artifacts: ganache's exception to artifacts/. */
+/** Resolvers of the shanghai build: deployDevnet deploys them without governance (no Cancun, no Governor). */
+const SHANGHAI_RESOLVERS = new WeakSet<ArtifactResolver>();
+
+/**
+ * The shanghai build (test/support/shanghai.ts) as Ignition artifacts: ganache's exception to
+ * artifacts/. It has no OmniGovernor (OpenZeppelin 5.4's Governor needs Cancun's mcopy), so
+ * deployDevnet deploys the protocol without governance from it.
+ */
 export function shanghaiArtifacts(build: ShanghaiBuild): ArtifactResolver {
-  return {
+  const resolver: ArtifactResolver = {
     async loadArtifact(name) {
       const c = build.contracts[name];
       if (!c) throw new Error(`${name} is not in the shanghai build`);
@@ -299,6 +322,8 @@ export function shanghaiArtifacts(build: ShanghaiBuild): ArtifactResolver {
     },
     getBuildInfo: async () => undefined,
   };
+  SHANGHAI_RESOLVERS.add(resolver);
+  return resolver;
 }
 
 // ---------------------------------------------------------------- deployment (Ignition only)
@@ -310,7 +335,39 @@ export interface DeployOptions {
   deployerIndex?: number;
   /** Also deploy an ExampleConsumer for the TaskManager. */
   consumer?: boolean;
+  /**
+   * Hand NodeStaking and TaskManager to the governance timelock, as every shared network does
+   * (PROTOCOL.md §10). Default false: the deployer stays owner, as on a local devnet.
+   */
+  handover?: boolean;
+  /** Governance parameters (module "OmniTensor"); default: LOCAL_GOVERNANCE. The shanghai build deploys no governance. */
+  governance?: Partial<GovernanceParameters>;
 }
+
+/** The governance parameters of the Ignition module (deploy/modules/OmniTensor.ts). */
+export interface GovernanceParameters {
+  votingDelay: bigint;
+  votingPeriod: bigint;
+  proposalThreshold: bigint;
+  quorumPercent: bigint;
+  timelockDelay: bigint;
+}
+
+/** The local chain's governance parameters: deploy/parameters/localhost.json (what `npm run deploy -- --network localhost` uses). */
+export const LOCAL_GOVERNANCE: GovernanceParameters = (() => {
+  const raw = JSON.parse(readFileSync(join(ROOT, "deploy", "parameters", "localhost.json"), "utf8")) as {
+    OmniTensor: Record<keyof GovernanceParameters, number | string>;
+  };
+  const big = (v: number | string) => BigInt(typeof v === "string" ? v.replace(/n$/, "") : v);
+  const p = raw.OmniTensor;
+  return {
+    votingDelay: big(p.votingDelay),
+    votingPeriod: big(p.votingPeriod),
+    proposalThreshold: big(p.proposalThreshold),
+    quorumPercent: big(p.quorumPercent),
+    timelockDelay: big(p.timelockDelay),
+  };
+})();
 
 /** A deployment and everything else Ignition deployed: the libraries, the consumer. */
 export interface DevnetDeployment {
@@ -324,12 +381,16 @@ export interface DevnetDeployment {
 
 const LIBRARIES = ["TaskLifecycle", "TaskCommits", "TaskSettlement"];
 
-/** The project's module, plus an ExampleConsumer when asked. */
-const DevnetModule = buildModule("OmniTensorDevnet", (m) => {
-  const core = m.useModule(OmniTensorModule);
-  const consumer = m.contract("ExampleConsumer", [core.taskManager]);
-  return { ...core, consumer };
-});
+/** The project's module, plus an ExampleConsumer. */
+const devnetModule = (core: typeof OmniTensorModule | typeof OmniTensorCoreModule) =>
+  buildModule("OmniTensorDevnet", (m) => {
+    const c = m.useModule(core);
+    const consumer = m.contract("ExampleConsumer", [c.taskManager]);
+    return { ...c, consumer };
+  });
+const DevnetModule = devnetModule(OmniTensorModule);
+const DevnetHandoverModule = devnetModule(OmniTensorHandoverModule);
+const DevnetCoreModule = devnetModule(OmniTensorCoreModule);
 
 /** Records the address of every contract a deployment creates (futures `Module#Name`). */
 function addressRecorder(into: Record<string, Address>): ExecutionEventListener {
@@ -354,6 +415,8 @@ export async function runIgnition(
     artifacts?: ArtifactResolver;
     deployerIndex?: number;
     parameters?: DeploymentParameters[string];
+    /** Parameters of the modules it uses, by module id (e.g. "OmniTensor"). */
+    moduleParameters?: DeploymentParameters;
   } = {},
 ): Promise<Record<string, Address>> {
   const provider = providerOf(target);
@@ -369,7 +432,10 @@ export async function runIgnition(
     ignitionModule: module,
     // m.getAccount(0) is the deployer: put it first.
     accounts: [deployer, ...accounts.filter((a) => a !== deployer)],
-    deploymentParameters: { [module.id]: opts.parameters ?? {} },
+    deploymentParameters: {
+      ...opts.moduleParameters,
+      [module.id]: { ...opts.moduleParameters?.[module.id], ...opts.parameters },
+    },
     executionEventListener: addressRecorder(addresses),
     config: { blockPollingInterval: 50, requiredConfirmations: 1 },
   });
@@ -379,14 +445,28 @@ export async function runIgnition(
 }
 
 /**
- * Deploys OmniToken, NodeStaking, ModelRegistry, the TaskManager's libraries and TaskManager
- * through the Ignition module deploy/modules/OmniTensor.ts (and an ExampleConsumer when asked).
+ * Deploys OmniToken, NodeStaking, ModelRegistry, the TaskManager's libraries, TaskManager,
+ * TimelockController and OmniGovernor through the Ignition module deploy/modules/OmniTensor.ts
+ * (and an ExampleConsumer when asked); with `handover` the timelock ends up owning NodeStaking and
+ * TaskManager.
  */
 export async function deployDevnet(target: Target, opts: DeployOptions = {}): Promise<DevnetDeployment> {
   const chainId = Number(await rpc(target, "eth_chainId"));
   const startBlock = Number(await rpc(target, "eth_blockNumber")) + 1;
-  const module = opts.consumer ? DevnetModule : OmniTensorModule;
-  const addresses = await runIgnition(target, module as unknown as IgnitionModule, opts);
+  const withGovernance = !(opts.artifacts && SHANGHAI_RESOLVERS.has(opts.artifacts));
+  if (opts.handover && !withGovernance)
+    throw new Error("the shanghai build has no governance to hand over to");
+  const [plain, consumer] = !withGovernance
+    ? [OmniTensorCoreModule, DevnetCoreModule]
+    : opts.handover
+      ? [OmniTensorHandoverModule, DevnetHandoverModule]
+      : [OmniTensorModule, DevnetModule];
+  const module = opts.consumer ? consumer : plain;
+  const governance = { ...LOCAL_GOVERNANCE, ...opts.governance };
+  const addresses = await runIgnition(target, module as unknown as IgnitionModule, {
+    ...opts,
+    moduleParameters: withGovernance ? { OmniTensor: { ...governance } } : {},
+  });
   const get = (name: string): Address => {
     const a = addresses[name];
     if (!a) throw new Error(`Ignition deployed no ${name} (got ${Object.keys(addresses).join(", ")})`);
@@ -400,13 +480,16 @@ export async function deployDevnet(target: Target, opts: DeployOptions = {}): Pr
       NodeStaking: get("NodeStaking"),
       ModelRegistry: get("ModelRegistry"),
       TaskManager: get("TaskManager"),
+      ...(withGovernance
+        ? { OmniGovernor: get("OmniGovernor"), TimelockController: get("TimelockController") }
+        : {}),
     },
   };
   const libraries = Object.fromEntries(LIBRARIES.map((n) => [n, get(n)]));
   return { deployment, addresses, libraries, consumer: opts.consumer ? get("ExampleConsumer") : undefined };
 }
 
-/** The four contracts, deployed through the Ignition module; returns the deployment (PROTOCOL.md §10 shape). */
+/** The protocol's contracts, deployed through the Ignition module; returns the deployment (PROTOCOL.md §10 shape). */
 export async function deployOmniTensor(target: Target, opts: DeployOptions = {}): Promise<Deployment> {
   return (await deployDevnet(target, opts)).deployment;
 }
@@ -529,12 +612,13 @@ export async function registerModel(
   const { ModelRegistry } = d.contracts;
   const args = [model.onnxSha256, model.uri ?? "file://model.onnx", model.spec, model.royaltyBps ?? 0];
   await sendAs(target, owner, ModelRegistry, modelRegistryAbi, "registerModel", args, d.chainId);
-  const { publicClient } = await clientsFor(target, owner, d.chainId);
+  const { publicClient, walletClient } = await clientsFor(target, owner, d.chainId);
+  // The owner is part of the id (PROTOCOL.md §9, v4).
   return publicClient.readContract({
     address: ModelRegistry,
     abi: modelRegistryAbi,
     functionName: "modelIdOf",
-    args: [model.onnxSha256, model.spec],
+    args: [walletClient.account.address, model.onnxSha256, model.spec],
   });
 }
 

@@ -6,7 +6,7 @@ import {OmniToken} from "../../../contracts/token/OmniToken.sol";
 import {NodeStaking} from "../../../contracts/staking/NodeStaking.sol";
 import {ModelRegistry} from "../../../contracts/registry/ModelRegistry.sol";
 import {TaskManager} from "../../../contracts/tasks/TaskManager.sol";
-import {Task, TaskRequest, TaskStatus, Commitment} from "../../../contracts/types/TaskTypes.sol";
+import {Task, TaskRequest, TaskStatus, Commitment, Reveal} from "../../../contracts/types/TaskTypes.sol";
 
 /// @notice Drives random task lifecycles on the real suite (token, staking, registry, TaskManager) and keeps ghost
 ///         sums: OMNIT into and out of TaskManager, settlements per task, and liquidations of nodes that revealed
@@ -95,11 +95,23 @@ contract TaskManagerHandler is Test {
                 ++done["dispute"];
             } catch {}
         }
-        vm.roll(block.number + 2);
+        // sometimes nobody stores the seeds within 256 blocks: they are lost until fixSeed re-anchors them
+        vm.roll(block.number + (_bit(seed, 103) ? 300 : 2));
+        if (_bit(seed, 102)) {
+            tm.fixSeed(id, 3);
+            vm.roll(block.number + 2);
+            tm.fixSeed(id, 3);
+            vm.roll(block.number + 2);
+            tm.fixSeed(id, 3);
+        }
         for (uint256 i = 0; i < _nodes.length; ++i) _maybeCommit(id, _nodes[i], seed, i + 20);
         vm.warp(t.commitDeadline);
-        for (uint256 i = 0; i < _nodes.length; ++i) {
-            if (_bit(seed, i + 40) || _bit(seed, i + 60)) _tryReveal(id, _nodes[i]);
+        if (_bit(seed, 104)) {
+            _revealAll(id);
+        } else {
+            for (uint256 i = 0; i < _nodes.length; ++i) {
+                if (_bit(seed, i + 40) || _bit(seed, i + 60)) _tryReveal(id, _nodes[i]);
+            }
         }
         vm.warp(t.revealDeadline);
         _finalize(id);
@@ -146,6 +158,21 @@ contract TaskManagerHandler is Test {
         try tm.reveal(id, node, h, salt) {
             ++done["reveal"];
         } catch {}
+    }
+
+    /// @dev revealBatch of every live commitment of the task (a third party relays; bad entries are skipped).
+    function _revealAll(uint256 id) internal {
+        Reveal[] memory rs = new Reveal[](_nodes.length);
+        for (uint256 i = 0; i < _nodes.length; ++i) {
+            address node = _nodes[i];
+            Commitment memory cm = tm.commitmentOf(id, node);
+            bytes32 salt = _salt(id, node);
+            bytes32 h = cm.commitment == keccak256(abi.encode(id, node, BAD, salt)) ? BAD : GOOD;
+            rs[i] = Reveal({taskId: id, node: node, outputHash: h, salt: salt});
+        }
+        vm.prank(keeper);
+        tm.revealBatch(rs); // never reverts: nodes without a commitment are skipped with their reason
+        ++done["revealBatch"];
     }
 
     function _finalize(uint256 id) internal {
@@ -331,6 +358,44 @@ contract TaskManagerHandler is Test {
                 return;
             }
         }
+    }
+
+    /// @dev Roll some blocks (possibly past 256, losing unstored seeds), then fixSeed a random kind.
+    function fixSeed(uint256 taskSeed, uint8 kindSeed, uint16 blocks) external {
+        ++calls;
+        (uint256 id, bool ok) = _pickTask(taskSeed);
+        if (!ok) return;
+        vm.roll(block.number + (blocks % 400));
+        tm.fixSeed(id, uint8(1 + (kindSeed % 3))); // never reverts for a known task and kind
+        ++done["fixSeed"];
+    }
+
+    /// @dev revealBatch over one task's commitments.
+    function revealBatch(uint256 taskSeed) external {
+        ++calls;
+        (uint256 id, bool ok) = _pickTask(taskSeed);
+        if (!ok) return;
+        _revealAll(id);
+    }
+
+    /// @dev A node changes its roles or unstakes part of its unlocked stake (cooldowns and inactivity refuse some).
+    function restake(uint256 nodeSeed, uint8 rolesSeed, uint256 amountSeed) external {
+        ++calls;
+        address node = _nodes[nodeSeed % _nodes.length];
+        vm.startPrank(node);
+        if (amountSeed % 2 == 0) {
+            try staking.stake(0, uint8(1 + (rolesSeed % 3)), "ipfs://n") {
+                ++done["restake"];
+            } catch {}
+        } else {
+            uint256 unlocked = staking.unlockedOf(node);
+            if (unlocked != 0) {
+                try staking.requestUnstake(bound(amountSeed, 1, unlocked)) {
+                    ++done["unstake"];
+                } catch {}
+            }
+        }
+        vm.stopPrank();
     }
 
     function warp(uint256 secondsSeed) external {

@@ -25,9 +25,9 @@ contract TaskManagerInvariantTest is Test {
         tm = handler.tm();
         token = handler.token();
         staking = handler.staking();
-        // fullTask (a whole lifecycle in one call) has 4 of 19 slots, so that a run of depth 50 settles a task with
-        // probability 1 - (15/19)^50 > 0.99999 (afterInvariant checks it).
-        bytes4[] memory selectors = new bytes4[](19);
+        // fullTask (a whole lifecycle in one call) has 4 of 22 slots, so that a run of depth 50 settles a task with
+        // probability 1 - (18/22)^50 > 0.9999 (afterInvariant checks it).
+        bytes4[] memory selectors = new bytes4[](22);
         selectors[0] = TaskManagerHandler.fullTask.selector;
         selectors[1] = TaskManagerHandler.commit.selector;
         selectors[2] = TaskManagerHandler.commit.selector;
@@ -47,6 +47,9 @@ contract TaskManagerInvariantTest is Test {
         selectors[16] = TaskManagerHandler.createTask.selector;
         selectors[17] = TaskManagerHandler.fullTask.selector;
         selectors[18] = TaskManagerHandler.fullTask.selector;
+        selectors[19] = TaskManagerHandler.fixSeed.selector;
+        selectors[20] = TaskManagerHandler.revealBatch.selector;
+        selectors[21] = TaskManagerHandler.restake.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }

@@ -229,9 +229,10 @@ describe("CLI accounts, funding, clock and requester task commands (issue 17 ite
       NODE_PRIVATE_KEY: nodeKey,
     });
     assert.equal(r.code, 0, r.err);
+    // Taking back the validator role it just dropped waits out the cooldown (PROTOCOL.md §1, v4).
     const r2 = await runIn(["node", "stake", "--roles", "validator", ...conn], { NODE_PRIVATE_KEY: nodeKey });
-    assert.equal(r2.code, 0, r2.err);
-    assert.match(r2.out, /roles set to validator/);
+    assert.equal(r2.code, 1, r2.out);
+    assert.match(r2.err, /NodeStakingCooldown/);
     const st2 = JSON.parse((await runIn(["node", "status", node, "--json", ...conn])).out) as {
       roles: number;
       stake: string;
@@ -239,7 +240,7 @@ describe("CLI accounts, funding, clock and requester task commands (issue 17 ite
     };
     assert.deepEqual(
       [st2.roles, st2.stake, st2.metadataURI],
-      [2, parseEther("12000").toString(), "https://n"],
+      [1, parseEther("12000").toString(), "https://n"],
     );
   });
 

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { hexToBytes, keccak256, recoverTypedDataAddress, type Hex } from "viem";
+import { hexToBytes, keccak256, recoverTypedDataAddress, toHex, type Hex } from "viem";
 import {
   COMMIT_TYPES,
   commitDigest,
@@ -23,6 +23,7 @@ import {
   renderSolidity,
   type ProtocolVectors,
 } from "../../support/vectors.ts";
+import { modelIdOf } from "../../../workers/src/sdk/registerModel.ts";
 
 const vectors = JSON.parse(readFileSync(JSON_PATH, "utf8")) as ProtocolVectors;
 const domain = { chainId: vectors.domain.chainId, verifyingContract: vectors.domain.verifyingContract };
@@ -49,6 +50,19 @@ describe("protocol vectors (test/vectors/protocol.json)", () => {
     assert.ok(vectors.sealed.length >= 4);
     assert.equal(vectors.domain.name, "OmniTensor TaskManager");
     assert.equal(vectors.domain.version, "1");
+  });
+
+  it("modelIdOf reproduces every model id; the owner is part of the id (PROTOCOL.md §9)", () => {
+    assert.ok(vectors.modelIds.length >= 4);
+    for (const m of vectors.modelIds) {
+      assert.equal(keccak256(toHex(m.spec)), m.specHash, `spec hash of ${m.spec}`);
+      assert.equal(modelIdOf(m.owner, m.onnxSha256, m.spec), m.modelId, `model id of ${m.owner}`);
+    }
+    const [a, b] = vectors.modelIds;
+    assert.equal(a.onnxSha256, b.onnxSha256);
+    assert.equal(a.spec, b.spec);
+    assert.notEqual(a.owner, b.owner);
+    assert.notEqual(a.modelId, b.modelId, "two owners of one (file, spec): two models");
   });
 
   it("commitmentOf reproduces every commitment", () => {

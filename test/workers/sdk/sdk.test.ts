@@ -1,7 +1,7 @@
 /**
  * The requester SDK against a real in-process EVM with the project's Ignition deployment: nodes
  * commit with the real §7 encodings, the SDK opens and checks their sealed outputs, reveals for
- * a late node, finalizes, delivers to an ExampleConsumer, reports Unresolved tasks, disputes on
+ * a late node, finalizes, delivers to a consumer contract, reports Unresolved tasks, disputes on
  * disagreement, and refuses bad requests with typed errors.
  */
 import { before, describe, it } from "node:test";
@@ -54,11 +54,33 @@ describe("requester SDK on a real EVM", () => {
   });
 
   it("registerModel returns the id that the registry computes", async () => {
-    assert.equal(modelId, modelIdOf(ONNX_SHA, TEST_SPEC));
+    const owner = devAccount(0).address;
+    assert.equal(modelId, modelIdOf(owner, ONNX_SHA, TEST_SPEC));
+    assert.equal(modelId, await s.registry.read.modelIdOf([owner, ONNX_SHA, TEST_SPEC]));
+    assert.equal((await s.registry.read.getModel([modelId])).owner, owner);
     assert.equal(await s.registry.read.exists([modelId]), true);
     const m = await s.registry.read.getModel([modelId]);
     assert.equal(m.royaltyBps, 100);
     assert.equal(m.spec, TEST_SPEC);
+  });
+
+  it("the owner is part of the model id: the same file and spec from another account is another model", async () => {
+    const other = await s.contextFor(7);
+    const copy = await registerModel(other, {
+      onnxSha256: ONNX_SHA,
+      uri: "https://squat.example/m.onnx",
+      spec: TEST_SPEC,
+    });
+    assert.notEqual(copy.modelId, modelId, "two models");
+    assert.equal(copy.modelId, modelIdOf(devAccount(7).address, ONNX_SHA, TEST_SPEC));
+    assert.equal((await s.registry.read.getModel([copy.modelId])).owner, devAccount(7).address);
+    assert.equal((await s.registry.read.getModel([modelId])).royaltyBps, 100, "the first model is untouched");
+    await assert.rejects(
+      registerModel(other, { onnxSha256: ONNX_SHA, uri: "https://squat.example/m.onnx", spec: TEST_SPEC }),
+      /ModelRegistryAlreadyRegistered/,
+      "the same owner twice",
+    );
+    assert.throws(() => modelIdOf("0x1234" as Hex, ONNX_SHA, TEST_SPEC), /owner/);
   });
 
   it("createTask escrows the reward in one transaction (permit) and returns a usable result key", async () => {

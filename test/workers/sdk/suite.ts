@@ -73,9 +73,9 @@ export async function deploySuite(opts: { computeNodes?: number[]; requester?: n
   const requester = devAccount(opts.requester ?? 5).address;
   await transferOmnit(target, deployment, [requester], parseEther("1000"));
 
-  /** Deploys an ExampleConsumer for this TaskManager; returns its address. */
-  const deployConsumer = (): Promise<Address> =>
-    deployContract(target, "ExampleConsumer", [taskManager.address]);
+  /** Deploys a consumer that records whatever the TaskManager delivers (contracts/mocks: an ExampleConsumer
+   *  refuses results of tasks it did not open itself, and these tasks are opened by the SDK's requester). */
+  const deployConsumer = (): Promise<Address> => deployContract(target, "RecordingConsumer", []);
   const consumerAbi = parseAbi([
     "function lastTaskId() view returns (uint256)",
     "function lastOutput() view returns (bytes)",

@@ -12,10 +12,16 @@ export interface Deployment {
     NodeStaking: Address;
     ModelRegistry: Address;
     TaskManager: Address;
+    /** Governance (PROTOCOL.md §10); absent from files written before it was deployed. */
+    OmniGovernor?: Address;
+    TimelockController?: Address;
   };
 }
 
 export const CONTRACT_NAMES = ["OmniToken", "NodeStaking", "ModelRegistry", "TaskManager"] as const;
+
+/** The governance contracts: optional in a file or the environment (OMNI_GOVERNOR, TIMELOCK_CONTROLLER). */
+export const GOVERNANCE_NAMES = ["OmniGovernor", "TimelockController"] as const;
 
 /** The deployment file is missing, unreadable or malformed; the message says what to do. */
 export class DeploymentError extends Error {
@@ -48,12 +54,19 @@ export function parseDeployment(value: unknown, source = "deployment"): Deployme
       throw new DeploymentError(`${source}: field "contracts.${name}" must be an address`);
     contracts[name] = getAddress(a);
   }
+  for (const name of GOVERNANCE_NAMES) {
+    const a = c[name];
+    if (a === undefined) continue;
+    if (typeof a !== "string" || !isAddress(a))
+      throw new DeploymentError(`${source}: field "contracts.${name}" must be an address when present`);
+    contracts[name] = getAddress(a);
+  }
   return { chainId: v.chainId as number, startBlock: v.startBlock as number, contracts };
 }
 
 /**
  * Loads the deployment of `chainId`: from the environment when OMNIT_TOKEN, NODE_STAKING,
- * MODEL_REGISTRY and TASK_MANAGER are all set (START_BLOCK optional), else from
+ * MODEL_REGISTRY and TASK_MANAGER are all set (START_BLOCK, OMNI_GOVERNOR and TIMELOCK_CONTROLLER optional), else from
  * `deployments/<chainId>.json`.
  */
 export async function loadDeployment(
@@ -71,6 +84,8 @@ export async function loadDeployment(
           NodeStaking: env.NODE_STAKING,
           ModelRegistry: env.MODEL_REGISTRY,
           TaskManager: env.TASK_MANAGER,
+          OmniGovernor: env.OMNI_GOVERNOR || undefined,
+          TimelockController: env.TIMELOCK_CONTROLLER || undefined,
         },
       },
       "environment",

@@ -105,6 +105,36 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./commands/token-transfer.ts"),
   },
   {
+    words: ["gov", "delegate"],
+    summary: "delegate your OMNIT votes (to yourself by default): OMNIT votes only once delegated",
+    load: () => import("./commands/gov-delegate.ts"),
+  },
+  {
+    words: ["gov", "propose"],
+    summary: "propose a call (e.g. a TaskManager setter) for OMNIT holders to vote on; prints its id",
+    load: () => import("./commands/gov-propose.ts"),
+  },
+  {
+    words: ["gov", "vote"],
+    summary: "vote for, against or abstain on an active proposal",
+    load: () => import("./commands/gov-vote.ts"),
+  },
+  {
+    words: ["gov", "queue"],
+    summary: "queue a passed proposal in the timelock",
+    load: () => import("./commands/gov-queue.ts"),
+  },
+  {
+    words: ["gov", "execute"],
+    summary: "execute a queued proposal once the timelock's delay has passed",
+    load: () => import("./commands/gov-execute.ts"),
+  },
+  {
+    words: ["gov", "status"],
+    summary: "show governance (owners, parameters) or one proposal's state, votes and eta",
+    load: () => import("./commands/gov-status.ts"),
+  },
+  {
     words: ["dev", "faucet"],
     summary: "local chains only: give an address gas and OMNIT from the treasury",
     load: () => import("./commands/dev-faucet.ts"),

@@ -16,9 +16,9 @@
  * below `margin` → {"error":"FRAGILE"}; in [margin, 2·margin) → the result with skip = true.
  */
 import type { Hex } from "viem";
-import { keccak_256 } from "@noble/hashes/sha3.js";
-import { bytesToHex } from "@noble/hashes/utils.js";
+import { CanonicalWriter, MAX_SAFE } from "./canonical-writer.ts";
 import { fromFloat16Bits } from "./float16.ts";
+import { keccak256Hex } from "./keccak.ts";
 import { InferenceError } from "./errors.ts";
 import { FLOAT_TYPES, INTEGER_TYPES, type OutputRule, type OutputSpec, type OutputType } from "./spec.ts";
 
@@ -49,15 +49,15 @@ export interface CanonicalResult {
 /** The spec pairs a rule with an output type that it cannot handle (a spec bug, not an input). */
 export class OutputRuleError extends InferenceError {}
 
-export const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+export { MAX_SAFE };
 
 /**
  * keccak256 of the UTF-8 bytes of `canonical`, as 0x-hex. The same function as viem's
- * `keccak256(stringToBytes(canonical))` (checked in the tests), called on @noble/hashes directly:
- * about 3× faster on large canonical outputs.
+ * `keccak256(stringToBytes(canonical))` (checked in the tests), computed by `keccak.ts`
+ * (WebAssembly, with @noble/hashes as the fallback).
  */
 export function outputHash(canonical: string): Hex {
-  return `0x${bytesToHex(keccak_256(new TextEncoder().encode(canonical)))}`;
+  return keccak256Hex(new TextEncoder().encode(canonical));
 }
 
 function errorResult(
@@ -82,29 +82,36 @@ export function invalidInputResult(reason?: string): CanonicalResult {
   return errorResult("INVALID_INPUT", Infinity, reason);
 }
 
-/** Converts a raw output's values to float64 numbers (bigints via Number, bool → 0/1, float16 decoded). */
-function toNumbers(out: RawOutput): Float64Array {
-  const n = out.data.length;
-  const res = new Float64Array(n);
+/**
+ * A raw output's values as numbers: float32 and small-integer typed arrays as they are (reading
+ * them gives the exact value), anything else converted (bigints via Number, bool → 0/1, float16
+ * decoded, plain arrays of float32 values rounded with Math.fround).
+ */
+function toNumbers(out: RawOutput): ArrayLike<number> {
   const d = out.data as ArrayLike<number | bigint | boolean>;
+  if (out.type === "float32" && d instanceof Float32Array) return d;
+  if (
+    d instanceof Float64Array ||
+    d instanceof Int32Array ||
+    d instanceof Int16Array ||
+    d instanceof Int8Array ||
+    d instanceof Uint32Array ||
+    (d instanceof Uint16Array && out.type !== "float16") ||
+    d instanceof Uint8Array
+  )
+    return d;
+  const n = d.length;
+  const res = new Float64Array(n);
   if (out.type === "float16") for (let i = 0; i < n; i++) res[i] = fromFloat16Bits(Number(d[i]));
   else if (out.type === "float32") for (let i = 0; i < n; i++) res[i] = Math.fround(Number(d[i]));
   else for (let i = 0; i < n; i++) res[i] = Number(d[i]);
   return res;
 }
 
-/** An integer as it appears in the canonical JSON: a number, or a quoted decimal string beyond ±(2^53 − 1). */
-function integerItem(v: number | bigint): number | string {
-  if (typeof v === "bigint") return v >= -BigInt(MAX_SAFE) && v <= BigInt(MAX_SAFE) ? Number(v) : `"${v}"`;
-  if (v === 0) return 0; // also -0
-  if (Math.abs(v) <= MAX_SAFE) return v;
-  return `"${BigInt(v).toString()}"`;
-}
-
 interface Applied {
   dims: number[];
-  /** Items joined with "," into the JSON array (numbers print as integers; strings are pre-quoted). */
-  data: (number | string)[];
+  /** Writes the JSON array of the result's integers. */
+  write: (w: CanonicalWriter) => void;
   margin: number;
 }
 
@@ -115,11 +122,11 @@ function lastAxis(out: RawOutput, op: string): { rows: number; len: number } | s
   return { rows: out.data.length / len, len };
 }
 
-function applyArgmax(out: RawOutput, v: Float64Array): Applied | string {
+function applyArgmax(out: RawOutput, v: ArrayLike<number>): Applied | string {
   const ax = lastAxis(out, "argmax");
   if (typeof ax === "string") return ax;
   const { rows, len } = ax;
-  const data = new Array<number>(rows);
+  const data = new Int32Array(rows);
   let margin = Infinity;
   for (let r = 0; r < rows; r++) {
     const base = r * len;
@@ -137,16 +144,16 @@ function applyArgmax(out: RawOutput, v: Float64Array): Applied | string {
     data[r] = best;
     if (len > 1) margin = Math.min(margin, top - second);
   }
-  return { dims: out.dims.slice(0, -1), data, margin };
+  return { dims: out.dims.slice(0, -1), write: (w) => w.intArray(data), margin };
 }
 
-function applyTopk(out: RawOutput, v: Float64Array, k: number): Applied | string {
+function applyTopk(out: RawOutput, v: ArrayLike<number>, k: number): Applied | string {
   const ax = lastAxis(out, "topk");
   if (typeof ax === "string") return ax;
   const { rows, len } = ax;
   if (k > len) return `output "${out.name}": topk k=${k} exceeds the last axis length ${len}`;
   const keep = Math.min(k + 1, len);
-  const data: number[] = [];
+  const data = new Int32Array(rows * k);
   let margin = Infinity;
   const idx: number[] = [];
   for (let r = 0; r < rows; r++) {
@@ -164,35 +171,40 @@ function applyTopk(out: RawOutput, v: Float64Array, k: number): Applied | string
       }
       idx[p] = i;
     }
-    for (let j = 0; j < k; j++) data.push(idx[j]);
+    for (let j = 0; j < k; j++) data[r * k + j] = idx[j];
     for (let j = 0; j + 1 < keep; j++) margin = Math.min(margin, v[base + idx[j]] - v[base + idx[j + 1]]);
   }
-  return { dims: [...out.dims.slice(0, -1), k], data, margin };
+  return { dims: [...out.dims.slice(0, -1), k], write: (w) => w.intArray(data), margin };
 }
 
-function applyRound(v: Float64Array, dims: readonly number[], decimals: number): Applied {
+function applyRound(v: ArrayLike<number>, dims: readonly number[], decimals: number): Applied {
   const scale = 10 ** decimals;
-  const data = new Array<number | string>(v.length);
+  const data = new Float64Array(v.length);
   let margin = Infinity;
   for (let i = 0; i < v.length; i++) {
     const y = v[i] * scale;
     let r = Math.round(y);
     if (r - y === 0.5 && r % 2 !== 0) r -= 1;
-    data[i] = r === 0 ? 0 : Math.abs(r) <= MAX_SAFE ? r : integerItem(r);
+    data[i] = r;
     const dist = Math.abs(y) >= 2 ** 52 ? 0.5 : Math.abs(y - (Math.floor(y) + 0.5));
-    margin = Math.min(margin, dist / scale);
+    if (dist < margin) margin = dist;
   }
-  return { dims: [...dims], data, margin };
+  return { dims: [...dims], write: (w) => w.intArray(data), margin: margin / scale };
 }
 
 function applyInt(out: RawOutput): Applied {
   const d = out.data as ArrayLike<number | bigint | boolean>;
-  const data = new Array<number | string>(d.length);
-  for (let i = 0; i < d.length; i++) {
-    const x = d[i];
-    data[i] = typeof x === "boolean" ? (x ? 1 : 0) : integerItem(x);
-  }
-  return { dims: [...out.dims], data, margin: Infinity };
+  const write = (w: CanonicalWriter) => {
+    w.byte(0x5b);
+    for (let i = 0; i < d.length; i++) {
+      if (i > 0) w.byte(0x2c);
+      const x = d[i];
+      if (typeof x === "bigint") w.bigint(x);
+      else w.int(typeof x === "boolean" ? (x ? 1 : 0) : x);
+    }
+    w.byte(0x5d);
+  };
+  return { dims: [...out.dims], write, margin: Infinity };
 }
 
 function checkRule(out: RawOutput, rule: OutputRule): void {
@@ -223,12 +235,60 @@ export function canonicalize(
   outputs: readonly OutputSpec[],
   specMargin: number,
 ): CanonicalResult {
+  const tensors = listedOutputs(raw, outputs);
+  // NON_FINITE first: NaN or ±Infinity anywhere in a listed output decides the result.
+  const values: ArrayLike<number>[] = [];
+  for (let i = 0; i < tensors.length; i++) {
+    const out = tensors[i];
+    const v = outputs[i].rule.op === "int" ? [] : toNumbers(out);
+    values.push(v);
+    if (FLOAT_TYPES.has(out.type))
+      for (let j = 0; j < v.length; j++)
+        if (v[j] - v[j] !== 0) return errorResult("NON_FINITE", Infinity, `output "${out.name}" has ${v[j]}`);
+  }
+  const w = new CanonicalWriter();
+  w.text('{"outputs":[');
+  let margin = Infinity;
+  for (let i = 0; i < tensors.length; i++) {
+    const out = tensors[i];
+    const applied = applyRule(out, outputs[i].rule, values[i]);
+    if (typeof applied === "string") return invalidInputResult(applied);
+    margin = Math.min(margin, applied.margin);
+    w.text(
+      `${i > 0 ? "," : ""}{"name":${JSON.stringify(out.name)},"dims":[${applied.dims.join(",")}],"data":`,
+    );
+    applied.write(w);
+    w.byte(0x7d);
+  }
+  w.text("]}");
+  const verdict = classifyMargin(margin, specMargin);
+  if (verdict === "fragile") return errorResult("FRAGILE", margin, `margin ${margin} is below ${specMargin}`);
+  const bytes = w.bytes();
+  return {
+    result: "ok",
+    canonical: w.toString(),
+    outputHash: keccak256Hex(bytes),
+    margin,
+    skip: verdict === "skip",
+  };
+}
+
+function applyRule(out: RawOutput, rule: OutputRule, values: ArrayLike<number>): Applied | string {
+  if (rule.op === "argmax") return applyArgmax(out, values);
+  if (rule.op === "topk") return applyTopk(out, values, rule.k);
+  if (rule.op === "round") return applyRound(values, out.dims, rule.decimals);
+  return applyInt(out);
+}
+
+/** The outputs the spec lists, in its order, checked against their rules (a spec bug throws). */
+function listedOutputs(
+  raw: readonly RawOutput[] | ReadonlyMap<string, RawOutput>,
+  outputs: readonly OutputSpec[],
+): RawOutput[] {
   const byName: ReadonlyMap<string, RawOutput> = Array.isArray(raw)
     ? new Map((raw as readonly RawOutput[]).map((o) => [o.name, o]))
     : (raw as ReadonlyMap<string, RawOutput>);
-  const values: Float64Array[] = [];
-  const tensors: RawOutput[] = [];
-  for (const spec of outputs) {
+  return outputs.map((spec) => {
     const out = byName.get(spec.name);
     if (!out) throw new OutputRuleError(`output "${spec.name}": the model did not return it`);
     const count = out.dims.reduce((a, b) => a * b, 1);
@@ -237,39 +297,6 @@ export function canonicalize(
         `output "${spec.name}": ${out.data.length} values for dims [${out.dims.join(",")}]`,
       );
     checkRule(out, spec.rule);
-    tensors.push(out);
-  }
-  // NON_FINITE first: NaN or ±Infinity anywhere in a listed output decides the result.
-  for (let i = 0; i < tensors.length; i++) {
-    const out = tensors[i];
-    const v = outputs[i].rule.op === "int" ? new Float64Array(0) : toNumbers(out);
-    values.push(v);
-    if (FLOAT_TYPES.has(out.type))
-      for (let j = 0; j < v.length; j++)
-        if (!Number.isFinite(v[j]))
-          return errorResult("NON_FINITE", Infinity, `output "${out.name}" has ${v[j]}`);
-  }
-  const parts: string[] = [];
-  let margin = Infinity;
-  for (let i = 0; i < tensors.length; i++) {
-    const out = tensors[i];
-    const rule = outputs[i].rule;
-    const applied =
-      rule.op === "argmax"
-        ? applyArgmax(out, values[i])
-        : rule.op === "topk"
-          ? applyTopk(out, values[i], rule.k)
-          : rule.op === "round"
-            ? applyRound(values[i], out.dims, rule.decimals)
-            : applyInt(out);
-    if (typeof applied === "string") return invalidInputResult(applied);
-    margin = Math.min(margin, applied.margin);
-    parts.push(
-      `{"name":${JSON.stringify(out.name)},"dims":[${applied.dims.join(",")}],"data":[${applied.data.join(",")}]}`,
-    );
-  }
-  const verdict = classifyMargin(margin, specMargin);
-  if (verdict === "fragile") return errorResult("FRAGILE", margin, `margin ${margin} is below ${specMargin}`);
-  const canonical = `{"outputs":[${parts.join(",")}]}`;
-  return { result: "ok", canonical, outputHash: outputHash(canonical), margin, skip: verdict === "skip" };
+    return out;
+  });
 }

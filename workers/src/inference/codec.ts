@@ -21,29 +21,20 @@
  */
 import { StrictJsonError, isJsonObject, parseStrictJsonBytes } from "./json-strict.ts";
 import { fromFloat16Bits, toFloat16Bits } from "./float16.ts";
+import {
+  catchInvalid,
+  checkDims,
+  fail,
+  type DecodeResult,
+  type DecodedTensor,
+  type TensorData,
+} from "./input-rules.ts";
+import { decodeSafetensors } from "./safetensors.ts";
 import { INPUT_INT_BOUNDS, type InputSpec, type InputType, type ModelSpec } from "./spec.ts";
 
-export type TensorData = Float32Array | Uint16Array | BigInt64Array | Int32Array | Uint8Array;
-
-/** One decoded input. float16 data holds the half-precision bit patterns; bool data holds 0/1. */
-export interface DecodedTensor {
-  name: string;
-  type: InputType;
-  dims: number[];
-  data: TensorData;
-}
-
-export type DecodeResult =
-  { ok: true; tensors: DecodedTensor[]; symbols: Record<string, number> } | { ok: false; reason: string };
+export type { DecodeResult, DecodedTensor, TensorData } from "./input-rules.ts";
 
 const DECIMAL_INT = /^-?(0|[1-9][0-9]*)$/;
-const MAX_ELEMENTS = 2 ** 31 - 1;
-
-class Invalid extends Error {}
-
-function fail(reason: string): never {
-  throw new Invalid(reason);
-}
 
 type Decoder = (spec: InputSpec, data: unknown[], path: string) => TensorData;
 
@@ -149,9 +140,23 @@ function decodeData(spec: InputSpec, data: unknown[], path: string): TensorData 
   return DECODERS[spec.type](spec, data, path);
 }
 
+/** One JSON input entry `{type, dims, data}` against its spec. */
+function decodeEntry(s: InputSpec, t: unknown, symbols: Record<string, number>): DecodedTensor {
+  const path = `inputs.${s.name}`;
+  if (!isJsonObject(t)) fail(`${path}: must be an object with type, dims and data`);
+  for (const key of Object.keys(t))
+    if (key !== "type" && key !== "dims" && key !== "data") fail(`${path}.${key}: unknown field`);
+  if (t.type !== s.type) fail(`${path}.type: must be "${s.type}"`);
+  const count = checkDims(t.dims, s, symbols, `${path}.dims`);
+  const data = t.data;
+  if (!Array.isArray(data)) fail(`${path}.data: must be a flat array`);
+  if (data.length !== count) fail(`${path}.data: has ${data.length} values, dims need ${count}`);
+  return { name: s.name, type: s.type, dims: t.dims as number[], data: decodeData(s, data, `${path}.data`) };
+}
+
 /** Decodes a parsed input object against the spec (no size check: see {@link decodeInput}). */
 export function decodeInputValue(value: unknown, spec: ModelSpec): DecodeResult {
-  try {
+  return catchInvalid(() => {
     if (!isJsonObject(value)) fail("input: must be a JSON object");
     for (const key of Object.keys(value)) if (key !== "inputs") fail(`${key}: unknown field`);
     const inputs = value.inputs;
@@ -162,54 +167,27 @@ export function decodeInputValue(value: unknown, spec: ModelSpec): DecodeResult 
     const symbols: Record<string, number> = Object.create(null) as Record<string, number>;
     const tensors: DecodedTensor[] = [];
     for (const s of spec.inputs) {
-      const path = `inputs.${s.name}`;
-      if (!Object.hasOwn(inputs, s.name)) fail(`${path}: missing`);
-      const t = inputs[s.name];
-      if (!isJsonObject(t)) fail(`${path}: must be an object with type, dims and data`);
-      for (const key of Object.keys(t))
-        if (key !== "type" && key !== "dims" && key !== "data") fail(`${path}.${key}: unknown field`);
-      if (t.type !== s.type) fail(`${path}.type: must be "${s.type}"`);
-      const dims = t.dims;
-      if (!Array.isArray(dims)) fail(`${path}.dims: must be an array`);
-      if (dims.length !== s.dims.length) fail(`${path}.dims: must have ${s.dims.length} entries`);
-      let count = 1;
-      dims.forEach((d: unknown, i: number) => {
-        if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 1)
-          fail(`${path}.dims[${i}]: must be a positive integer`);
-        const want = s.dims[i];
-        if (typeof want === "number") {
-          if (d !== want) fail(`${path}.dims[${i}]: must be ${want}`);
-        } else if (want in symbols) {
-          if (symbols[want] !== d)
-            fail(`${path}.dims[${i}]: "${want}" is ${symbols[want]} elsewhere, not ${d}`);
-        } else symbols[want] = d;
-        count *= d;
-      });
-      if (count > MAX_ELEMENTS) fail(`${path}.dims: too many elements`);
-      const data = t.data;
-      if (!Array.isArray(data)) fail(`${path}.data: must be a flat array`);
-      if (data.length !== count) fail(`${path}.data: has ${data.length} values, dims need ${count}`);
-      tensors.push({
-        name: s.name,
-        type: s.type,
-        dims: dims as number[],
-        data: decodeData(s, data, `${path}.data`),
-      });
+      if (!Object.hasOwn(inputs, s.name)) fail(`inputs.${s.name}: missing`);
+      tensors.push(decodeEntry(s, inputs[s.name], symbols));
     }
     return { ok: true, tensors, symbols };
-  } catch (err) {
-    if (err instanceof Invalid) return { ok: false, reason: err.message };
-    throw err;
-  }
+  });
 }
 
 /**
- * Decodes task input bytes against the spec: size limit (`maxInputBytes`), strict UTF-8, strict
- * JSON (duplicate keys rejected), then names, types, dims and values.
+ * Decodes task input bytes against the spec: size limit (`maxInputBytes`), then the encoding
+ * (§7: where the spec's `inputEncodings` allow safetensors, bytes whose first byte is not `{`
+ * are a safetensors file, read by {@link decodeSafetensors}); JSON is strict UTF-8, strict JSON
+ * (duplicate keys rejected), then names, types, dims and values.
  */
 export function decodeInput(bytes: Uint8Array, spec: ModelSpec): DecodeResult {
   if (bytes.length > spec.maxInputBytes)
     return { ok: false, reason: `input is ${bytes.length} bytes, maxInputBytes is ${spec.maxInputBytes}` };
+  const encodings = spec.inputEncodings ?? ["json"];
+  const json = bytes.length > 0 && bytes[0] === 0x7b;
+  if (encodings.includes("safetensors") && !json) return decodeSafetensors(bytes, spec);
+  if (!encodings.includes("json"))
+    return { ok: false, reason: "input: JSON, but the spec's inputEncodings allow only safetensors" };
   let value: unknown;
   try {
     value = parseStrictJsonBytes(bytes);

@@ -51,3 +51,5 @@ export {
   ProfileUnsupportedError,
 } from "./errors.ts";
 export { silentLogger, stderrLogger, type InferenceLogger, type InferenceLogFn } from "./logger.ts";
+export { decodeSafetensors, DTYPE_SIZE, SAFETENSORS_DTYPE } from "./safetensors.ts";
+export { INPUT_ENCODINGS, type InputEncoding } from "./spec-types.ts";

@@ -78,11 +78,17 @@ export interface ExecutionSpec {
   maxBatch: number;
 }
 
+/** Task input encodings (§7): JSON, and the safetensors binary format. */
+export const INPUT_ENCODINGS = ["json", "safetensors"] as const;
+export type InputEncoding = (typeof INPUT_ENCODINGS)[number];
+
 export interface ModelSpec {
   inputs: InputSpec[];
   outputs: OutputSpec[];
   execution: ExecutionSpec;
   maxInputBytes: number;
+  /** Absent means ["json"]. With "safetensors", input bytes not starting with `{` are safetensors. */
+  inputEncodings?: InputEncoding[];
   description?: string;
 }
 

@@ -25,12 +25,14 @@ import {
   type ProviderName,
   DEFAULT_MARGIN,
   GRAPH_OPTIMIZATION_LEVELS,
+  INPUT_ENCODINGS,
   INPUT_INT_BOUNDS,
   INPUT_TYPES,
   MAX_ROUND_DECIMALS,
   PROVIDERS,
   type Dim,
   type ExecutionSpec,
+  type InputEncoding,
   type InputSpec,
   type InputType,
   type ModelSpec,
@@ -262,6 +264,21 @@ function parseList<T>(
   return seen;
 }
 
+function parseEncodings(v: unknown, problems: string[]): InputEncoding[] | undefined {
+  if (
+    !Array.isArray(v) ||
+    v.length === 0 ||
+    v.some((e) => !INPUT_ENCODINGS.includes(e as InputEncoding)) ||
+    new Set(v).size !== v.length
+  ) {
+    problems.push(
+      `inputEncodings: must be a non-empty list of distinct encodings from ${INPUT_ENCODINGS.join(", ")}`,
+    );
+    return undefined;
+  }
+  return v as InputEncoding[];
+}
+
 /** Batching (execution.maxBatch > 1) needs one symbolic first dim shared by every input and shaped output. */
 function checkBatching(inputs: InputSpec[], outputs: OutputSpec[], problems: string[]): void {
   const first = inputs[0].dims[0];
@@ -287,18 +304,26 @@ function checkBatching(inputs: InputSpec[], outputs: OutputSpec[], problems: str
 export function validateModelSpec(raw: unknown): { spec?: ModelSpec; problems: string[] } {
   const problems: string[] = [];
   if (!isJsonObject(raw)) return { problems: ["spec: must be a JSON object"] };
-  allowedKeys(raw, ["inputs", "outputs", "execution", "maxInputBytes", "description"], "", problems);
+  allowedKeys(
+    raw,
+    ["inputs", "outputs", "execution", "maxInputBytes", "inputEncodings", "description"],
+    "",
+    problems,
+  );
   const inputs = parseList(raw.inputs, "inputs", parseInput, problems);
   const outputs = parseList(raw.outputs, "outputs", parseOutput, problems);
   const execution = parseExecution(raw.execution, problems);
   const maxInputBytes = raw.maxInputBytes;
   if (typeof maxInputBytes !== "number" || !Number.isSafeInteger(maxInputBytes) || maxInputBytes < 1)
     problems.push("maxInputBytes: must be a positive integer");
+  const inputEncodings =
+    raw.inputEncodings === undefined ? undefined : parseEncodings(raw.inputEncodings, problems);
   if (raw.description !== undefined && typeof raw.description !== "string")
     problems.push("description: must be a string");
   if (execution && execution.maxBatch > 1 && inputs.length > 0) checkBatching(inputs, outputs, problems);
   if (problems.length > 0) return { problems };
   const spec: ModelSpec = { inputs, outputs, execution: execution!, maxInputBytes: maxInputBytes as number };
+  if (inputEncodings) spec.inputEncodings = inputEncodings;
   if (typeof raw.description === "string") spec.description = raw.description;
   return { spec, problems };
 }

@@ -76,3 +76,4 @@ export {
 } from "./staking.ts";
 export { defaultKeyDir, loadResultKey, resultKeyPath, saveResultKey } from "./keystore.ts";
 export { generateResultKey, resultKeyOf, openSealedOutput, type ResultKeyPair } from "../protocol/sealed.ts";
+export { encodeSafetensors, isSafetensorsBytes, type SafetensorsTensor } from "./safetensors.ts";

@@ -1,8 +1,16 @@
-import { encodeAbiParameters, keccak256, toHex, type Hex, type TransactionReceipt } from "viem";
+import {
+  encodeAbiParameters,
+  getAddress,
+  keccak256,
+  toHex,
+  type Address,
+  type Hex,
+  type TransactionReceipt,
+} from "viem";
 import { modelRegistryAbi } from "../chain/abis.ts";
 import { assertBytes32 } from "../protocol/bytes.ts";
 import { ProtocolEncodingError } from "../protocol/errors.ts";
-import { sendTx, type OmniTensorContext } from "./context.ts";
+import { requireWallet, sendTx, type OmniTensorContext } from "./context.ts";
 
 export interface RegisterModelParams {
   /** sha256 of the ONNX file, 32 bytes hex. */
@@ -15,17 +23,27 @@ export interface RegisterModelParams {
   royaltyBps?: number;
 }
 
-/** modelId = keccak256(abi.encode(onnxSha256, keccak256(bytes(spec)))) (PROTOCOL.md §9). */
-export function modelIdOf(onnxSha256: Hex, spec: string): Hex {
+/**
+ * modelId = keccak256(abi.encode(owner, onnxSha256, keccak256(bytes(spec)))) (PROTOCOL.md §9, v4): `owner` is
+ * the account that sends `registerModel`, so the same file and spec registered by two accounts are two models
+ * (a copied registration cannot take the owner's id and royalty).
+ */
+export function modelIdOf(owner: Address, onnxSha256: Hex, spec: string): Hex {
+  let ownerAddress: Address;
+  try {
+    ownerAddress = getAddress(owner);
+  } catch {
+    throw new ProtocolEncodingError("owner", "must be a 20-byte address (0x followed by 40 hex digits)");
+  }
   return keccak256(
     encodeAbiParameters(
-      [{ type: "bytes32" }, { type: "bytes32" }],
-      [assertBytes32("onnxSha256", onnxSha256), keccak256(toHex(spec))],
+      [{ type: "address" }, { type: "bytes32" }, { type: "bytes32" }],
+      [ownerAddress, assertBytes32("onnxSha256", onnxSha256), keccak256(toHex(spec))],
     ),
   );
 }
 
-/** Registers a model; the sender becomes its owner. Returns its id. */
+/** Registers a model; the sender becomes its owner (and part of its id). Returns its id. */
 export async function registerModel(
   ctx: OmniTensorContext,
   params: RegisterModelParams,
@@ -35,7 +53,7 @@ export async function registerModel(
   const royaltyBps = params.royaltyBps ?? 0;
   if (!Number.isInteger(royaltyBps) || royaltyBps < 0 || royaltyBps > 2000)
     throw new ProtocolEncodingError("royaltyBps", "must be an integer from 0 to 2000 (basis points)");
-  const modelId = modelIdOf(params.onnxSha256, spec);
+  const modelId = modelIdOf(requireWallet(ctx, "registerModel").account, params.onnxSha256, spec);
   const receipt = await sendTx(ctx, {
     address: ctx.deployment.contracts.ModelRegistry,
     abi: modelRegistryAbi,

@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { CliError, type CliCommand } from "../types.ts";
 import { InferenceError, ModelSpecError } from "../../inference/errors.ts";
 import { stderrLogger } from "../../inference/logger.ts";
+import { readTaskInput } from "../input-file.ts";
 
 const help = `Usage: omnitensor infer --model <file.onnx> --spec <spec.json> --input <input.json> [options]
 
@@ -14,7 +15,9 @@ non-ok ones). margin is null when nothing can flip (infinite). Logs go to stderr
 Options:
   --model <file>     the ONNX model file
   --spec <file>      the model spec JSON (as stored in ModelRegistry)
-  --input <file>     the task input JSON ("-" reads stdin)
+  --input <file>     the task input ("-" reads stdin): JSON, or safetensors (*.safetensors, or a
+                     first byte other than "{" or white space) where the spec's inputEncodings
+                     allow it; JSON is sent without surrounding white space, as task create does
   --sha256 <0x…>     refuse the model unless its sha256 matches
   --threads <n>      onnxruntime intra-op threads (default 1)
   --no-gpu           never try the CUDA provider
@@ -72,7 +75,10 @@ const command: CliCommand = {
   async run(argv) {
     const values = parseInferArgs(argv);
     const specText = (await readInput(values.spec, "spec")).toString("utf8");
-    const input = await readInput(values.input, "input");
+    const { bytes: input } = await readTaskInput(
+      values.input,
+      (path, code) => `cannot read input file ${path}: ${code}`,
+    );
     await access(values.model, constants.R_OK).catch((err: NodeJS.ErrnoException) => {
       throw new CliError(`cannot read model file ${values.model}: ${err.code ?? err.message}`);
     });
@@ -90,7 +96,7 @@ const command: CliCommand = {
         specText,
         values.sha256 ? { path: values.model, sha256: values.sha256 } : values.model,
       );
-      const r = await model.infer(new Uint8Array(input));
+      const r = await model.infer(input);
       if (r.reason) logger.info({ reason: r.reason }, `result ${r.result}`);
       const out: Record<string, unknown> = {
         outputHash: r.outputHash,

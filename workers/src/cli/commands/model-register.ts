@@ -10,7 +10,8 @@ import type { Hex } from "viem";
 const help = `Usage: omnitensor model register --onnx <file.onnx> --uri <url> --spec <spec.json> [--royalty <bps>]
 
 Registers a model in the ModelRegistry; your account becomes its owner and earns the royalty on
-every task that uses it. The model id is keccak256(abi.encode(sha256(onnx), keccak256(spec))).
+every task that uses it. The model id is keccak256(abi.encode(your address, sha256(onnx),
+keccak256(spec))): the same file and spec registered from another account is another model.
 The spec (PROTOCOL.md §7) is checked before anything is sent.
 
 Options:

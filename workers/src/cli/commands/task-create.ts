@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import type { Hex } from "viem";
 import { CliError, type CliCommand } from "../types.ts";
 import { PLACE_NAME, type Place } from "../../protocol/constants.ts";
@@ -8,9 +7,10 @@ import { createTask, type CreatedTask, type CreateTaskParams } from "../../sdk/c
 import { defaultKeyDir, saveResultKey } from "../../sdk/keystore.ts";
 import { getTask } from "../../sdk/tasks.ts";
 import { waitForResult } from "../../sdk/waitForResult.ts";
+import { readTaskInput } from "../input-file.ts";
 import { COMMON_HELP, connectCli, isoTime, parseAddress, parseCli, runCli } from "../options.ts";
 
-const help = `Usage: omnitensor task create --model <modelId> (--input <file.json> | --input-json '<json>' |
+const help = `Usage: omnitensor task create --model <modelId> (--input <file> | --input-json '<json>' |
                               --input-uri <url> --input-hash <0x…>) --reward <OMNIT> [options]
 
 Opens an inference task: escrows the reward (one transaction, with an EIP-2612 permit), makes a
@@ -19,7 +19,9 @@ nodes seal their outputs to it, so only you can read them before the reveal phas
 
 Options:
   --model <0x…>            the model id (from omnitensor model register)
-  --input <file>           task input JSON file (PROTOCOL.md §7): {"inputs":{"<name>":{"type","dims","data"}}}
+  --input <file>           task input file (PROTOCOL.md §7): JSON {"inputs":{"<name>":{"type","dims","data"}}},
+                           or safetensors (*.safetensors, or a first byte other than "{" or white
+                           space) for a model whose spec's inputEncodings allow it
   --input-json <json>      the same, inline
   --input-uri <url>        input by URI instead; nodes check keccak256(bytes) == --input-hash
   --input-hash <0x…>       keccak256 of the bytes at --input-uri
@@ -70,15 +72,10 @@ async function taskParams(values: Values): Promise<CreateTaskParams> {
   const sources = [values.input, values["input-json"], values["input-uri"]].filter((x) => x !== undefined);
   if (sources.length !== 1)
     throw new CliError(`give exactly one of --input, --input-json or --input-uri\n\n${help}`, 2);
-  let input: string | undefined = values["input-json"];
+  let input: string | Uint8Array | undefined = values["input-json"];
   if (values.input !== undefined) {
-    try {
-      input = (await readFile(values.input, "utf8")).trim();
-    } catch (e) {
-      throw new CliError(
-        `--input: cannot read ${values.input} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-      );
-    }
+    const file = await readTaskInput(values.input, (path, code) => `--input: cannot read ${path} (${code})`);
+    input = file.encoding === "json" ? new TextDecoder().decode(file.bytes) : file.bytes;
   }
   const callbackGasLimit = values["callback-gas"] === undefined ? undefined : Number(values["callback-gas"]);
   if (values.callback && callbackGasLimit === undefined)

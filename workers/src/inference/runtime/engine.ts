@@ -16,6 +16,7 @@ import { performance } from "node:perf_hooks";
 import { canonicalize, invalidInputResult, type CanonicalResult, type RawOutput } from "../canonical.ts";
 import { decodeInput, type DecodedTensor, type TensorData } from "../codec.ts";
 import { checkSpecAgainstModel } from "./check.ts";
+import { keccakReady } from "../keccak.ts";
 import { InferenceError, InferenceResourceError, ModelHashMismatchError, ModelSpecError } from "../errors.ts";
 import { silentLogger, type InferenceLogger } from "../logger.ts";
 import {
@@ -305,6 +306,7 @@ export class InferenceEngine {
    */
   async load(specInput: ModelSpec | string, source: ModelSource): Promise<LoadedModel> {
     if (this.closed) throw new InferenceError("engine is closed");
+    await keccakReady; // the WASM keccak from the first result on (the fallback gives the same hash)
     const spec = typeof specInput === "string" ? parseModelSpec(specInput) : specInput;
     const profile = resolveProfile(
       spec.execution,

@@ -31,3 +31,4 @@ export {
   type ModelStoreOptions,
 } from "./store.ts";
 export { checkSpecAgainstModel, checkSpecJson } from "./check.ts";
+export { ThreadedInferenceEngine, ThreadedModel, type ThreadedEngineOptions } from "./threaded-engine.ts";
