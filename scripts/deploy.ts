@@ -18,7 +18,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { network } from "hardhat";
-import { getAddress, isAddress, type Address } from "viem";
+import { getAddress, isAddress, parseAbi, type Address } from "viem";
 import { OmniTensorHandoverModule, OmniTensorModule } from "../deploy/modules/OmniTensor.ts";
 import { deploymentPath, type Deployment } from "../workers/src/chain/deployment.ts";
 
@@ -64,6 +64,24 @@ async function parametersFor(networkName: string, treasury: string) {
     ? JSON.parse(await readFile(paramsFile, "utf8"), bigintReviver)
     : {};
   return { ...fileParams, OmniTensor: { ...(fileParams.OmniTensor ?? {}), treasury } };
+}
+
+/** Prints who owns NodeStaking and TaskManager now (stderr): the timelock after a handover. */
+async function reportOwners(
+  read: (address: Address) => Promise<Address>,
+  d: Deployment,
+  deployer: Address,
+): Promise<void> {
+  for (const name of ["NodeStaking", "TaskManager"] as const) {
+    const owner = await read(d.contracts[name]);
+    const who =
+      owner === d.contracts.TimelockController
+        ? "the governance timelock"
+        : owner === deployer
+          ? "the deployer"
+          : "neither the deployer nor the timelock";
+    console.error(`${name} owner: ${owner} (${who})`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -119,6 +137,12 @@ async function main(): Promise<void> {
   await writeFile(out, JSON.stringify(deployment, null, 2) + "\n");
   console.log(`Wrote ${out}`);
   console.log(JSON.stringify(deployment, null, 2));
+  const ownerAbi = parseAbi(["function owner() view returns (address)"]);
+  await reportOwners(
+    (address) => publicClient.readContract({ address, abi: ownerAbi, functionName: "owner" }),
+    deployment,
+    getAddress(deployer.account.address),
+  );
 }
 
 main().catch((err: unknown) => {

@@ -172,6 +172,7 @@ describe("npm run deploy (Ignition) against hardhat node", () => {
       env,
     );
     assert.equal(code, 0, log);
+    assert.match(log, /TaskManager owner: 0x[0-9a-fA-F]{40} \(the governance timelock\)/);
     const d = await loadDeployment(chain.chainId, { dir: out, env: {} });
     const client = createPublicClient({ transport: http(chain.rpcUrl) });
     const timelock = d.contracts.TimelockController!;

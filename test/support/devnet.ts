@@ -340,7 +340,7 @@ export interface DeployOptions {
    * (PROTOCOL.md §10). Default false: the deployer stays owner, as on a local devnet.
    */
   handover?: boolean;
-  /** Governance parameters (module "OmniTensor"); default: LOCAL_GOVERNANCE. The shanghai build deploys no governance. */
+  /** Governance parameters (module "OmniTensor"); default: localGovernance(). The shanghai build deploys no governance. */
   governance?: Partial<GovernanceParameters>;
 }
 
@@ -354,7 +354,7 @@ export interface GovernanceParameters {
 }
 
 /** The local chain's governance parameters: deploy/parameters/localhost.json (what `npm run deploy -- --network localhost` uses). */
-export const LOCAL_GOVERNANCE: GovernanceParameters = (() => {
+export function localGovernance(): GovernanceParameters {
   const raw = JSON.parse(readFileSync(join(ROOT, "deploy", "parameters", "localhost.json"), "utf8")) as {
     OmniTensor: Record<keyof GovernanceParameters, number | string>;
   };
@@ -367,7 +367,7 @@ export const LOCAL_GOVERNANCE: GovernanceParameters = (() => {
     quorumPercent: big(p.quorumPercent),
     timelockDelay: big(p.timelockDelay),
   };
-})();
+}
 
 /** A deployment and everything else Ignition deployed: the libraries, the consumer. */
 export interface DevnetDeployment {
@@ -462,7 +462,7 @@ export async function deployDevnet(target: Target, opts: DeployOptions = {}): Pr
       ? [OmniTensorHandoverModule, DevnetHandoverModule]
       : [OmniTensorModule, DevnetModule];
   const module = opts.consumer ? consumer : plain;
-  const governance = { ...LOCAL_GOVERNANCE, ...opts.governance };
+  const governance = { ...localGovernance(), ...opts.governance };
   const addresses = await runIgnition(target, module as unknown as IgnitionModule, {
     ...opts,
     moduleParameters: withGovernance ? { OmniTensor: { ...governance } } : {},

@@ -172,6 +172,26 @@ describe("safetensors task input (PROTOCOL.md §7)", () => {
     assert.match(invalid(i64(-6n), ranged), /i\.data\[0\]: -6 is outside/);
   });
 
+  it("float32 without a range: NaN and ±Infinity still refused; unaligned bytes read as aligned", () => {
+    const free = parseModelSpec({
+      ...JSON.parse(JSON.stringify(one)),
+      inputs: [{ name: "x", type: "float32", dims: [2] }],
+    });
+    assert.equal(decodeInput(rawSafetensors(X(), f32Bytes(3e38, -1e-45)), free).ok, true);
+    assert.match(invalid(rawSafetensors(X(), [0, 0, 0xc0, 0x7f, 0, 0, 0, 0]), free), /x\.data\[0\]: NaN/);
+    assert.match(
+      invalid(rawSafetensors(X(), [0, 0, 0, 0, 0, 0, 0x80, 0xff]), free),
+      /x\.data\[1\]: -Infinity/,
+    );
+    // The data starts at an odd offset of the buffer (header length 61, a Buffer slice at 3).
+    const f = rawSafetensors(X(), f32Bytes(0.25, -0.5), 61);
+    const shifted = new Uint8Array(f.length + 3);
+    shifted.set(f, 3);
+    const r = decodeInput(shifted.subarray(3), one);
+    assert.ok(r.ok);
+    assert.deepEqual([...r.tensors[0].data], [0.25, -0.5]);
+  });
+
   it("symbolic dims take one size across inputs; maxInputBytes holds", () => {
     const t = ALL_TYPES_TENSORS.map((x) => (x.name === "i" ? { ...x, dims: [2], data: [1n, 2n] } : x));
     assert.match(

@@ -10,10 +10,25 @@ const MAX_SAFE_BIG = BigInt(MAX_SAFE);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** A buffer given back by a writer ({@link CanonicalWriter.release}), for the next one. */
+let spare: Uint8Array | undefined;
+
 export class CanonicalWriter {
-  private buf = new Uint8Array(4096);
+  private buf: Uint8Array;
   private pos = 0;
   private readonly digits = new Uint8Array(24);
+
+  constructor() {
+    this.buf = spare ?? new Uint8Array(4096);
+    spare = undefined;
+  }
+
+  /** Gives the buffer to the next writer (large outputs then cost no new allocation); this one is done. */
+  release(): void {
+    if (this.buf.length <= 64 * 1024 * 1024) spare = this.buf;
+    this.buf = new Uint8Array(0);
+    this.pos = 0;
+  }
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -108,7 +123,7 @@ export class CanonicalWriter {
     this.pos = p;
   }
 
-  /** The bytes written (a view: valid until the next write). */
+  /** The bytes written (a view: valid until the next write or the next writer). */
   bytes(): Uint8Array {
     return this.buf.subarray(0, this.pos);
   }

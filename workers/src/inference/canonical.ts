@@ -159,10 +159,12 @@ function applyTopk(out: RawOutput, v: ArrayLike<number>, k: number): Applied | s
   for (let r = 0; r < rows; r++) {
     const base = r * len;
     idx.length = 0;
-    // Insertion into a sorted list of the `keep` best (value desc, index asc).
+    // Insertion into a sorted list of the `keep` best (value desc, index asc); once it is full,
+    // a value must beat the last one kept (`floor`) to enter (values are finite here).
+    let floor = -Infinity;
     for (let i = 0; i < len; i++) {
       const x = v[base + i];
-      if (idx.length === keep && !(x > v[base + idx[keep - 1]])) continue;
+      if (x <= floor) continue;
       let p = idx.length === keep ? keep - 1 : idx.length;
       if (idx.length < keep) idx.push(i);
       while (p > 0 && x > v[base + idx[p - 1]]) {
@@ -170,6 +172,7 @@ function applyTopk(out: RawOutput, v: ArrayLike<number>, k: number): Applied | s
         p--;
       }
       idx[p] = i;
+      if (idx.length === keep) floor = v[base + idx[keep - 1]];
     }
     for (let j = 0; j < k; j++) data[r * k + j] = idx[j];
     for (let j = 0; j + 1 < keep; j++) margin = Math.min(margin, v[base + idx[j]] - v[base + idx[j + 1]]);
@@ -177,9 +180,13 @@ function applyTopk(out: RawOutput, v: ArrayLike<number>, k: number): Applied | s
   return { dims: [...out.dims.slice(0, -1), k], write: (w) => w.intArray(data), margin };
 }
 
+/** Reused by applyRound (its result is written out before the next output is applied). */
+let roundScratch = new Float64Array(0);
+
 function applyRound(v: ArrayLike<number>, dims: readonly number[], decimals: number): Applied {
   const scale = 10 ** decimals;
-  const data = new Float64Array(v.length);
+  if (roundScratch.length < v.length) roundScratch = new Float64Array(v.length);
+  const data = roundScratch.subarray(0, v.length);
   let margin = Infinity;
   for (let i = 0; i < v.length; i++) {
     const y = v[i] * scale;
@@ -242,11 +249,25 @@ export function canonicalize(
     const out = tensors[i];
     const v = outputs[i].rule.op === "int" ? [] : toNumbers(out);
     values.push(v);
-    if (FLOAT_TYPES.has(out.type))
-      for (let j = 0; j < v.length; j++)
-        if (v[j] - v[j] !== 0) return errorResult("NON_FINITE", Infinity, `output "${out.name}" has ${v[j]}`);
+    const bad = FLOAT_TYPES.has(out.type) ? firstNonFinite(v) : -1;
+    if (bad >= 0) return errorResult("NON_FINITE", Infinity, `output "${out.name}" has ${v[bad]}`);
   }
   const w = new CanonicalWriter();
+  try {
+    return writeCanonical(w, tensors, outputs, values, specMargin);
+  } finally {
+    w.release();
+  }
+}
+
+/** Applies the rules and writes the canonical bytes into `w`; the result, FRAGILE, or INVALID_INPUT. */
+function writeCanonical(
+  w: CanonicalWriter,
+  tensors: RawOutput[],
+  outputs: readonly OutputSpec[],
+  values: ArrayLike<number>[],
+  specMargin: number,
+): CanonicalResult {
   w.text('{"outputs":[');
   let margin = Infinity;
   for (let i = 0; i < tensors.length; i++) {
@@ -271,6 +292,13 @@ export function canonicalize(
     margin,
     skip: verdict === "skip",
   };
+}
+
+/** The index of the first NaN or ±Infinity, or -1. */
+function firstNonFinite(v: ArrayLike<number>): number {
+  const n = v.length;
+  for (let j = 0; j < n; j++) if (v[j] - v[j] !== 0) return j;
+  return -1;
 }
 
 function applyRule(out: RawOutput, rule: OutputRule, values: ArrayLike<number>): Applied | string {

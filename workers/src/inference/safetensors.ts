@@ -132,16 +132,24 @@ function swapBytes(b: Uint8Array, size: number): void {
     for (let j = 0, k = size - 1; j < k; j++, k--) [b[i + j], b[i + k]] = [b[i + k], b[i + j]];
 }
 
-/** The tensor's values: an aligned copy of its little-endian bytes as the spec type's array. */
+/**
+ * The tensor's values as the spec type's array: a view of the input bytes where they are
+ * aligned for the type (the SDK writer aligns them), else an aligned copy. The engine reads the
+ * input in place: a caller must not change the bytes before `infer` resolves.
+ */
 function tensorData(type: InputType, bytes: Uint8Array): TensorData {
-  const copy = bytes.slice();
-  if (!LITTLE_ENDIAN) swapBytes(copy, DTYPE_SIZE[type]);
-  const buf = copy.buffer;
-  if (type === "float32") return new Float32Array(buf);
-  if (type === "float16") return new Uint16Array(buf);
-  if (type === "int64") return new BigInt64Array(buf);
-  if (type === "int32") return new Int32Array(buf);
-  return copy;
+  const size = DTYPE_SIZE[type];
+  let b = bytes;
+  if (!LITTLE_ENDIAN) {
+    b = bytes.slice();
+    swapBytes(b, size);
+  } else if (bytes.byteOffset % size !== 0) b = bytes.slice();
+  const n = b.length / size;
+  if (type === "float32") return new Float32Array(b.buffer, b.byteOffset, n);
+  if (type === "float16") return new Uint16Array(b.buffer, b.byteOffset, n);
+  if (type === "int64") return new BigInt64Array(b.buffer, b.byteOffset, n);
+  if (type === "int32") return new Int32Array(b.buffer, b.byteOffset, n);
+  return b;
 }
 
 function decode(bytes: Uint8Array, spec: ModelSpec): DecodeResult {

@@ -137,7 +137,9 @@ export class ThreadedModel {
 
   /** Runs one task input on the least busy thread (see LoadedModel.infer). */
   async infer(input: Uint8Array | string): Promise<InferenceResult> {
-    const bytes = typeof input === "string" ? new TextEncoder().encode(input) : input;
+    let bytes = typeof input === "string" ? new TextEncoder().encode(input) : input;
+    // A view is cloned with its whole buffer: send only its own bytes.
+    if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) bytes = bytes.slice();
     let best = 0;
     for (let i = 1; i < this.threads.length; i++)
       if (this.threads[i].load < this.threads[best].load) best = i;
