@@ -55,6 +55,30 @@ const boundaries = [
   ),
   restrict(["workers/src/sdk/**/*.ts"], [UP.cli, UP.node, UP.runtime], [PKG.queue, PKG.redis, PKG.ort]),
   restrict(["workers/src/node/**/*.ts"], [UP.cli, UP.sdk], []),
+  // The indexer reads the chain through Ponder: of the workers it takes only chain/ (ABIs, deployment file).
+  restrict(
+    ["indexer/**/*.ts"],
+    [
+      UP.cli,
+      UP.node,
+      UP.sdk,
+      UP.runtime,
+      layer("the indexer runs no inference", String.raw`(^|/)inference/`),
+    ],
+    [PKG.queue, PKG.redis, PKG.ort],
+  ),
+  // The dashboard reads only the indexer's HTTP API: no chain client, no project code outside dashboard/.
+  restrict(
+    ["dashboard/**/*.{ts,tsx}"],
+    [
+      {
+        regex: String.raw`^\.\./\.\.?/`,
+        message: "the dashboard reads only the indexer's API (no code outside dashboard/)",
+      },
+      { regex: "^(viem|ponder)", message: "the dashboard reads only the indexer's API (no chain client)" },
+    ],
+    [],
+  ),
 ];
 
 /** Size limits of the renovation (issue "Renovation"): one step per function, one concern per file. */
@@ -83,6 +107,9 @@ export default tseslint.config(
       "workers/dist/",
       "workers/src/sdk/dist/",
       "**/*.d.ts",
+      "dashboard/dist/",
+      "indexer/.ponder/",
+      "generated/",
     ],
   },
   js.configs.recommended,
@@ -108,6 +135,17 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/no-explicit-any": "error",
+    },
+  },
+  {
+    files: ["dashboard/src/**/*.{ts,tsx}"],
+    languageOptions: {
+      globals: {
+        document: "readonly",
+        location: "readonly",
+        addEventListener: "readonly",
+        removeEventListener: "readonly",
+      },
     },
   },
   ...boundaries,

@@ -485,6 +485,11 @@ main()
       say(
         `--keep: the chain (${chain!.rpcUrl}) and the nodes keep running. Try: npx omnitensor task status 1. Ctrl-C stops.`,
       );
+      const args =
+        chain!.port === 8545
+          ? ""
+          : ` -- --rpc ${chain!.rpcUrl} --deployment ${join(LOG_DIR, "deployment.json")}`;
+      say(`dashboard: in another terminal \`npm run dashboard${args}\`, then open http://127.0.0.1:5173`);
       return;
     }
     await shutdown();

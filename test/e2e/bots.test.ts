@@ -11,7 +11,15 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseAbiItem, parseEther, type Address, type Hex } from "viem";
+import {
+  encodeAbiParameters,
+  keccak256,
+  parseAbiItem,
+  parseEther,
+  zeroHash,
+  type Address,
+  type Hex,
+} from "viem";
 import {
   deployOmniTensor,
   devAddress,
@@ -34,6 +42,7 @@ import {
   type BotProcess,
 } from "./support.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
+import { nodeStakingAbi, taskManagerAbi } from "../../workers/src/chain/abis.ts";
 import { knownModel } from "../support/models.ts";
 import { generateResultKey, openSealedOutput } from "../../workers/src/protocol/index.ts";
 
@@ -42,6 +51,8 @@ const PREFIX = `e2e-${process.pid}`;
 const COMPUTE = [1, 2, 3, 4];
 const CHEATER = 4;
 const VERIFIERS = [5, 6];
+/** A third validator, staked and started for the second test only (the first one's counts stay as they are). */
+const JUROR = 7;
 const REQUESTER = 10;
 const STAKE = parseEther("20000");
 
@@ -66,7 +77,27 @@ interface TaskView {
   m: number;
 }
 
-describe("e2e: 4 compute bots + 2 verifier bots", { timeout: 600_000 }, () => {
+interface SeedView extends TaskView {
+  committedJurors: number;
+  seatSeed: Hex;
+  seatSeedBlock: bigint;
+  verifierSeed: Hex;
+  validatorCount: bigint | number;
+  expectedVerifiers: bigint | number;
+  juryLiable: boolean;
+  bond: bigint;
+}
+
+/** Sortition.isDrawn: uint256(keccak256(abi.encode(seed, node, kind))) % count < expected. */
+function isDrawn(seed: Hex, node: Address, kind: number, count: bigint, expected: bigint): boolean {
+  if (count === 0n) return false;
+  const h = keccak256(
+    encodeAbiParameters([{ type: "bytes32" }, { type: "address" }, { type: "uint8" }], [seed, node, kind]),
+  );
+  return BigInt(h) % count < expected;
+}
+
+describe("e2e: 4 compute bots + 2 verifier bots (+ a third validator)", { timeout: 600_000 }, () => {
   let chain: LocalChain;
   let d: Deployment;
   let proxy: TcpProxy;
@@ -108,7 +139,7 @@ describe("e2e: 4 compute bots + 2 verifier bots", { timeout: 600_000 }, () => {
       rpcUrl: i === 3 ? `http://127.0.0.1:${proxy.port}` : chain.rpcUrl,
       redisUrl: `redis://127.0.0.1:6379/${REDIS_DB}`,
       redisPrefix: `${PREFIX}-bot${i}`,
-      roles: VERIFIERS.includes(i) ? ["verifier"] : ["compute"],
+      roles: [...VERIFIERS, JUROR].includes(i) ? ["verifier"] : ["compute"],
       models: [{ modelId, path: tiny.path }],
       confirmations: 0,
       pollIntervalMs: 200,
@@ -327,6 +358,217 @@ describe("e2e: 4 compute bots + 2 verifier bots", { timeout: 600_000 }, () => {
       return (await liquidatedLogs()).length === 1;
     }
   });
+
+  it("re-anchors a seat seed lost before anyone stored it (257+ blocks), and a juror with zero unlocked stake commits and is paid", async () => {
+    const req = actor(chain.rpcUrl, d, devKey(REQUESTER));
+    const owner = actor(chain.rpcUrl, d, devKey(0));
+    const staking = <T>(fn: string, args: readonly unknown[]) =>
+      req.read<T>(d.contracts.NodeStaking, nodeStakingAbi, fn, args);
+    const getTask = (id: bigint) => req.tm<SeedView>("getTask", [id]);
+    type EventName = "SeedRequested" | "SeedFixed" | "Committed" | "Claimed";
+    const logs = <E extends EventName>(eventName: E, args: { taskId: bigint; node?: Address }) =>
+      req.publicClient.getContractEvents({
+        address: d.contracts.TaskManager,
+        abi: taskManagerAbi,
+        eventName,
+        args: args as never,
+        fromBlock: 0n,
+        strict: true,
+      });
+    const input = knownModel("tiny-mlp").sampleInput(2);
+    const validators = [...VERIFIERS, JUROR];
+
+    // A third validator, active before both tasks (jurors need a validator without a verifier place).
+    await fundAndStake(chain.rpcUrl, d, [{ index: JUROR, roles: 2, stake: STAKE }]);
+    bots.set(JUROR, start(JUROR));
+    await waitForBotsStarted([bots.get(JUROR)!]);
+
+    // 1. Task A: nobody stores its seat seed for 300 blocks. Blocks stop (no interval mining), the
+    //    task is created, 300 blocks are mined at once: the bots see a lost seed, fixSeed re-anchors it
+    //    (SeedRequested) and a bot stores it two blocks later; a seat is then taken as usual.
+    //    Its bond (100 × w = 12,000 OMNIT, above minStake) will keep every validator's stake locked.
+    await rpcCall(chain.rpcUrl, "evm_setIntervalMining", [0]);
+    const keyA = generateResultKey();
+    const taskA = await req.createTask({
+      modelId,
+      input,
+      reward: parseEther("150"),
+      redundancy: 1,
+      resultKey: keyA.publicKey,
+    });
+    const asked = (await getTask(taskA)).seatSeedBlock;
+    await rpcCall(chain.rpcUrl, "hardhat_mine", ["0x12c"]);
+    await rpcCall(chain.rpcUrl, "evm_setIntervalMining", [1000]);
+    const requested = await waitFor(
+      "the lost seat seed of task A re-anchored (SeedRequested)",
+      async () => (await logs("SeedRequested", { taskId: taskA }))[0],
+      60_000,
+    );
+    assert.equal(requested.args.kind, 1);
+    assert.ok(requested.args.blockNumber > asked + 257n, "re-anchored past the 256 blocks of blockhash");
+    const fixedA = await waitFor(
+      "task A's re-anchored seat seed stored (SeedFixed)",
+      async () => (await logs("SeedFixed", { taskId: taskA }))[0],
+      60_000,
+    );
+    assert.equal(fixedA.args.kind, 1);
+    assert.ok(fixedA.blockNumber >= requested.blockNumber + 2n, "stored from the re-anchored block + 2");
+    const a0 = await waitFor(
+      "task A's seat",
+      async () => {
+        const t = await getTask(taskA);
+        return t.seatHolders.length === 1 && t;
+      },
+      120_000,
+    );
+    assert.ok(a0.bond >= parseEther("10000"), `task A's bond ${a0.bond} keeps a validator active`);
+    assert.ok(
+      COMPUTE.some((i) => readFileSync(bots.get(i)!.logFile, "utf8").includes("seed was lost")),
+      "a compute bot logged the re-anchor",
+    );
+
+    // 2. Task A's verifiers: with expectedVerifiers (3) >= V (3), every validator is one and locks A's bond.
+    await increaseTime(chain.rpcUrl, a0.seatDeadline - (await chainNow()) + 1n);
+    await waitFor(
+      "3 verifiers of task A",
+      async () => (await getTask(taskA)).committedVerifiers === 3,
+      120_000,
+    );
+    for (const v of validators)
+      assert.equal(
+        await staking<bigint>("lockedOf", [devAddress(v)]),
+        a0.bond,
+        `validator ${v} locked A's bond`,
+      );
+
+    // 3. Task B with one expected verifier: once its verifier seed is known, pick a validator
+    //    without a verifier place (a juror-to-be) and move all of its unlocked stake to unbonding.
+    //    (All three drawn happens once in 27 draws: then another task B, at most three.)
+    await owner.send(d.contracts.TaskManager, taskManagerAbi, "setExpectedVerifiers", [1n]);
+    let taskB = 0n;
+    let zero: number | undefined;
+    let drawnSet: number[] = [];
+    for (let attempt = 0; attempt < 3 && zero === undefined; attempt++) {
+      const keyB = generateResultKey();
+      taskB = await req.createTask({
+        modelId,
+        input,
+        reward: parseEther("10"),
+        redundancy: 1,
+        resultKey: keyB.publicKey,
+      });
+      const b0 = await waitFor(
+        `task ${taskB}'s seat`,
+        async () => {
+          const t = await getTask(taskB);
+          return t.seatHolders.length === 1 && t;
+        },
+        120_000,
+      );
+      await increaseTime(chain.rpcUrl, b0.seatDeadline - (await chainNow()) + 1n);
+      const drawn = await waitFor(
+        `task ${taskB}'s verifier seed stored by a bot`,
+        async () => {
+          const t = await getTask(taskB);
+          return t.verifierSeed !== zeroHash && t;
+        },
+        120_000,
+      );
+      drawnSet = validators.filter((v) =>
+        isDrawn(
+          drawn.verifierSeed,
+          devAddress(v),
+          2,
+          BigInt(drawn.validatorCount),
+          BigInt(drawn.expectedVerifiers),
+        ),
+      );
+      zero = validators.find(
+        (v) =>
+          !isDrawn(
+            drawn.verifierSeed,
+            devAddress(v),
+            2,
+            BigInt(drawn.validatorCount),
+            BigInt(drawn.expectedVerifiers),
+          ),
+      );
+    }
+    assert.ok(zero !== undefined, "a validator without a verifier place");
+    const Z = devAddress(zero);
+    const drawnCount = drawnSet.length;
+    await waitFor(
+      `task B's ${drawnCount} sampled verifier(s) committed`,
+      async () => (await getTask(taskB)).committedVerifiers === drawnCount,
+      120_000,
+    );
+    await new Promise((r) => setTimeout(r, 2000)); // let the bots' own fixSeed calls land first (nonces)
+    const zLocked = await staking<bigint>("lockedOf", [Z]);
+    const zUnlocked = (await staking<bigint>("stakeOf", [Z])) - zLocked;
+    await actor(chain.rpcUrl, d, devKey(zero)).send(
+      d.contracts.NodeStaking,
+      nodeStakingAbi,
+      "requestUnstake",
+      [zUnlocked],
+    );
+    assert.equal(await staking<bigint>("stakeOf", [Z]), zLocked, "no unlocked stake left");
+    assert.equal(
+      await staking<boolean>("isActive", [Z, 2]),
+      true,
+      "still an active validator (its locked bond)",
+    );
+
+    // 4. A groundless dispute: the jury (every validator without a place) commits, Z with a bond of 0.
+    const balanceBefore = await req.balanceOf(Z);
+    await req.send(d.contracts.TaskManager, taskManagerAbi, "dispute", [taskB]);
+    const jurorCommit = await waitFor(
+      `validator ${zero} commits as a juror with zero unlocked stake`,
+      async () => (await logs("Committed", { taskId: taskB, node: Z }))[0],
+      120_000,
+    );
+    assert.equal(jurorCommit.args.place, 3, "as a juror");
+    const zc = await req.tm<{ bond: bigint }>("commitmentOf", [taskB, Z]);
+    assert.equal(zc.bond, 0n, "its juror bond is min(bond, unlocked) = 0");
+    assert.equal(await staking<bigint>("lockedOf", [Z]), zLocked, "nothing more locked");
+    const jurors = validators.length - drawnCount;
+    await waitFor(
+      `task B's ${jurors} juror(s) committed`,
+      async () => (await getTask(taskB)).committedJurors === jurors,
+      120_000,
+    );
+    const bDisputed = await getTask(taskB);
+    assert.equal(bDisputed.juryLiable, true, "the bots stored the jury seed in time");
+
+    // 5. Task A's reveals (its window comes first), then task B's; both finalize; Z claims and withdraws.
+    await travelTo(a0.commitDeadline);
+    await waitFor("task A's 4 reveals", async () => (await getTask(taskA)).revealedCount === 4, 120_000);
+    await travelTo(bDisputed.commitDeadline);
+    const live = bDisputed.liveCommitments;
+    await waitFor(
+      `task B's ${live} reveals`,
+      async () => (await getTask(taskB)).revealedCount === live,
+      120_000,
+    );
+    await travelTo(bDisputed.revealDeadline);
+    await waitFor("task B finalized", async () => (await getTask(taskB)).status === 5, 120_000);
+    const claimed = await waitFor(
+      `juror ${zero} paid (Claimed)`,
+      async () => (await logs("Claimed", { taskId: taskB, node: Z }))[0],
+      120_000,
+    );
+    assert.ok(claimed.args.amount > 0n, "the juror earned its pay and a share of the forfeited dispute bond");
+    await waitFor(
+      "the juror withdrew its pay",
+      async () => (await req.balanceOf(Z)) - balanceBefore >= claimed.args.amount,
+      120_000,
+    );
+  });
+
+  /** Moves the chain's clock just past `t` (nothing when it is there already). */
+  async function travelTo(t: bigint): Promise<void> {
+    const now = await chainNow();
+    if (now <= t) await increaseTime(chain.rpcUrl, t - now + 1n);
+  }
 
   async function chainNow(): Promise<bigint> {
     const b = (await rpcCall(chain.rpcUrl, "eth_getBlockByNumber", ["latest", false])) as { timestamp: Hex };

@@ -160,12 +160,24 @@ describe("e2e: two bots racing for the last seat", { timeout: 300_000 }, () => {
 
     assert.equal((await task()).seatHolders[0], devAddress(NODES[better]), "the better rank holds the seat");
     const end = await nonces();
-    assert.equal(end[better] - start[better], 1, "the winner sent exactly one commit");
-    assert.ok(end[loser] - start[loser] <= 1, "the loser paid for at most one commit");
+    // Besides commits, each bot may send one fixSeed(taskId, 1) two blocks after createTask (§8);
+    // whoever is first stores the seat seed, and a bot that reads it stored sends none.
+    const sent = async (i: number, fn: string) => {
+      const text = await (await fetch(`http://127.0.0.1:${workers[i]!.metricsPort}/metrics`)).text();
+      const m = text.match(new RegExp(`omnitensor_tx_sent_total\\{fn="${fn}"\\} (\\d+)`));
+      return m ? Number(m[1]) : 0;
+    };
+    const fixSeeds = [await sent(0, "fixSeed"), await sent(1, "fixSeed")];
+    assert.ok(
+      fixSeeds.every((n) => n <= 1),
+      `at most one fixSeed each (${fixSeeds})`,
+    );
+    assert.equal(await sent(better, "commit"), 1, "the winner sent exactly one commit");
+    assert.equal(end[better] - start[better], 1 + fixSeeds[better]!, "and nothing else but its fixSeed");
     assert.equal(
-      end[loser] - start[loser],
+      end[loser] - start[loser] - fixSeeds[loser]!,
       0,
-      "with ranks visible before the run, the loser sent nothing at all",
+      "with ranks visible before the run, the loser sent no commit at all",
     );
     assert.ok(!logs.get(NODES[loser])!.some((l) => l.includes('"msg":"committed"')));
 

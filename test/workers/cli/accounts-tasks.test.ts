@@ -21,6 +21,7 @@ import {
   fundAndStake,
   increaseTime,
   mine,
+  rpc,
   sendAs,
   startHardhatNode,
   type LocalChain,
@@ -307,6 +308,7 @@ describe("CLI accounts, funding, clock and requester task commands (issue 17 ite
     await nodeCommit(2, id, OTHER);
     const res = await runIn(["task", "result", String(id), "--key-dir", keyDir, ...conn]);
     assert.match(res.out, /the outputs DISAGREE/);
+    assert.match(res.out, new RegExp(`node ${devAddress(2)}'s sealed output disagrees`), "names the node");
     await increaseTime(chain.rpcUrl, 5 * 3600 + 1);
     const before = await omnitOf(devAddress(REQUESTER));
     const dsp = await runIn(["task", "dispute", String(id), ...conn], {
@@ -343,6 +345,44 @@ describe("CLI accounts, funding, clock and requester task commands (issue 17 ite
     });
     assert.equal(fin.code, 0, fin.err);
     assert.match(fin.out, new RegExp(`task ${id} (Finalized|Unresolved)`));
+  });
+
+  it("task fix-seed stores a known seed, re-anchors a lost one (257+ blocks) and stores it two blocks later", async () => {
+    const env = { NODE_PRIVATE_KEY: devKey(1) };
+    const seedOf = async (id: bigint) =>
+      (await pc().readContract({
+        address: d.contracts.TaskManager,
+        abi: taskManagerAbi,
+        functionName: "getTask",
+        args: [id],
+      })) as { seatSeed: Hex; seatSeedBlock: bigint };
+    const id = await createTaskCli();
+    const early = await runIn(["task", "fix-seed", String(id), "--kind", "seats", ...conn], env);
+    assert.equal(early.code, 0, early.err);
+    assert.match(early.out, /seats seed: not known yet/);
+    await mine(chain.rpcUrl, 2);
+    const ok = await runIn(["task", "fix-seed", String(id), ...conn], env);
+    assert.equal(ok.code, 0, ok.err);
+    assert.match(ok.out, new RegExp(`task ${id} seats seed stored`));
+    assert.match(ok.out, /verifiers seed: not asked for/);
+    assert.notEqual(BigInt((await seedOf(id)).seatSeed), 0n);
+
+    const lost = await createTaskCli();
+    const asked = (await seedOf(lost)).seatSeedBlock;
+    await rpc(chain.rpcUrl, "hardhat_mine", ["0x12c"]); // 300 blocks: blockhash(b + 1) no longer answers
+    const re = await runIn(["task", "fix-seed", String(lost), "--kind", "seats", ...conn], env);
+    assert.equal(re.code, 0, re.err);
+    assert.match(re.out, /seats seed was lost: re-anchored to block (\d+); run this command again/);
+    const moved = await seedOf(lost);
+    assert.ok(moved.seatSeedBlock > asked + 257n, "re-anchored to the block of the call");
+    assert.equal(BigInt(moved.seatSeed), 0n);
+    await mine(chain.rpcUrl, 1);
+    const stored = await runIn(["task", "fix-seed", String(lost), "--kind", "seats", ...conn], env);
+    assert.match(stored.out, /seats seed stored/);
+    assert.notEqual(BigInt((await seedOf(lost)).seatSeed), 0n);
+    const bad = await runIn(["task", "fix-seed", String(lost), "--kind", "all", ...conn], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /--kind: "all" must be seats, verifiers or jury/);
   });
 
   it("task create checks the input before the escrow moves, naming the field; --force sends anyway", async () => {

@@ -36,6 +36,7 @@ describe("queues", () => {
   const handlers = (over: Partial<Handlers>): Handlers => ({
     infer: noop,
     draw: noop,
+    seed: noop,
     commit: noop,
     reveal: noop,
     finalize: noop,

@@ -27,6 +27,7 @@ import {
   watchCommitments,
   withdraw,
   type CommitmentReport,
+  type DisputeReason,
   type OmniTensorContext,
   type TaskProgress,
 } from "../../../workers/src/sdk/index.ts";
@@ -226,6 +227,37 @@ describe("requester SDK on a real EVM", () => {
     assert.equal(task.disputeBond, parseEther("5"));
     assert.equal(before - (await s.token.read.balanceOf([s.requester])), parseEther("5"));
     assert.ok(progress.some((m) => m.includes("disputed")));
+  });
+
+  it("disputes when one sealed output does not decrypt though all that opened agree, and names its node (§8)", async () => {
+    const t = await createTask(ctx, { modelId, input: TEST_INPUT, reward: "5", redundancy: 2 });
+    await s.networkHelpers.mine(2);
+    await s.nodeCommit(1, t.taskId, OUT_A, t.resultKey.publicKey);
+    await s.nodeCommit(2, t.taskId, OUT_A, t.resultKey.publicKey, "wrong-key");
+    await s.networkHelpers.time.increase(5n * HOUR);
+    const stop = new AbortController();
+    const progress: string[] = [];
+    let named: DisputeReason[] = [];
+    const done = waitForResult(ctx, t.taskId, {
+      resultPrivateKey: t.resultKey.privateKey,
+      autoDispute: true,
+      pollIntervalMs: 10,
+      signal: stop.signal,
+      onProgress: (p) => progress.push(p.message),
+      onDispute: (reasons) => (named = reasons),
+    });
+    await until(async () => (await getTask(ctx, t.taskId)).disputed, "the dispute");
+    await until(async () => named.length > 0, "onDispute");
+    stop.abort(new Error("test done"));
+    await assert.rejects(done, /test done/);
+    assert.deepEqual(
+      named.map((r) => [r.node, r.problem]),
+      [[devAccount(2).address, "DECRYPT_FAILED"]],
+    );
+    assert.ok(
+      progress.some((m) => m.includes(`node ${devAccount(2).address}'s sealed output did not decrypt`)),
+      "the progress line names the node",
+    );
   });
 
   it("an Unresolved task throws TaskUnresolvedError saying the escrow can be withdrawn, and withdraw pays it", async () => {

@@ -65,6 +65,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./commands/task-finalize.ts"),
   },
   {
+    words: ["task", "fix-seed"],
+    summary: "store a task's seeds that are known, or re-anchor one that was lost (anyone)",
+    load: () => import("./commands/task-fix-seed.ts"),
+  },
+  {
     words: ["task", "cancel"],
     summary: "cancel your task that no node took; the escrow comes back at once",
     load: () => import("./commands/task-cancel.ts"),

@@ -7,6 +7,7 @@ import { parseEventLogs, type AbiEvent, type Log } from "viem";
 import type { NodeContext, TaskRecord } from "./context.ts";
 import { taskLogger } from "./common.ts";
 import { nodeStakingAbi, taskManagerAbi } from "../chain/abis.ts";
+import { SeedKind } from "../protocol/constants.ts";
 
 const EVENT_NAMES = [
   "TaskCreated",
@@ -14,6 +15,7 @@ const EVENT_NAMES = [
   "Committed",
   "SeatLost",
   "TaskDisputed",
+  "SeedRequested",
   "TaskFinalized",
   "TaskUnresolved",
   "Liquidated",
@@ -37,7 +39,20 @@ function isMe(ctx: NodeContext, a: string): boolean {
   return a.toLowerCase() === ctx.me.toLowerCase();
 }
 
-async function onTaskCreated(ctx: NodeContext, { args: a }: EventOf<"TaskCreated">): Promise<void> {
+/** The block of a log (the head when a provider leaves it out). */
+function blockOf(ctx: NodeContext, log: { blockNumber: bigint | null }): bigint {
+  return log.blockNumber ?? ctx.headNumber();
+}
+
+/** Asks for fixSeed(taskId, kind) two blocks after `anchor`, the block that asked for the seed (§8). */
+function storeSeed(ctx: NodeContext, taskId: bigint, kind: SeedKind, anchor: bigint): Promise<boolean> {
+  return ctx.queues.add({
+    data: { step: "seed", taskId: taskId.toString(), kind, anchor: anchor.toString() },
+  });
+}
+
+async function onTaskCreated(ctx: NodeContext, log: EventOf<"TaskCreated">): Promise<void> {
+  const a = log.args;
   const { config, metrics } = ctx.common;
   const rec: TaskRecord = {
     taskId: a.taskId.toString(),
@@ -64,6 +79,7 @@ async function onTaskCreated(ctx: NodeContext, { args: a }: EventOf<"TaskCreated
       tlog.info({ reward: rec.reward }, "reward below minReward; skipped");
       metrics.skipped.inc({ reason: "reward" });
     } else if (a.seatDeadline > ctx.chainNow()) {
+      await storeSeed(ctx, a.taskId, SeedKind.Seats, blockOf(ctx, log));
       await ctx.queues.add({ data: { step: "infer", taskId: rec.taskId, place: 1, seenAt } });
     }
   }
@@ -100,6 +116,18 @@ async function onLiquidated(ctx: NodeContext, { args: a }: EventOf<"Liquidated">
   }
 }
 
+/** A lost seed re-anchored (by this node or another): store it two blocks later if it judges this node. */
+async function onSeedRequested(ctx: NodeContext, { args: a }: EventOf<"SeedRequested">): Promise<void> {
+  const kind = Number(a.kind) as SeedKind;
+  const roles = ctx.common.config.roles;
+  if (kind === SeedKind.Seats) {
+    const rec = await ctx.redis.get(ctx.key(`task:${a.taskId}`));
+    const modelId = rec ? (JSON.parse(rec) as TaskRecord).modelId : undefined;
+    if (!roles.includes("compute") || !modelId || !ctx.models.has(modelId)) return;
+  } else if (!roles.includes("verifier")) return;
+  await storeSeed(ctx, a.taskId, kind, a.blockNumber);
+}
+
 async function onEvent(ctx: NodeContext, log: NodeEvent): Promise<void> {
   const verifier = ctx.common.config.roles.includes("verifier");
   switch (log.eventName) {
@@ -109,13 +137,18 @@ async function onEvent(ctx: NodeContext, log: NodeEvent): Promise<void> {
     case "TaskCreated":
       return onTaskCreated(ctx, log);
     case "VerifiersDrawn":
-      if (verifier)
-        await ctx.queues.add({ data: { step: "infer", taskId: log.args.taskId.toString(), place: 2 } });
+      if (!verifier) return;
+      await storeSeed(ctx, log.args.taskId, SeedKind.Verifiers, blockOf(ctx, log));
+      await ctx.queues.add({ data: { step: "infer", taskId: log.args.taskId.toString(), place: 2 } });
       return;
     case "TaskDisputed":
-      if (verifier)
-        await ctx.queues.add({ data: { step: "infer", taskId: log.args.taskId.toString(), place: 3 } });
+      if (!verifier) return;
+      // fixSeed(t, 3) stores the verifier seed first (the dispute may have drawn the verifiers).
+      await storeSeed(ctx, log.args.taskId, SeedKind.Jury, blockOf(ctx, log));
+      await ctx.queues.add({ data: { step: "infer", taskId: log.args.taskId.toString(), place: 3 } });
       return;
+    case "SeedRequested":
+      return onSeedRequested(ctx, log);
     case "Committed":
       return onCommitted(ctx, log);
     case "SeatLost":

@@ -4,12 +4,13 @@
  * Amounts and ids are decimal strings (JSON has no bigint).
  */
 import type { Address } from "viem";
-import { PLACE_NAME, type Place } from "../protocol/constants.ts";
+import { PLACE_NAME, type Place, type SeedKind } from "../protocol/constants.ts";
 
-export const STEPS = ["infer", "draw", "commit", "reveal", "finalize", "settle"] as const;
+export const STEPS = ["infer", "draw", "seed", "commit", "reveal", "finalize", "settle"] as const;
 /**
  * infer: run the model for a place (seat, verifier, juror) and keep the canonical output;
  * draw: drawVerifiers at the seat deadline (verifier role);
+ * seed: fixSeed two blocks after the call that asked for a seed (re-anchoring a lost one);
  * commit: commit the sealed result once eligible; reveal: reveal in the reveal window;
  * finalize: finalize after the reveal deadline; settle: claim, liquidate, deliver, withdraw.
  */
@@ -44,6 +45,13 @@ export interface CommitJob extends JobBase {
 export interface DrawJob extends JobBase {
   step: "draw";
 }
+/** fixSeed(taskId, kind) once the seed asked for in block `anchor` is known (PROTOCOL.md §4.1, §8). */
+export interface SeedJob extends JobBase {
+  step: "seed";
+  kind: SeedKind;
+  /** The block of the call that asked for the seed (TaskCreated, VerifiersDrawn, TaskDisputed, SeedRequested). */
+  anchor: string;
+}
 export interface RevealJob extends JobBase {
   step: "reveal";
 }
@@ -56,7 +64,7 @@ export type SettleJob =
   | (JobBase & { step: "settle"; action: "liquidate"; node: Address });
 export type SettleAction = SettleJob["action"];
 
-export type JobData = InferJob | DrawJob | CommitJob | RevealJob | FinalizeJob | SettleJob;
+export type JobData = InferJob | DrawJob | SeedJob | CommitJob | RevealJob | FinalizeJob | SettleJob;
 /** The job data of one step. */
 export type JobOf<S extends Step> = Extract<JobData, { step: S }>;
 
@@ -81,13 +89,15 @@ export function storedJobData(queue: Step, data: JobData | Omit<JobData, "step">
   return { place: 1, ...legacy, step: queue } as JobData;
 }
 
-/** The default id suffix of a job: the place (infer for 2/3, commit), the settle action and node. */
+/** The default id suffix of a job: the place (infer for 2/3, commit), the seed kind and block, the settle action and node. */
 export function defaultSuffix(d: JobData): string | undefined {
   switch (d.step) {
     case "infer":
       return d.place === 1 ? undefined : PLACE_NAME[d.place];
     case "commit":
       return PLACE_NAME[d.place];
+    case "seed":
+      return `${d.kind}-${d.anchor}`;
     case "settle":
       return d.action === "liquidate" ? `liquidate-${d.node.toLowerCase()}` : d.action;
     default:

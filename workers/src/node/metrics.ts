@@ -34,6 +34,7 @@ export interface NodeMetrics {
   slashed: Counter<string>;
   liquidations: Counter<string>;
   skipped: Counter<"reason">;
+  seeds: Counter<"outcome" | "kind">;
   txSent: Counter<"fn">;
   txFailed: Counter<"fn">;
   inferenceSeconds: Histogram<"model">;
@@ -46,17 +47,32 @@ export interface NodeMetrics {
 
 type Counters = Pick<
   NodeMetrics,
-  | "tasksSeen"
-  | "committed"
-  | "revealed"
-  | "won"
-  | "lost"
-  | "slashed"
-  | "liquidations"
-  | "skipped"
-  | "txSent"
-  | "txFailed"
+  "tasksSeen" | "committed" | "revealed" | "won" | "lost" | "slashed" | "liquidations" | "skipped"
 >;
+type TxCounters = Pick<NodeMetrics, "seeds" | "txSent" | "txFailed">;
+
+function txCounters(r: Registry[]): TxCounters {
+  return {
+    seeds: new Counter({
+      name: "omnitensor_seeds_total",
+      help: "Seeds this node's fixSeed stored or re-anchored (lost: older than 256 blocks), by kind",
+      labelNames: ["outcome", "kind"],
+      registers: r,
+    }),
+    txSent: new Counter({
+      name: "omnitensor_tx_sent_total",
+      help: "Transactions sent, by function",
+      labelNames: ["fn"],
+      registers: r,
+    }),
+    txFailed: new Counter({
+      name: "omnitensor_tx_failed_total",
+      help: "Transactions that failed simulation or reverted",
+      labelNames: ["fn"],
+      registers: r,
+    }),
+  };
+}
 
 function counters(r: Registry[]): Counters {
   return {
@@ -100,18 +116,6 @@ function counters(r: Registry[]): Counters {
       labelNames: ["reason"],
       registers: r,
     }),
-    txSent: new Counter({
-      name: "omnitensor_tx_sent_total",
-      help: "Transactions sent, by function",
-      labelNames: ["fn"],
-      registers: r,
-    }),
-    txFailed: new Counter({
-      name: "omnitensor_tx_failed_total",
-      help: "Transactions that failed simulation or reverted",
-      labelNames: ["fn"],
-      registers: r,
-    }),
   };
 }
 
@@ -123,6 +127,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): NodeMetr
   return {
     registry,
     ...counters(r),
+    ...txCounters(r),
     inferenceSeconds: new Histogram({
       name: "omnitensor_inference_seconds",
       help: "Model run latency",

@@ -53,6 +53,8 @@ export function runStep(handlers: Handlers, data: JobData, env: StepEnv): Promis
       return handlers.infer(data, env);
     case "draw":
       return handlers.draw(data, env);
+    case "seed":
+      return handlers.seed(data, env);
     case "commit":
       return handlers.commit(data, env);
     case "reveal":

@@ -70,6 +70,39 @@ export async function claim(ctx: OmniTensorContext, taskId: bigint): Promise<Tra
   return sendTx(ctx, { ...tm(ctx), functionName: "claim", args: [taskId] });
 }
 
+/**
+ * Credits each `nodes[i]` its share in `taskIds[i]` and releases its bond, in one transaction
+ * (anyone may send it; the credit goes to the node, never to the sender). Entries with nothing
+ * to claim are skipped.
+ */
+export async function claimBatch(
+  ctx: OmniTensorContext,
+  taskIds: readonly bigint[],
+  nodes: readonly Address[],
+): Promise<TransactionReceipt> {
+  if (taskIds.length !== nodes.length)
+    throw new ProtocolEncodingError("nodes", `has ${nodes.length} entries, taskIds ${taskIds.length}`);
+  const checked = nodes.map((n, i) => assertAddress(`nodes[${i}]`, n));
+  return sendTx(ctx, { ...tm(ctx), functionName: "claimBatch", args: [[...taskIds], checked] });
+}
+
+/** The seed kinds of a task (PROTOCOL.md §4.1), by name. */
+export const SEED_KINDS = { seats: 1, verifiers: 2, jury: 3 } as const;
+export type SeedKindName = keyof typeof SEED_KINDS;
+
+/**
+ * `fixSeed(taskId, kind)` (anyone): stores a seed that is known, or re-anchors one that was lost
+ * (asked for more than 256 blocks ago and never stored: `SeedRequested`, the seed then comes from
+ * the next block; call again two blocks later to store it). A no-op when stored or not yet known.
+ */
+export async function fixSeed(
+  ctx: OmniTensorContext,
+  taskId: bigint,
+  kind: SeedKindName,
+): Promise<TransactionReceipt> {
+  return sendTx(ctx, { ...tm(ctx), functionName: "fixSeed", args: [taskId, SEED_KINDS[kind]] });
+}
+
 /** Pays out the sender's credit (refunds, shares, bounties). Returns the amount, 0 when there was none. */
 export async function withdraw(
   ctx: OmniTensorContext,

@@ -10,15 +10,18 @@ import type { Address, Hex } from "viem";
 import {
   cancel,
   claim,
+  claimBatch,
   creditOf,
   deliver,
   dispute,
   finalize,
+  fixSeed,
   omnitBalance,
   revealFor,
   revealLateNodes,
   transferOmnit,
   withdraw,
+  type SeedKindName,
 } from "./actions.ts";
 import { connect, type ConnectOptions, type OmniTensorContext } from "./context.ts";
 import { createTask, type CreateTaskParams } from "./createTask.ts";
@@ -69,6 +72,9 @@ export class OmniTensorClient {
   deliver = (taskId: bigint, output: Uint8Array | Hex) => deliver(this.ctx, taskId, output);
   cancel = (taskId: bigint) => cancel(this.ctx, taskId);
   claim = (taskId: bigint) => claim(this.ctx, taskId);
+  claimBatch = (taskIds: readonly bigint[], nodes: readonly Address[]) =>
+    claimBatch(this.ctx, taskIds, nodes);
+  fixSeed = (taskId: bigint, kind: SeedKindName) => fixSeed(this.ctx, taskId, kind);
   withdraw = () => withdraw(this.ctx);
   creditOf = (account: Address) => creditOf(this.ctx, account);
   transferOmnit = (to: Address, amount: string | bigint) => transferOmnit(this.ctx, to, amount);

@@ -80,7 +80,15 @@ export class TaskNotFoundError extends OmniTensorError {
 export class TaskUnresolvedError extends OmniTensorError {
   constructor(
     readonly taskId: bigint,
-    readonly detail: { leader: string; n: number; m: number; tied: boolean; disputed: boolean },
+    readonly detail: {
+      leader: string;
+      n: number;
+      m: number;
+      tied: boolean;
+      disputed: boolean;
+      /** When the wait disputed: each node whose sealed output called for it, and why. */
+      disputeReasons?: readonly { node: string; problem: string }[];
+    },
   ) {
     const what =
       detail.n + detail.m === 0
@@ -88,8 +96,11 @@ export class TaskUnresolvedError extends OmniTensorError {
         : detail.tied
           ? `the reveals tied (${detail.n} votes for the leading hash, ${detail.m} others)`
           : `the nodes disagreed (${detail.n} votes for the leading hash, ${detail.m} others)${detail.disputed ? " and the dispute did not reach the threshold" : ""}`;
+    const why = detail.disputeReasons?.length
+      ? ` (disputed for: ${detail.disputeReasons.map((r) => `${r.node} ${r.problem}`).join(", ")})`
+      : "";
     super(
-      `task ${taskId} ended Unresolved: ${what}. No result was accepted; what the protocol owes you ` +
+      `task ${taskId} ended Unresolved: ${what}${why}. No result was accepted; what the protocol owes you ` +
         `(escrow refund, unpaid seats, dispute bond) is credited: withdraw it (omnitensor task result ${taskId} --withdraw, or sdk.withdraw())`,
       "TASK_UNRESOLVED",
     );

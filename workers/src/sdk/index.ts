@@ -37,7 +37,10 @@ export {
 export {
   waitForResult,
   outputsDisagree,
+  disputeReasons,
+  describeDisputeReasons,
   type TaskProgress,
+  type DisputeReason,
   type TaskResult,
   type WaitForResultOptions,
 } from "./waitForResult.ts";
@@ -49,6 +52,10 @@ export {
   deliver,
   cancel,
   claim,
+  claimBatch,
+  fixSeed,
+  SEED_KINDS,
+  type SeedKindName,
   withdraw,
   creditOf,
   transferOmnit,

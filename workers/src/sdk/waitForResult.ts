@@ -31,6 +31,8 @@ export interface WaitForResultOptions {
   revealForLateNodes?: boolean;
   /** Dispute when the opened outputs disagree or fail their checks (default false: it escrows a bond equal to the reward). */
   autoDispute?: boolean;
+  /** Called once when the wait disputes the task, with each node whose sealed output called for it and why. */
+  onDispute?: (reasons: DisputeReason[]) => void;
   /** The block to read commitments from: the task's creation block when known (default: the deployment's start block). */
   fromBlock?: bigint;
   /** Stops the wait: it rejects with the signal's reason. */
@@ -50,6 +52,8 @@ export interface TaskResult {
   outputText?: string;
   delivered: boolean;
   commitments: CommitmentReport[];
+  /** When this wait disputed the task: the nodes whose sealed outputs called for it, and why. */
+  disputeReasons?: DisputeReason[];
 }
 
 const iso = (t: bigint) => new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z");
@@ -77,8 +81,68 @@ function describe(t: TaskInfo): string {
 
 /** Whether the opened outputs call for a dispute: one failed its checks, or two differ. */
 export function outputsDisagree(reports: readonly CommitmentReport[]): boolean {
-  if (reports.some((r) => !r.ok)) return true;
-  return new Set(reports.map((r) => r.outputHash)).size > 1;
+  return disputeReasons(reports).length > 0;
+}
+
+/**
+ * Why one node's sealed output calls for a dispute (PROTOCOL.md §8): it did not decrypt
+ * (`DECRYPT_FAILED`), it does not give the node's commitment (`COMMITMENT_MISMATCH`) — either may
+ * hide a wrong hash — or it opened fine and differs from the most common output (`DISAGREES`).
+ */
+export interface DisputeReason {
+  node: Address;
+  /** 1 seat, 2 sampled verifier, 3 juror. */
+  place: number;
+  problem: "DECRYPT_FAILED" | "COMMITMENT_MISMATCH" | "DISAGREES";
+  /** The hash the node's output opened to (absent when it did not decrypt). */
+  outputHash?: Hex;
+  transactionHash: Hex;
+}
+
+/**
+ * The nodes whose sealed outputs call for a dispute, each with its reason: every output that failed
+ * its checks, and, when the outputs that opened differ, every one outside the most common output
+ * (all of them on a tie). Empty when nothing calls for a dispute.
+ */
+export function disputeReasons(reports: readonly CommitmentReport[]): DisputeReason[] {
+  const reasons: DisputeReason[] = [];
+  const votes = new Map<Hex, number>();
+  for (const r of reports) {
+    if (!r.ok) {
+      const problem = r.problem ?? "DECRYPT_FAILED";
+      reasons.push({
+        node: r.node,
+        place: r.place,
+        problem,
+        outputHash: r.outputHash,
+        transactionHash: r.transactionHash,
+      });
+    } else votes.set(r.outputHash!, (votes.get(r.outputHash!) ?? 0) + 1);
+  }
+  if (votes.size > 1) {
+    const top = Math.max(...votes.values());
+    const leaders = [...votes].filter(([, n]) => n === top).map(([h]) => h);
+    for (const r of reports)
+      if (r.ok && (leaders.length > 1 || r.outputHash !== leaders[0]))
+        reasons.push({
+          node: r.node,
+          place: r.place,
+          problem: "DISAGREES",
+          outputHash: r.outputHash,
+          transactionHash: r.transactionHash,
+        });
+  }
+  return reasons;
+}
+
+/** One line naming each node of `reasons` and what is wrong with its sealed output. */
+export function describeDisputeReasons(reasons: readonly DisputeReason[]): string {
+  const what = {
+    DECRYPT_FAILED: "did not decrypt",
+    COMMITMENT_MISMATCH: "does not match its commitment",
+    DISAGREES: "disagrees",
+  };
+  return reasons.map((r) => `node ${r.node}'s sealed output ${what[r.problem]}`).join("; ");
 }
 
 /** Sends a transaction that may lose a race with another caller: such a revert is ignored. */
@@ -103,6 +167,7 @@ interface WaitState {
   doDeliver: boolean;
   doDispute: boolean;
   reports: Map<Address, CommitmentReport>;
+  disputeReasons?: DisputeReason[];
   nextBlock: bigint;
   progress: (t: TaskInfo, now: bigint, message?: string) => void;
 }
@@ -127,9 +192,17 @@ async function maybeDispute(w: WaitState, task: TaskInfo, now: bigint): Promise<
   const live = [...w.reports.values()];
   if (task.status !== "Verifying" || !w.doDispute || task.disputed || now >= task.disputeDeadline)
     return false;
-  if (live.length === 0 || !outputsDisagree(live)) return false;
-  if (await tolerant(() => dispute(w.ctx, w.taskId), ["TaskManagerAlreadyDisputed"]))
-    w.progress(task, now, "the outputs disagree: disputed the task (bond escrowed, a jury is drawn)");
+  const reasons = disputeReasons(live);
+  if (reasons.length === 0) return false;
+  if (await tolerant(() => dispute(w.ctx, w.taskId), ["TaskManagerAlreadyDisputed"])) {
+    w.disputeReasons = reasons;
+    w.opts.onDispute?.(reasons);
+    w.progress(
+      task,
+      now,
+      `disputed the task (bond escrowed, a jury is drawn): ${describeDisputeReasons(reasons)}`,
+    );
+  }
   return true;
 }
 
@@ -182,6 +255,7 @@ async function finalResult(w: WaitState, task: TaskInfo, now: bigint): Promise<T
     outputText: output ? new TextDecoder().decode(output) : undefined,
     delivered,
     commitments: live,
+    ...(w.disputeReasons ? { disputeReasons: w.disputeReasons } : {}),
   };
 }
 
@@ -242,6 +316,7 @@ export async function waitForResult(
         m: task.m,
         tied: task.tied,
         disputed: task.disputed,
+        disputeReasons: w.disputeReasons,
       });
     if (task.status === "Cancelled") throw new TaskCancelledError(taskId);
     if (opts.timeoutMs !== undefined && Date.now() - started > opts.timeoutMs)

@@ -69,6 +69,34 @@ describe("steps/infer", () => {
     assert.deepEqual(await infer(s.ctx, verifierJob(), s.log), []);
   });
 
+  it("a lost seed (unstored 256 blocks after b + 1) decides nothing: rescheduled until re-anchored and known", async () => {
+    const s = await setup();
+    s.chain.block = 400n; // the seed of block 100 is lost: isEligible says no for everyone
+    s.chain.taskAt = (at) => (at >= 403n ? { ...drawnTask, verifierSeedBlock: 401n } : drawnTask);
+    s.chain.eligibilityAt = (at) => ({ seat: false, verifier: at >= 403n, juror: false });
+    await assert.rejects(
+      infer(s.ctx, verifierJob(), s.log),
+      (e) => e instanceof RescheduleError && /seed not known/.test(e.why),
+    );
+    s.chain.block = 402n; // re-anchored to 401 (the seed step), not known yet
+    s.chain.taskAt = () => ({ ...drawnTask, verifierSeedBlock: 401n });
+    await assert.rejects(infer(s.ctx, verifierJob(), s.log), RescheduleError);
+    s.chain.block = 403n;
+    const next = await infer(s.ctx, verifierJob(), s.log);
+    assert.equal(next[0]?.data.step, "commit");
+  });
+
+  it("a seat: a lost seat seed (rank unknown for all) reschedules instead of skipping the task", async () => {
+    const s = await setup({ roles: ["compute"] });
+    s.chain.block = 400n;
+    s.chain.taskAt = () =>
+      taskOf({ status: 1, seatSeedBlock: 100n, createdAt: 900n, seatDeadline: 5000n, redundancy: 1 });
+    await assert.rejects(
+      infer(s.ctx, { step: "infer", taskId: "7", place: 1 }, s.log),
+      (e) => e instanceof RescheduleError && /seat seed not known/.test(e.why),
+    );
+  });
+
   it("a verifier that committed already (a rescan after a restart or a wipe) does nothing", async () => {
     const s = await setup();
     s.chain.block = 102n;

@@ -31,6 +31,7 @@ describe("steps/settle", () => {
 
   it("liquidate: only a liquidatable node; then a claim (this node committed) with its own id", async () => {
     const s = await setup();
+    s.chain.taskAt = () => taskOf({ status: 5, liquidationDeadline: 5000n });
     assert.deepEqual(await settle(s.ctx, liq, s.log), []);
     assert.equal(s.tx.sent.length, 0);
     s.chain.liquidatable.add(OTHER.toLowerCase());
@@ -49,12 +50,48 @@ describe("steps/settle", () => {
     await assert.rejects(settle(s.ctx, liq, s.log), /would revert/);
   });
 
-  it("claim: then a withdrawal; NothingToClaim is harmless", async () => {
+  it("liquidate: never after Task.liquidationDeadline (the contract would refuse: TooLate)", async () => {
     const s = await setup();
+    s.chain.liquidatable.add(OTHER.toLowerCase());
+    s.chain.taskAt = () => taskOf({ status: 5, liquidationDeadline: 1000n }); // now = 1000
+    assert.deepEqual(await settle(s.ctx, liq, s.log), []);
+    assert.equal(s.tx.sent.length, 0);
+    s.chain.taskAt = () => taskOf({ status: 5, liquidationDeadline: 1001n });
+    s.tx.reverts.set("liquidate", "TaskManagerTooLate"); // the block came after the deadline
+    assert.deepEqual(await settle(s.ctx, liq, s.log), [], "TooLate is harmless");
+  });
+
+  it("claim: one claimBatch for every settled task this node has pending, crediting itself; then a withdrawal", async () => {
+    const s = await setup();
+    const status = new Map<bigint, number>([
+      [7n, 5],
+      [8n, 2],
+      [9n, 6],
+    ]);
+    s.chain.task = (id: bigint) => Promise.resolve(taskOf({ status: status.get(id) ?? 0 }));
+    await s.redis.sadd(s.ctx.key("claims"), "8", "9", "11");
     const [next] = await settle(s.ctx, act("claim"), s.log);
     assert.equal(next?.data.step === "settle" && next.data.action, "withdraw");
-    s.tx.reverts.set("claim", "TaskManagerNothingToClaim");
+    assert.deepEqual(s.tx.calls("claimBatch")[0]?.args, [
+      [7n, 9n],
+      [ME, ME],
+    ]);
+    assert.equal(s.tx.calls("claim").length, 0, "no single claims");
+    assert.deepEqual(
+      await s.redis.smembers(s.ctx.key("claims")),
+      ["8"],
+      "the unsettled task stays; the unknown one is dropped",
+    );
+    status.set(7n, 2); // a claim job whose task is not settled: nothing sent
     assert.deepEqual(await settle(s.ctx, act("claim"), s.log), []);
+    assert.equal(s.tx.calls("claimBatch").length, 1);
+    status.set(8n, 5);
+    status.set(7n, 5);
+    await settle(s.ctx, act("claim"), s.log);
+    assert.deepEqual(s.tx.calls("claimBatch")[1]?.args, [
+      [7n, 8n],
+      [ME, ME],
+    ]);
   });
 
   it("deliver: the canonical bytes, only when its result is the accepted one", async () => {

@@ -5,7 +5,7 @@ import { formatOmnit } from "../../sdk/amounts.ts";
 import { defaultKeyDir, loadResultKey } from "../../sdk/keystore.ts";
 import { getTask } from "../../sdk/tasks.ts";
 import { readCommitments } from "../../sdk/watchCommitments.ts";
-import { outputsDisagree } from "../../sdk/waitForResult.ts";
+import { describeDisputeReasons, disputeReasons } from "../../sdk/waitForResult.ts";
 import { COMMON_HELP, connectCli, parseCli, parseTaskId, runCli } from "../options.ts";
 
 const help = `Usage: omnitensor task result <taskId> [--withdraw] [--key-dir <dir>]
@@ -48,12 +48,13 @@ const command: CliCommand = {
           `  ${r.node} (${place}): ${r.ok ? `ok  ${r.outputHash}  ${r.canonicalText}` : `PROBLEM ${r.problem}`}`,
         );
       }
-      if (reports.length > 1 || reports.some((r) => !r.ok))
+      const reasons = disputeReasons(reports);
+      if (reasons.length > 0) {
         console.log(
-          outputsDisagree(reports)
-            ? "  the outputs DISAGREE or fail their checks: you may dispute before the dispute deadline (see omnitensor task status)"
-            : "  all outputs agree",
+          "  the outputs DISAGREE or fail their checks: you may dispute before the dispute deadline (see omnitensor task status)",
         );
+        for (const r of reasons) console.log(`    ${describeDisputeReasons([r])}`);
+      } else if (reports.length > 1) console.log("  all outputs agree");
       if (t.status === "Finalized") {
         const accepted = reports.find((r) => r.ok && r.outputHash === t.acceptedOutputHash);
         console.log(

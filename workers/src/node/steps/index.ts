@@ -10,12 +10,14 @@ import { draw } from "./draw.ts";
 import { finalize } from "./finalize.ts";
 import { infer } from "./infer.ts";
 import { reveal } from "./reveal.ts";
+import { seed } from "./seed.ts";
 import { settle } from "./settle.ts";
 
 export function createHandlers(ctx: StepContext): Handlers {
   return {
     infer: (data, { log }) => infer(ctx, data, log),
     draw: (data, { log }) => draw(ctx, data, log),
+    seed: (data, { log }) => seed(ctx, data, log),
     commit: (data, { log }) => commit(ctx, data, log),
     reveal: (data, { log }) => reveal(ctx, data, log),
     finalize: (data, { log }) => finalize(ctx, data, log),

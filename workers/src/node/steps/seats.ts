@@ -5,7 +5,7 @@
 import { maxUint256, type Address, type Hex } from "viem";
 import type { StepContext } from "../context.ts";
 import type { Task, TaskManagerErrorName } from "../../chain/reads.ts";
-import { Place, TaskStatus, isFinalStatus } from "../../protocol/constants.ts";
+import { Place, SeedKind, TaskStatus, isFinalStatus } from "../../protocol/constants.ts";
 
 /** Commit errors after which the step can never succeed for this node (no more gas spent). */
 export const FINAL_COMMIT_ERRORS = [
@@ -24,12 +24,20 @@ export function isOver(t: Pick<Task, "status">): boolean {
 
 /**
  * Whether a seed was unknown in block `at` (PROTOCOL.md §4.1: asked for in block b, known from
- * b + 2; `getTask` shows it only once stored). While it is unknown, `isEligible` and `rankOf`
- * answer "no" for every node: such an answer decides nothing.
+ * b + 2 while blockhash(b + 1) answers, i.e. until block b + 257; `getTask` shows it only once
+ * stored). An unstored seed older than that is lost until someone calls fixSeed, which
+ * re-anchors it (the seed step does). While it is unknown, `isEligible` and `rankOf` answer "no"
+ * for every node: such an answer decides nothing. (A view may run as of block `at` + 1, so the
+ * last block of the 256 counts as lost already.)
  */
 export function seedUnknownAt(seed: Hex, seedBlock: bigint, at: bigint): boolean {
   if (BigInt(seed) !== 0n) return false;
-  return seedBlock === 0n || at < seedBlock + 2n;
+  return seedBlock === 0n || at < seedBlock + 2n || seedLostAt(seed, seedBlock, at);
+}
+
+/** Whether an unstored seed asked for in block `seedBlock` is lost in block `at` (fixSeed re-anchors it). */
+export function seedLostAt(seed: Hex, seedBlock: bigint, at: bigint): boolean {
+  return BigInt(seed) === 0n && seedBlock !== 0n && at + 1n > seedBlock + 256n;
 }
 
 /** The seed, the block that asked for it and the commit deadline of a verifier or juror place. */
@@ -37,6 +45,23 @@ export function drawOf(t: Task, place: typeof Place.Verifier | typeof Place.Juro
   return place === Place.Verifier
     ? { seed: t.verifierSeed, seedBlock: t.verifierSeedBlock, closesAt: t.verifyDeadline }
     : { seed: t.jurySeed, seedBlock: t.jurySeedBlock, closesAt: t.commitDeadline };
+}
+
+/**
+ * A seed of the task by kind (1 seats, 2 verifiers, 3 jury): its value (zero until stored), the
+ * block that asked for it (moved by a re-anchor) and the time after which no commit needs it
+ * (verifiers of a disputed task commit until the commit deadline).
+ */
+export function seedOf(t: Task, kind: SeedKind) {
+  if (kind === SeedKind.Seats)
+    return { seed: t.seatSeed, seedBlock: t.seatSeedBlock, closesAt: t.seatDeadline };
+  if (kind === SeedKind.Verifiers)
+    return {
+      seed: t.verifierSeed,
+      seedBlock: t.verifierSeedBlock,
+      closesAt: t.disputed ? t.commitDeadline : t.verifyDeadline,
+    };
+  return { seed: t.jurySeed, seedBlock: t.jurySeedBlock, closesAt: t.commitDeadline };
 }
 
 /** Chain time at which the seat eligibility threshold next doubles. */
