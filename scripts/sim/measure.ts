@@ -30,6 +30,16 @@ export interface StrategyRow {
   profitPerPlace: Stat;
   profitPerNodeDay: Stat;
 }
+export interface WrongCase {
+  id: number;
+  requester: string;
+  disputed: boolean;
+  seats: number;
+  verifiers: number;
+  jurors: number;
+  n: number;
+  m: number;
+}
 export interface RequesterRow {
   kind: RequesterKind;
   tasks: number;
@@ -47,6 +57,7 @@ export interface SimReport {
   outcomes: { finalized: number; unresolved: number; cancelled: number; disputed: number; blocked: number };
   honestSlashes: number;
   wrongAccepted: {
+    cases: WrongCase[];
     total: number;
     colluder: number;
     other: number;
@@ -55,6 +66,16 @@ export interface SimReport {
     predicted: number;
   };
   cheaters: { nodes: number; caught: number; liquidations: number };
+  /** What sortition gave the colluders (Committed events): their share of seats, verifier places per task, and
+   * among the SDK tasks whose seats were all theirs, how many had no other sampled verifier. */
+  sortition: {
+    colluderSeatShare: number;
+    verifiersPerTask: number;
+    allColluderSeats: number;
+    noOtherVerifier: number;
+    /** Share of all seated tasks with no non-colluding sampled verifier (predicted: (1 − E/V)^(V − a)). */
+    noOtherVerifierShare: number;
+  };
   strategies: StrategyRow[];
   requesters: RequesterRow[];
   gas: { perTask: number; txs: number; failed: number; omnitPerTask: number };
@@ -100,6 +121,31 @@ function gasByAccount(m: MeasureInput): Map<Address, number> {
 const count = <T>(xs: T[], f: (x: T) => boolean) => xs.reduce((a, x) => a + (f(x) ? 1 : 0), 0);
 const by = (events: SimEvent[], name: string) => events.filter((e) => e.name === name);
 
+/** How each wrong result got accepted: disputed or not, and the places committed (Committed events), n and m. */
+function wrongCases(m: MeasureInput, finalized: Map<bigint, Hex>): WrongCase[] {
+  const out: WrongCase[] = [];
+  for (const t of m.tasks) {
+    const R = finalized.get(t.id);
+    if (R === undefined || R === outputHashOf(t.truth)) continue;
+    const fin = by(m.events, "TaskFinalized").find((e) => e.args.taskId === t.id)!;
+    const places = [0, 0, 0];
+    for (const e of by(m.events, "Committed")) if (e.args.taskId === t.id) places[Number(e.args.place) - 1]++;
+    const disputed = by(m.events, "TaskDisputed").some((e) => e.args.taskId === t.id);
+    const [seats, verifiers, jurors] = places;
+    out.push({
+      id: Number(t.id),
+      requester: t.req.kind,
+      disputed,
+      seats,
+      verifiers,
+      jurors,
+      n: Number(fin.args.n),
+      m: Number(fin.args.m),
+    });
+  }
+  return out;
+}
+
 function wrongAccepted(m: MeasureInput): SimReport["wrongAccepted"] {
   const finalized = new Map(
     by(m.events, "TaskFinalized").map((e) => [e.args.taskId as bigint, e.args.outputHash as Hex]),
@@ -122,7 +168,15 @@ function wrongAccepted(m: MeasureInput): SimReport["wrongAccepted"] {
       expectedVerifiers,
     );
   }
-  return { total, colluder, other: total - colluder, sdkTasks, sdkWrong, predicted };
+  return {
+    total,
+    colluder,
+    other: total - colluder,
+    sdkTasks,
+    sdkWrong,
+    predicted,
+    cases: wrongCases(m, finalized),
+  };
 }
 
 function strategyRows(m: MeasureInput, gas: Map<Address, number>): StrategyRow[] {
@@ -187,6 +241,32 @@ function requesterRows(m: MeasureInput, gas: Map<Address, number>): RequesterRow
   return rows;
 }
 
+function sortitionDiag(m: MeasureInput): SimReport["sortition"] {
+  const colluders = new Set(m.w.nodes.filter((n) => n.name === "colluder").map((n) => n.addr));
+  const per = new Map<bigint, { seats: Address[]; verifiers: Address[] }>();
+  for (const e of by(m.events, "Committed")) {
+    const t = per.get(e.args.taskId as bigint) ?? { seats: [], verifiers: [] };
+    if (Number(e.args.place) === 1) t.seats.push(e.args.node as Address);
+    if (Number(e.args.place) === 2) t.verifiers.push(e.args.node as Address);
+    per.set(e.args.taskId as bigint, t);
+  }
+  const all = [...per.values()];
+  const seats = all.flatMap((t) => t.seats);
+  const sdk = new Set(m.tasks.filter((t) => t.req.kind === "sdk").map((t) => t.id));
+  const captured = [...per.entries()].filter(
+    ([id, t]) => sdk.has(id) && t.seats.every((a) => colluders.has(a)),
+  );
+  return {
+    colluderSeatShare: seats.length ? count(seats, (a) => colluders.has(a)) / seats.length : 0,
+    verifiersPerTask: all.length ? all.reduce((a, t) => a + t.verifiers.length, 0) / all.length : 0,
+    allColluderSeats: captured.length,
+    noOtherVerifier: count(captured, ([, t]) => t.verifiers.every((a) => colluders.has(a))),
+    noOtherVerifierShare: all.length
+      ? count(all, (t) => t.verifiers.every((a) => colluders.has(a))) / all.length
+      : 0,
+  };
+}
+
 export function measure(m: MeasureInput): SimReport {
   const gas = gasByAccount(m);
   const honest = new Set(
@@ -219,6 +299,7 @@ export function measure(m: MeasureInput): SimReport {
       caught: new Set(liq.filter((e) => cheaters.has(e.args.node as Address)).map((e) => e.args.node)).size,
       liquidations: count(liq, (e) => cheaters.has(e.args.node as Address)),
     },
+    sortition: sortitionDiag(m),
     strategies: strategyRows(m, gas),
     requesters: requesterRows(m, gas),
     gas: {

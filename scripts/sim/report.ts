@@ -46,6 +46,7 @@ function headline(r: SimReport): string[] {
     `| honest slashes (Liquidated / Slashed events on honest nodes) | **${r.honestSlashes}** |`,
     `| wrong results accepted (TaskFinalized with a wrong hash), all tasks | ${w.total} of ${r.tasks} (${pct(w.total, r.tasks)}): ${w.colluder} the colluders', ${w.other} a cheater's |`,
     `| wrong results accepted, tasks of SDK requesters | ${w.sdkWrong} of ${w.sdkTasks} (${pct(w.sdkWrong, w.sdkTasks)}); sortition predicts ${f(w.predicted)} (${pct(w.predicted, w.sdkTasks)}) for the colluders |`,
+    `| what sortition gave the colluders (Committed events) | ${pct(r.sortition.colluderSeatShare, 1)} of seats; ${f(r.sortition.verifiersPerTask)} sampled verifiers per seated task; ${r.sortition.allColluderSeats} SDK tasks with every seat theirs, ${r.sortition.noOtherVerifier} of them with no other verifier; tasks with no non-colluding verifier ${pct(r.sortition.noOtherVerifierShare, 1)} |`,
     `| cheaters caught (liquidated at least once) | ${r.cheaters.caught} of ${r.cheaters.nodes} nodes, ${r.cheaters.liquidations} liquidations |`,
     `| outcomes | ${o.finalized} Finalized, ${o.unresolved} Unresolved, ${o.cancelled} Cancelled; ${o.disputed} disputed, of which ${o.blocked} ended Unresolved (the 66 % bar not reached) |`,
     `| gas per task (every transaction of the rounds) | ${f(r.gas.perTask, 0)} gas = ${f(r.gas.omnitPerTask, 3)} OMNIT; ${r.gas.txs} transactions, ${r.gas.failed} reverted |`,
@@ -77,13 +78,16 @@ function requesters(r: SimReport): string[] {
 
 function sweepTable(points: SweepPoint[]): string[] {
   return [
-    "| α | redundancy | tasks (SDK) | wrong accepted (SDK) | predicted | colluder profit per node-day | honest profit per node-day | honest slashes |",
-    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| α | redundancy | tasks (SDK) | wrong accepted (SDK) | predicted | SDK tasks with every seat colluding | no non-colluding verifier (measured / predicted) | colluder profit per node-day | honest profit per node-day | honest slashes |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...points.map(({ alpha, redundancy, report: p }) => {
       const col = p.strategies.find((s) => s.name === "colluder");
       const hon = p.strategies.find((s) => s.name === "honest");
       const w = p.wrongAccepted;
-      return `| ${alpha} | ${redundancy} | ${w.sdkTasks} | ${w.sdkWrong} (${pct(w.sdkWrong, w.sdkTasks)}) | ${pct(w.predicted, w.sdkTasks)} | ${col ? pm(col.profitPerNodeDay) : "–"} | ${hon ? pm(hon.profitPerNodeDay) : "–"} | ${p.honestSlashes} |`;
+      const so = p.sortition;
+      const V = p.config.nodes;
+      const noOther = `${pct(so.noOtherVerifierShare, 1)} / ${pct(Math.pow(1 - 3 / V, V - Math.round(alpha * V)), 1)}`;
+      return `| ${alpha} | ${redundancy} | ${w.sdkTasks} | ${w.sdkWrong} (${pct(w.sdkWrong, w.sdkTasks)}) | ${pct(w.predicted, w.sdkTasks)} | ${so.allColluderSeats} | ${noOther} | ${col ? pm(col.profitPerNodeDay) : "–"} | ${hon ? pm(hon.profitPerNodeDay) : "–"} | ${p.honestSlashes} |`;
     }),
   ];
 }
