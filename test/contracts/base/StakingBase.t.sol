@@ -5,8 +5,8 @@ import {Test} from "forge-std/Test.sol";
 import {OmniToken} from "../../../contracts/token/OmniToken.sol";
 import {NodeStaking} from "../../../contracts/staking/NodeStaking.sol";
 
-/// @notice A stand-in TaskManager for NodeStaking's tests: it exposes the two windows that bound the unbonding
-///         period; tests call the TaskManager-only functions by pranking its address.
+/// @notice A stand-in TaskManager for NodeStaking's tests; tests call the TaskManager-only functions by pranking its
+///         address. Its windows are settable only to show that NodeStaking no longer reads them (v4: fixed bounds).
 contract FakeTaskManager {
     uint256 public commitWindow = 20 hours;
     uint256 public revealWindow = 4 hours;

@@ -28,7 +28,7 @@ contract StakingHandler is CommonBase, StdCheats, StdUtils {
     uint256 public ghostSlashCalls;
     uint256 public ghostLockedNow;
 
-    // TaskManager windows read by NodeStaking.setTaskManager / setUnbondingPeriod.
+    // TaskManager-like windows (v3's NodeStaking read them; v4 bounds unbondingPeriod by fixed values instead).
     uint256 public commitWindow = 20 hours;
     uint256 public revealWindow = 4 hours;
 
@@ -45,7 +45,7 @@ contract StakingHandler is CommonBase, StdCheats, StdUtils {
         }
     }
 
-    /// @dev Called once after construction: setTaskManager reads this contract's windows, which need its code.
+    /// @dev Called once after construction: this handler acts as the TaskManager.
     function init() external {
         staking.setTaskManager(address(this));
     }
