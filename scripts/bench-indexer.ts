@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
+  decodeFunctionData,
   decodeFunctionResult,
   encodeFunctionData,
   keccak256,
@@ -55,7 +56,9 @@ class Sender {
     private url: string,
     private chainId: number,
   ) {}
+  private sent: { hash: Hex; what: string }[] = [];
   async send(who: number, to: Address, data: Hex, gas: bigint): Promise<void> {
+    const label = decodeFunctionData({ abi: taskManagerAbi, data }).functionName;
     const account = privateKeyToAccount(devKey(who));
     if (!this.nonces.has(who))
       this.nonces.set(
@@ -76,7 +79,7 @@ class Sender {
     // One at a time: bursts of parallel requests made hardhat node drop connections ("fetch failed").
     for (let tries = 1; ; tries++) {
       try {
-        await rpc(this.url, "eth_sendRawTransaction", [raw]);
+        this.sent.push({ hash: (await rpc(this.url, "eth_sendRawTransaction", [raw])) as Hex, what: label });
         return;
       } catch (e) {
         if (tries >= 3 || !String(e).includes("fetch failed")) throw e;
@@ -93,8 +96,14 @@ class Sender {
       for (const [who, n] of this.nonces)
         if (Number(await rpc(this.url, "eth_getTransactionCount", [devAddress(who), "latest"])) < n)
           done = false;
-      if (done) return;
+      if (done) break;
     }
+    const failed = new Map<string, number>();
+    for (const { hash, what } of this.sent.splice(0)) {
+      const r = (await rpc(this.url, "eth_getTransactionReceipt", [hash])) as { status: Hex } | null;
+      if (r?.status !== "0x1") failed.set(what, (failed.get(what) ?? 0) + 1);
+    }
+    if (failed.size) log(`reverted or missing: ${JSON.stringify(Object.fromEntries(failed))}`);
   }
 }
 

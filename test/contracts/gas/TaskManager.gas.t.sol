@@ -118,7 +118,7 @@ contract TaskManagerCreateGasTest is TaskManagerGasBase {
     function test_gas_setCommitWindow() public {
         vm.prank(owner);
         tm.setCommitWindow(21 hours);
-        _snap("setCommitWindow (reads NodeStaking.unbondingPeriod)");
+        _snap("setCommitWindow (bounded by commitWindow + revealWindow <= 3 days)");
     }
 }
 

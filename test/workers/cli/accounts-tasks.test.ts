@@ -23,6 +23,7 @@ import {
   mine,
   rpc,
   sendAs,
+  setIntervalMining,
   startHardhatNode,
   type LocalChain,
 } from "../../support/devnet.ts";
@@ -356,8 +357,12 @@ describe("CLI accounts, funding, clock and requester task commands (issue 17 ite
         functionName: "getTask",
         args: [id],
       })) as { seatSeed: Hex; seatSeedBlock: bigint };
+    // no block without a transaction while this test runs (the node mines one a second): the seed of a task
+    // created in block b stays unknown until someone mines b + 2, however slow the machine
+    await setIntervalMining(chain.rpcUrl, 0);
     const id = await createTaskCli();
     const early = await runIn(["task", "fix-seed", String(id), "--kind", "seats", ...conn], env);
+    await setIntervalMining(chain.rpcUrl, 1000);
     assert.equal(early.code, 0, early.err);
     assert.match(early.out, /seats seed: not known yet/);
     await mine(chain.rpcUrl, 2);
