@@ -78,8 +78,8 @@ function requesters(r: SimReport): string[] {
 
 function sweepTable(points: SweepPoint[]): string[] {
   return [
-    "| α | redundancy | tasks (SDK) | wrong accepted (SDK) | predicted | SDK tasks with every seat colluding | no non-colluding verifier (measured / predicted) | colluder profit per node-day | honest profit per node-day | honest slashes |",
-    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| α | redundancy | tasks (SDK) | wrong accepted (SDK) | predicted | SDK tasks with every seat colluding | no non-colluding verifier (measured / predicted) | disputes blocked (Unresolved) | colluder profit per node-day | honest profit per node-day | honest slashes |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...points.map(({ alpha, redundancy, report: p }) => {
       const col = p.strategies.find((s) => s.name === "colluder");
       const hon = p.strategies.find((s) => s.name === "honest");
@@ -87,7 +87,7 @@ function sweepTable(points: SweepPoint[]): string[] {
       const so = p.sortition;
       const V = p.config.nodes;
       const noOther = `${pct(so.noOtherVerifierShare, 1)} / ${pct(Math.pow(1 - 3 / V, V - Math.round(alpha * V)), 1)}`;
-      return `| ${alpha} | ${redundancy} | ${w.sdkTasks} | ${w.sdkWrong} (${pct(w.sdkWrong, w.sdkTasks)}) | ${pct(w.predicted, w.sdkTasks)} | ${so.allColluderSeats} | ${noOther} | ${col ? pm(col.profitPerNodeDay) : "–"} | ${hon ? pm(hon.profitPerNodeDay) : "–"} | ${p.honestSlashes} |`;
+      return `| ${alpha} | ${redundancy} | ${w.sdkTasks} | ${w.sdkWrong} (${pct(w.sdkWrong, w.sdkTasks)}) | ${pct(w.predicted, w.sdkTasks)} | ${so.allColluderSeats} | ${noOther} | ${p.outcomes.blocked} of ${p.outcomes.disputed} | ${col ? pm(col.profitPerNodeDay) : "–"} | ${hon ? pm(hon.profitPerNodeDay) : "–"} | ${p.honestSlashes} |`;
     }),
   ];
 }
