@@ -88,18 +88,22 @@ describe("inference in worker threads", () => {
     it("keeps ticking (lag < 50 ms) with inference in a thread; blocks without", async () => {
       const model = await threaded.load(m.specJson, m.path);
       await model.infer(input); // warm up
+      // at least 3 runs and at least 800 ms of them, however fast the machine
       const t = await loopLag(async () => {
-        for (let i = 0; i < 3; i++) assert.equal((await model.infer(input)).result, "ok");
+        const start = performance.now();
+        for (let i = 0; i < 40 && (i < 3 || performance.now() - start < 800); i++)
+          assert.equal((await model.infer(input)).result, "ok");
       });
       const inProcess = await direct.load(m.specJson, m.path);
       const d = await loopLag(() => inProcess.infer(input));
       console.log(
-        `      3 runs of ocr-det 640×640 in a thread: ${t.ms.toFixed(0)} ms, worst timer lag ${t.lag.toFixed(1)} ms;` +
+        `      runs of ocr-det 640×640 in a thread: ${t.ms.toFixed(0)} ms, worst timer lag ${t.lag.toFixed(1)} ms;` +
           ` one run in process: ${d.ms.toFixed(0)} ms, worst lag ${d.lag.toFixed(1)} ms`,
       );
       assert.ok(t.ms > 600, `the runs took ${t.ms} ms: too short to show anything`);
       assert.ok(t.lag < 50, `timer lag ${t.lag} ms with inference in a thread`);
-      assert.ok(d.lag > 100, `in process the loop should block (lag ${d.lag} ms)`);
+      // in process the loop is blocked for about the whole run, whatever the machine's speed
+      assert.ok(d.lag > d.ms / 2, `in process the loop should block (lag ${d.lag} ms for a ${d.ms} ms run)`);
     });
   });
 });
