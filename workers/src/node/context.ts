@@ -59,7 +59,7 @@ export interface TaskSender {
   send<F extends TaskManagerWrite>(fn: F, args: TaskManagerArgs<F>, opts: SendOptions): Promise<void>;
 }
 
-/** What a model offers the steps (LoadedModel in production). */
+/** What a model offers the steps (a ThreadedModel in production: inference in a worker thread). */
 export interface StepModel {
   infer(input: Uint8Array): Promise<CanonicalResult>;
 }

@@ -8,12 +8,12 @@ import { modelRegistryAbi } from "../chain/abis.ts";
 import type { ChainClients } from "../chain/clients.ts";
 import type { Deployment } from "../chain/deployment.ts";
 import { ModelHashMismatchError } from "../inference/index.ts";
-import type { InferenceEngine, LoadedModel } from "../inference/runtime/index.ts";
+import type { ThreadedInferenceEngine, ThreadedModel } from "../inference/runtime/index.ts";
 import type { Common } from "./common.ts";
 
 export interface LoadedModels {
   /** The usable models, by lowercase modelId. */
-  models: Map<Hex, LoadedModel>;
+  models: Map<Hex, ThreadedModel>;
   /** Why each refused model is not served, by modelId. */
   refused: Map<Hex, string>;
 }
@@ -21,9 +21,9 @@ export interface LoadedModels {
 /** Loads every configured model whose file passes its hash check against ModelRegistry. */
 export async function loadModels(
   ctx: { common: Common; clients: ChainClients; deployment: Deployment },
-  engine: InferenceEngine,
+  engine: ThreadedInferenceEngine,
 ): Promise<LoadedModels> {
-  const models = new Map<Hex, LoadedModel>();
+  const models = new Map<Hex, ThreadedModel>();
   const refused = new Map<Hex, string>();
   for (const m of ctx.common.config.models) {
     const log = ctx.common.logger.child({ modelId: m.modelId });

@@ -28,7 +28,7 @@ import { chainReader, taskSender, type NodeContext, type OutputTransform } from 
 import { TASK_EVENTS, handleLogs } from "./events.ts";
 import { nodeRecovery, type StateRecovery } from "./recovery.ts";
 import { createHandlers } from "./steps/index.ts";
-import { InferenceEngine } from "../inference/runtime/index.ts";
+import { ThreadedInferenceEngine } from "../inference/runtime/index.ts";
 import { connectRedis, redactUrl, redisCheckpoint, type NodeRedis } from "./redis.ts";
 import { acquireNodeLock } from "./lock.ts";
 import { HeadWatch, NodeHealth, QueueFailures, type HealthReport } from "./health.ts";
@@ -192,7 +192,8 @@ async function assemble(
     onSent: (fn) => m.txSent.inc({ fn }),
     onFailed: (fn) => m.txFailed.inc({ fn }),
   });
-  const engine = new InferenceEngine({ threads: 1 });
+  // Models run in a worker thread: session.run never blocks the watcher, the signer or /health.
+  const engine = new ThreadedInferenceEngine({ threads: 1, logger });
   shutdown.onStop("inference", () => engine.close());
   const { models, refused } = await loadModels({ common, clients, deployment }, engine);
   health.detail("models", () => models.size);
