@@ -1,18 +1,12 @@
-import { omniGovernorAbi } from "../../chain/abis.ts";
-import { sendTx } from "../../sdk/context.ts";
 import { CliError, type CliCommand } from "../types.ts";
 import { COMMON_HELP, connectCli, isoTime, parseCli, runCli } from "../options.ts";
 import {
   CONTENT_HELP,
   CONTENT_OPTIONS,
-  GOVERNOR_ABI,
   describeCalls,
-  descriptionHash,
-  explainRevert,
-  governanceOf,
-  refuseState,
-  resolveProposal,
-  stateOf,
+  proposalEta,
+  proposalFor,
+  sendProposal,
 } from "./gov-lib.ts";
 
 const help = `Usage: omnitensor gov execute (--id <proposalId> | <the propose options>)
@@ -37,29 +31,14 @@ const command: CliCommand = {
     runCli(async () => {
       const { values } = parseCli(argv, { id: { type: "string" }, ...CONTENT_OPTIONS }, help);
       const ctx = await connectCli(values, true, "requester");
-      const { governor } = governanceOf(ctx);
-      const { id, content: p } = await resolveProposal(ctx, governor, values, help);
-      const state = await stateOf(ctx, governor, id);
-      if (state !== "Queued") await refuseState(ctx, governor, id, state, "execute");
-      const eta = await ctx.publicClient.readContract({
-        address: governor,
-        abi: omniGovernorAbi,
-        functionName: "proposalEta",
-        args: [id],
-      });
+      const { governor, id, content: p } = await proposalFor(ctx, values, help, "Queued", "execute");
+      const eta = await proposalEta(ctx, governor, id);
       const { timestamp } = await ctx.publicClient.getBlock();
       if (timestamp < eta)
         throw new CliError(
           `proposal ${id} is queued until ${isoTime(eta)} (${eta - timestamp} s from the last block): execute it then`,
         );
-      const receipt = await explainRevert("execute", () =>
-        sendTx(ctx, {
-          address: governor,
-          abi: GOVERNOR_ABI,
-          functionName: "execute",
-          args: [p.targets, p.values, p.calldatas, descriptionHash(p.description)],
-        }),
-      );
+      const receipt = await sendProposal(ctx, governor, "execute", p);
       console.log(`proposal ${id} executed`);
       for (const c of describeCalls(ctx, p)) console.log(`  call: ${c}`);
       console.log(`  transaction: ${receipt.transactionHash}`);

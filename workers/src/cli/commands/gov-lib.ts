@@ -26,7 +26,7 @@ import {
   timelockControllerAbi,
 } from "../../chain/abis.ts";
 import { ContractRevertError } from "../../sdk/errors.ts";
-import type { OmniTensorContext } from "../../sdk/context.ts";
+import { sendTx, type OmniTensorContext } from "../../sdk/context.ts";
 import { formatOmnit } from "../../sdk/amounts.ts";
 import { CliError } from "../types.ts";
 
@@ -349,4 +349,46 @@ export async function refuseState(
     Expired: "it expired",
   };
   throw new CliError(`cannot ${action} proposal ${id}: it is ${state}; ${why[state] ?? ""}`);
+}
+
+/** queue and execute: the proposal named by --id or its content, refused unless it is `wanted`. */
+export async function proposalFor(
+  ctx: OmniTensorContext,
+  values: { id?: string; target?: string; call?: string; args?: string[]; description?: string },
+  help: string,
+  wanted: "Succeeded" | "Queued",
+  action: "queue" | "execute",
+): Promise<{ governor: Address; id: bigint; content: ProposalContent }> {
+  const { governor } = governanceOf(ctx);
+  const { id, content } = await resolveProposal(ctx, governor, values, help);
+  const state = await stateOf(ctx, governor, id);
+  if (state !== wanted) await refuseState(ctx, governor, id, state, action);
+  return { governor, id, content };
+}
+
+/** Sends the governor's `queue` or `execute` of the proposal, a revert explained (explainRevert). */
+export function sendProposal(
+  ctx: OmniTensorContext,
+  governor: Address,
+  action: "queue" | "execute",
+  p: ProposalContent,
+) {
+  return explainRevert(action, () =>
+    sendTx(ctx, {
+      address: governor,
+      abi: GOVERNOR_ABI,
+      functionName: action,
+      args: [p.targets, p.values, p.calldatas, descriptionHash(p.description)],
+    }),
+  );
+}
+
+/** When a queued proposal becomes executable (the timelock's eta, in seconds). */
+export function proposalEta(ctx: OmniTensorContext, governor: Address, id: bigint): Promise<bigint> {
+  return ctx.publicClient.readContract({
+    address: governor,
+    abi: omniGovernorAbi,
+    functionName: "proposalEta",
+    args: [id],
+  });
 }

@@ -1,18 +1,6 @@
-import { omniGovernorAbi } from "../../chain/abis.ts";
-import { sendTx } from "../../sdk/context.ts";
 import type { CliCommand } from "../types.ts";
 import { COMMON_HELP, connectCli, isoTime, parseCli, runCli } from "../options.ts";
-import {
-  CONTENT_HELP,
-  CONTENT_OPTIONS,
-  GOVERNOR_ABI,
-  descriptionHash,
-  explainRevert,
-  governanceOf,
-  refuseState,
-  resolveProposal,
-  stateOf,
-} from "./gov-lib.ts";
+import { CONTENT_HELP, CONTENT_OPTIONS, proposalEta, proposalFor, sendProposal } from "./gov-lib.ts";
 
 const help = `Usage: omnitensor gov queue (--id <proposalId> | <the propose options>)
 
@@ -35,24 +23,9 @@ const command: CliCommand = {
     runCli(async () => {
       const { values } = parseCli(argv, { id: { type: "string" }, ...CONTENT_OPTIONS }, help);
       const ctx = await connectCli(values, true, "requester");
-      const { governor } = governanceOf(ctx);
-      const { id, content: p } = await resolveProposal(ctx, governor, values, help);
-      const state = await stateOf(ctx, governor, id);
-      if (state !== "Succeeded") await refuseState(ctx, governor, id, state, "queue");
-      const receipt = await explainRevert("queue", () =>
-        sendTx(ctx, {
-          address: governor,
-          abi: GOVERNOR_ABI,
-          functionName: "queue",
-          args: [p.targets, p.values, p.calldatas, descriptionHash(p.description)],
-        }),
-      );
-      const eta = await ctx.publicClient.readContract({
-        address: governor,
-        abi: omniGovernorAbi,
-        functionName: "proposalEta",
-        args: [id],
-      });
+      const { governor, id, content } = await proposalFor(ctx, values, help, "Succeeded", "queue");
+      const receipt = await sendProposal(ctx, governor, "queue", content);
+      const eta = await proposalEta(ctx, governor, id);
       console.log(`proposal ${id} queued: executable from ${isoTime(eta)} (eta ${eta})`);
       console.log(`  next: omnitensor gov execute --id ${id}`);
       console.log(`  transaction: ${receipt.transactionHash}`);
