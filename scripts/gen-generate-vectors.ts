@@ -45,7 +45,10 @@ type Case = {
   why: string;
   row: number[];
   sampling: { method: string; k?: number; temperature?: string };
-} & ({ x: number } | { seed: Hex; step: number } | Record<string, never>);
+  x?: number;
+  seed?: Hex;
+  step?: number;
+};
 
 function stepCase(c: Case) {
   const s = c.sampling;
@@ -54,7 +57,7 @@ function stepCase(c: Case) {
     return { ...c, token: r.token, margin: num(r.margin) };
   }
   const t = Number(s.temperature);
-  const x = "x" in c ? c.x : drawX((c as { seed: Hex }).seed, (c as { step: number }).step);
+  const x = c.x ?? drawX(c.seed!, c.step!);
   const ids = largest(c.row, s.k!).sort((a, b) => a - b);
   const p = topkProbabilities(c.row, ids, t);
   let acc = 0;
