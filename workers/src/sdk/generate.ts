@@ -12,10 +12,12 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { bytesToHex, type Hex } from "viem";
+import { modelRegistryAbi } from "../chain/abis.ts";
 import { parseStrictJson } from "../inference/json-strict.ts";
 import { validateModelSpec, type GenerateSpec } from "../inference/spec.ts";
 import { parseTokenizer, type Tokenizer } from "../inference/tokenizer.ts";
 import { ProtocolEncodingError } from "../protocol/errors.ts";
+import type { OmniTensorContext } from "./context.ts";
 
 export { parseTokenizer, sha256Hex, TokenizerError, type Tokenizer } from "../inference/tokenizer.ts";
 
@@ -93,4 +95,15 @@ export function decodeGeneration(tokenizer: Tokenizer, canonical: string): Gener
   const v = JSON.parse(canonical) as { tokens?: number[]; stop?: "eos" | "length" };
   if (!Array.isArray(v.tokens) || (v.stop !== "eos" && v.stop !== "length")) return null;
   return { tokens: v.tokens, stop: v.stop, text: tokenizer.decode(v.tokens) };
+}
+
+/** The spec JSON a model was registered with (ModelRegistry.getModel). */
+export async function modelSpec(ctx: OmniTensorContext, modelId: Hex): Promise<string> {
+  const model = await ctx.publicClient.readContract({
+    address: ctx.deployment.contracts.ModelRegistry,
+    abi: modelRegistryAbi,
+    functionName: "getModel",
+    args: [modelId],
+  });
+  return model.spec;
 }

@@ -81,6 +81,7 @@ export {
   decodeGeneration,
   generateSection,
   loadTokenizer,
+  modelSpec,
   parseTokenizer,
   promptInput,
   randomSeed,
