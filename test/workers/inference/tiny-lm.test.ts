@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { InferenceEngine, type LoadedModel } from "../../../workers/src/inference/runtime/engine.ts";
-import { sha256File } from "../../../workers/src/inference/runtime/store.ts";
 import { decodeGeneration, loadTokenizer, promptInput } from "../../../workers/src/sdk/generate.ts";
 import { REPO_ROOT } from "../../support/models.ts";
 
