@@ -37,6 +37,20 @@ const modelSchema = z.object({
   path: z.string().min(1),
 });
 
+/** How relay mode gathers entries into batches (only read when nodeKeys is set). */
+const relaySchema = z.object({
+  /** Entries per commitBatch / revealBatch / claimBatch: a full batch is sent at once. */
+  batchSize: int(1, 256).default(16),
+  /** Longest wall-clock wait of an entry for its batch to fill, milliseconds. */
+  maxDelayMs: int(0, 86_400_000).default(3000),
+  /** Block time of the chain (seconds): the safety margin is blockTimeS × safetyBlocks. */
+  blockTimeS: int(1, 3600).default(12),
+  /** A batch is sent once chain time + blockTimeS × safetyBlocks reaches its earliest entry's deadline. */
+  safetyBlocks: int(0, 10_000).default(5),
+  /** Whether each node key withdraws its own credit (it then needs ETH for that gas). */
+  withdraw: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).default(false),
+});
+
 export const nodeConfigSchema = z
   .object({
     /** JSON-RPC endpoint (http or https). */
@@ -116,6 +130,12 @@ export const nodeConfigSchema = z
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
     /** Stake that `worker` tops up to at start, OMNIT whole units (0: never stakes by itself). */
     autoStake: units(18).default(0n),
+    // --- Relay mode (docs/operator.md "Relay mode"): several node keys behind one relayer ---
+    /** Node keys of relay mode: ENV ONLY (NODE_KEYS, comma-separated, or the file NODE_KEYS_FILE). */
+    nodeKeys: z.array(hex32.transform((s) => s as Hex)).optional(),
+    /** A file holding the node keys of relay mode, one per line (`#` comments); read at load. */
+    nodeKeysFile: z.string().min(1).optional(),
+    relay: relaySchema.prefault({}),
   })
   .strict();
 
@@ -152,6 +172,8 @@ export const ENV_FIELDS: Record<string, string> = {
   LOG_LEVEL: "logLevel",
   MAX_FEE_PER_GAS_GWEI: "gas.maxFeePerGasGwei",
   DEPLOYMENT_FILE: "deploymentFile",
+  NODE_KEYS: "nodeKeys",
+  NODE_KEYS_FILE: "nodeKeysFile",
 };
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
@@ -172,7 +194,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     setPath(
       out,
       field,
-      field === "roles"
+      field === "roles" || field === "nodeKeys"
         ? v
             .split(",")
             .map((s) => s.trim())
@@ -200,6 +222,10 @@ export function parseFlags(argv: string[]): { configFile?: string; fields: Recor
     }
     if (rawName === "private-key")
       throw new ConfigError("privateKey: is read from the PRIVATE_KEY environment variable only");
+    if (rawName === "node-keys" || rawName === "keys")
+      throw new ConfigError(
+        "nodeKeys: is read from NODE_KEYS or the file NODE_KEYS_FILE (--node-keys-file) only",
+      );
     const path =
       rawName === "metrics-port"
         ? "metrics.port"
@@ -242,6 +268,8 @@ export function parseNodeConfig(input: unknown, _env: NodeJS.ProcessEnv = proces
     throw new ConfigError(
       "invalid node config: models: the compute role needs at least one model (modelId + path)",
     );
+  if (c.nodeKeys && new Set(c.nodeKeys.map((k) => k.toLowerCase())).size !== c.nodeKeys.length)
+    throw new ConfigError("invalid node config: nodeKeys: a key is listed twice");
   return c;
 }
 
@@ -274,17 +302,43 @@ export async function loadNodeConfig(
       throw new ConfigError(
         `config file ${opts.file}: privateKey: must not be in a file; set the PRIVATE_KEY environment variable`,
       );
+    if ("nodeKeys" in fileFields)
+      throw new ConfigError(
+        `config file ${opts.file}: nodeKeys: must not be in a config file; set NODE_KEYS or NODE_KEYS_FILE`,
+      );
   }
   const merged = deepMerge(deepMerge(fileFields, fromEnv(env)), opts.flags ?? {});
+  if (typeof merged.nodeKeysFile === "string") merged.nodeKeys = await readKeyFile(merged.nodeKeysFile);
   return parseNodeConfig(merged, env);
+}
+
+/** The keys of a key file: one per line, blank lines and `#` comments ignored. */
+async function readKeyFile(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    throw new ConfigError(
+      `nodeKeysFile ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
+  }
+  return text
+    .split("\n")
+    .map((l) => l.replace(/#.*/, "").trim())
+    .filter(Boolean);
 }
 
 /** The configuration as it may be logged: the key replaced by the node address only. */
 export function redactConfig(c: NodeConfig, node?: Address): Record<string, unknown> {
-  const { privateKey: _key, ...rest } = c;
+  const { privateKey: _key, nodeKeys, ...rest } = c;
   return JSON.parse(
-    JSON.stringify({ ...rest, node: node ?? "(derived from PRIVATE_KEY)" }, (_k, v: unknown) =>
-      typeof v === "bigint" ? v.toString() : v,
+    JSON.stringify(
+      {
+        ...rest,
+        node: node ?? "(derived from PRIVATE_KEY)",
+        ...(nodeKeys ? { nodeKeys: nodeKeys.length } : {}),
+      },
+      (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v),
     ),
   ) as Record<string, unknown>;
 }
