@@ -66,7 +66,7 @@ class RelayHub {
         onBatch: (b) => common.metrics.txSent.inc({ fn: b.fn }),
       });
       this.relayer.start();
-      this.relayerTx = taskSender(submitter, domain.verifyingContract);
+      this.relayerTx = singleFlight(taskSender(submitter, domain.verifyingContract));
       common.logger.info(
         { relayer: submitter.account, ...policy, marginS: policy.marginS.toString() },
         "relayer ready",
@@ -79,6 +79,25 @@ class RelayHub {
     const { relayer, relayerTx } = this.relayerFor(node.domain);
     return relaySender({ relayer, relayerTx, own, key, withdraw: this.config.relay.withdraw, ...node });
   }
+}
+
+/**
+ * The relayer's sender of permissionless calls (fixSeed, drawVerifiers, finalize, deliver): the
+ * same call asked for by several keys at once is sent once, and each asker gets its outcome.
+ */
+function singleFlight(tx: TaskSender): TaskSender {
+  const inFlight = new Map<string, Promise<void>>();
+  return {
+    send(fn, args, opts) {
+      const key = `${fn}(${args.map((a) => String(a)).join(",")})`;
+      let p = inFlight.get(key);
+      if (!p) {
+        p = tx.send(fn, args, opts).finally(() => inFlight.delete(key));
+        inFlight.set(key, p);
+      }
+      return p;
+    },
+  };
 }
 
 /** The configuration of one node key's node: its key, no relay fields, /metrics only on the first. */
