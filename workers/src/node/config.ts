@@ -6,6 +6,10 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { getAddress, isAddress, parseUnits, type Address, type Hex } from "viem";
+import { ConfigError } from "./config-error.ts";
+import { relayFields, relaySchema } from "./relay/config.ts";
+
+export { ConfigError };
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits");
 const address = z
@@ -35,20 +39,6 @@ const modelSchema = z.object({
   modelId: hex32.transform((s) => s.toLowerCase() as Hex),
   /** Local ONNX file; its sha256 must equal the registered onnxSha256 (checked at start). */
   path: z.string().min(1),
-});
-
-/** How relay mode gathers entries into batches (only read when nodeKeys is set). */
-const relaySchema = z.object({
-  /** Entries per commitBatch / revealBatch / claimBatch: a full batch is sent at once. */
-  batchSize: int(1, 256).default(16),
-  /** Longest wall-clock wait of an entry for its batch to fill, milliseconds. */
-  maxDelayMs: int(0, 86_400_000).default(3000),
-  /** Block time of the chain (seconds): the safety margin is blockTimeS × safetyBlocks. */
-  blockTimeS: int(1, 3600).default(12),
-  /** A batch is sent once chain time + blockTimeS × safetyBlocks reaches its earliest entry's deadline. */
-  safetyBlocks: int(0, 10_000).default(5),
-  /** Whether each node key withdraws its own credit (it then needs ETH for that gas). */
-  withdraw: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).default(false),
 });
 
 export const nodeConfigSchema = z
@@ -149,14 +139,6 @@ export type WorkerConfig = NodeConfig;
 export type WorkerConfigInput = NodeConfigInput;
 /** @deprecated the old name of nodeConfigSchema. */
 export const workerConfigSchema = nodeConfigSchema;
-
-/** A configuration problem; `message` names the field and the reason. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
 
 /** Environment variables read by the node, and the field each sets. */
 export const ENV_FIELDS: Record<string, string> = {
@@ -308,24 +290,7 @@ export async function loadNodeConfig(
       );
   }
   const merged = deepMerge(deepMerge(fileFields, fromEnv(env)), opts.flags ?? {});
-  if (typeof merged.nodeKeysFile === "string") merged.nodeKeys = await readKeyFile(merged.nodeKeysFile);
-  return parseNodeConfig(merged, env);
-}
-
-/** The keys of a key file: one per line, blank lines and `#` comments ignored. */
-async function readKeyFile(file: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    throw new ConfigError(
-      `nodeKeysFile ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-    );
-  }
-  return text
-    .split("\n")
-    .map((l) => l.replace(/#.*/, "").trim())
-    .filter(Boolean);
+  return parseNodeConfig(await relayFields(merged, env), env);
 }
 
 /** The configuration as it may be logged: the key replaced by the node address only. */

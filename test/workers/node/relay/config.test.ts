@@ -62,6 +62,13 @@ describe("relay-mode config", () => {
     assert.deepEqual(c.nodeKeys, [K("44"), K("55")]);
   });
 
+  it("takes the relayer's key from RELAYER_PRIVATE_KEY in relay mode, and refuses it without node keys", async () => {
+    const c = await loadNodeConfig({ env: { ...env, NODE_KEYS: K("22"), RELAYER_PRIVATE_KEY: K("99") } });
+    assert.equal(c.privateKey, K("99"));
+    assert.deepEqual(c.nodeKeys, [K("22")]);
+    await assert.rejects(loadNodeConfig({ env: { ...env, RELAYER_PRIVATE_KEY: K("99") } }), /no node keys/);
+  });
+
   it("refuses node keys in a config file or a flag, a bad key and a key listed twice", async () => {
     const dir = mkdtempSync(join(tmpdir(), "relay-bad-"));
     const file = join(dir, "node.json");
