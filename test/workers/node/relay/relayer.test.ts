@@ -38,6 +38,8 @@ import {
   type SignedCommit,
 } from "../../../../workers/src/protocol/index.ts";
 import { Relayer } from "../../../../workers/src/node/relay/relayer.ts";
+import { startRelayServer } from "../../../../workers/src/node/relay/http.ts";
+import { chainReader } from "../../../../workers/src/node/context.ts";
 
 const NODES = [1, 2, 3];
 const RELAYER = 8;
@@ -72,6 +74,7 @@ describe("relayer: a failing entry never sinks the others", { timeout: 300_000 }
   after(async () => {
     await chain?.stop();
   });
+  const chain_ = () => chain.rpcUrl;
 
   function relayer(batchSize: number): Relayer {
     const sink = new Writable({
@@ -213,5 +216,40 @@ describe("relayer: a failing entry never sinks the others", { timeout: 300_000 }
     assert.equal((await tm<{ revealedCount: number }>("getTask", [t])).revealedCount, 2);
     assert.deepEqual(r.stats().reveal.transactions, 1);
     await r.stop();
+  });
+
+  it("relays the signed commitment another node posts over HTTP, and answers why it refuses one", async () => {
+    const t = await newTask(2);
+    const r = relayer(1);
+    const logger = pino({ level: "silent" });
+    const chain = chainReader(actor(chain_(), d, devKey(0)).publicClient as never, d.contracts.TaskManager);
+    const allow = [devAddress(1), devAddress(2)];
+    const door = await startRelayServer({ relayer: r, chain, port: 0, host: "127.0.0.1", allow, logger });
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`http://127.0.0.1:${door.port}${path}`, {
+        method: "POST",
+        body: JSON.stringify(body, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
+      });
+      return { status: res.status, body: (await res.json()) as { hash?: Hex; error?: string } };
+    };
+    try {
+      const ok = await post("/relay/commit", await commitOf(1, t));
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      const seats = (await tm<{ seatHolders: readonly Address[] }>("getTask", [t])).seatHolders;
+      assert.deepEqual(
+        seats.map((a) => a.toLowerCase()),
+        [devAddress(1).toLowerCase()],
+      );
+      const swapped = await post("/relay/commit", await commitOf(2, t, true));
+      assert.equal(swapped.status, 422);
+      assert.match(String(swapped.body.error), /^TaskManager/);
+      assert.equal((await post("/relay/commit", await commitOf(3, t))).status, 403, "node 3 is not allowed");
+      assert.equal((await post("/relay/commit", { taskId: "x" })).status, 400);
+      assert.equal(r.stats().commit.transactions, 1);
+    } finally {
+      door.server.close();
+      door.server.closeAllConnections();
+      await r.stop();
+    }
   });
 });

@@ -6,6 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { getAddress, isAddress } from "viem";
 import { ConfigError } from "../config-error.ts";
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -22,6 +23,18 @@ export const relaySchema = z.object({
   safetyBlocks: int(0, 10_000).default(5),
   /** Whether each node key withdraws its own credit (it then needs ETH for that gas). */
   withdraw: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).default(false),
+  /** Port of the HTTP door where other nodes post their signed entries (relay/http.ts); -1: off, 0: any free port. */
+  port: int(-1, 65535).default(-1),
+  host: z.string().default("127.0.0.1"),
+  /** Node addresses whose posted entries are relayed (empty: any node). */
+  allow: z
+    .array(
+      z
+        .string()
+        .refine((s) => isAddress(s, { strict: false }), "must be an EVM address")
+        .transform((s) => getAddress(s)),
+    )
+    .default([]),
 });
 
 /** The keys of a key file: one per line, blank lines and `#` comments ignored. */

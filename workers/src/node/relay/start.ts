@@ -8,12 +8,13 @@
 import type { Address, Hex } from "viem";
 import { createCommon } from "../common.ts";
 import type { NodeConfig } from "../config.ts";
-import { taskSender, type TaskSender, type ChainReader } from "../context.ts";
+import { chainReader, taskSender, type TaskSender, type ChainReader } from "../context.ts";
 import type { RunningNode, StartOptions } from "../start.ts";
 import { createClients } from "../../chain/clients.ts";
 import { Submitter } from "../../chain/submitter.ts";
 import { Relayer } from "./relayer.ts";
 import { relaySender } from "./sender.ts";
+import { startRelayServer } from "./http.ts";
 import type { HealthReport } from "../health.ts";
 
 /** What start.ts tells relay mode about one node key's node. */
@@ -30,11 +31,14 @@ export interface RunningRelay extends RunningNode {
   nodes: RunningNode[];
   /** Set once the first node has connected (the relayer needs the chain id and the TaskManager). */
   relayer(): Relayer | undefined;
+  /** Port of the door where other nodes post their entries (relay.port; undefined when off). */
+  relayPort?: number;
 }
 
 /** The relayer, made once the first node knows the chain and the TaskManager. */
 class RelayHub {
   relayer?: Relayer;
+  chain?: ChainReader;
   private relayerTx?: TaskSender;
 
   constructor(
@@ -67,6 +71,7 @@ class RelayHub {
       });
       this.relayer.start();
       this.relayerTx = singleFlight(taskSender(submitter, domain.verifyingContract));
+      this.chain = chainReader(clients.publicClient, domain.verifyingContract);
       common.logger.info(
         { relayer: submitter.account, ...policy, marginS: policy.marginS.toString() },
         "relayer ready",
@@ -149,6 +154,7 @@ export async function startRelayNode(
     throw e;
   }
   const relayer = hub.relayer;
+  const door = await openDoor(config, common, hub);
   common.logger.info({ relayer: relayer?.address, nodes: nodes.map((n) => n.address) }, "relay mode started");
   return {
     address: relayer?.address ?? nodes[0]!.address,
@@ -159,5 +165,31 @@ export async function startRelayNode(
     stop: () => common.shutdown.stop(),
     nodes,
     relayer: () => hub.relayer,
+    relayPort: door,
   };
+}
+
+/** The HTTP door for other nodes' entries when relay.port is set; its port. */
+async function openDoor(config: NodeConfig, common: ReturnType<typeof createCommon>, hub: RelayHub) {
+  const { port, host, allow } = config.relay;
+  if (port < 0 || !hub.relayer || !hub.chain) return undefined;
+  try {
+    const door = await startRelayServer({
+      relayer: hub.relayer,
+      chain: hub.chain,
+      port,
+      host,
+      allow,
+      logger: common.logger,
+    });
+    // Requests still waiting for a batch are cut: their entries are rejected by the relayer's stop.
+    common.shutdown.onStop("relay-http", () => {
+      door.server.close();
+      door.server.closeAllConnections();
+    });
+    return door.port;
+  } catch (e) {
+    await common.shutdown.stop("start failed");
+    throw e;
+  }
 }
