@@ -33,13 +33,17 @@ describe("relay-mode config", () => {
       blockTimeS: 12,
       safetyBlocks: 5,
       withdraw: false,
+      port: -1,
+      host: "127.0.0.1",
+      allow: [],
     });
   });
 
   it("reads the node keys from NODE_KEYS and the batching fields from the file and flags", async () => {
     const dir = mkdtempSync(join(tmpdir(), "relay-config-"));
     const file = join(dir, "node.json");
-    writeFileSync(file, JSON.stringify({ relay: { batchSize: 8, withdraw: true } }));
+    const allowed = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
+    writeFileSync(file, JSON.stringify({ relay: { batchSize: 8, withdraw: true, allow: [allowed] } }));
     const { fields } = parseFlags(["--relay.max-delay-ms", "500"]);
     const c = await loadNodeConfig({
       file,
@@ -50,6 +54,7 @@ describe("relay-mode config", () => {
     assert.equal(c.relay.batchSize, 8);
     assert.equal(c.relay.maxDelayMs, 500);
     assert.equal(c.relay.withdraw, true);
+    assert.deepEqual(c.relay.allow, ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"], "checksummed");
     const logged = JSON.stringify(redactConfig(c));
     for (const k of [K("11"), K("22"), K("33")]) assert.ok(!logged.includes(k.slice(2)), "no key in the log");
   });
