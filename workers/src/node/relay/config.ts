@@ -13,8 +13,8 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 
 /** How relay mode gathers entries into batches (read only when nodeKeys is set). */
 export const relaySchema = z.object({
-  /** Entries per commitBatch / revealBatch / claimBatch: a full batch is sent at once. */
-  batchSize: int(1, 256).default(16),
+  /** Entries per commitBatch / revealBatch / claimBatch (at most 64: a batch stays far below a block's gas): a full batch is sent at once. */
+  batchSize: int(1, 64).default(16),
   /** Longest wall-clock wait of an entry for its batch to fill, milliseconds. */
   maxDelayMs: int(0, 86_400_000).default(3000),
   /** Block time of the chain (seconds): the safety margin is blockTimeS × safetyBlocks. */

@@ -6,7 +6,7 @@
  * batches. /metrics and /health are served by the first key's node (the others have none).
  */
 import type { Address, Hex } from "viem";
-import { createCommon } from "../common.ts";
+import { createCommon, type Common } from "../common.ts";
 import type { NodeConfig } from "../config.ts";
 import { chainReader, taskSender, type TaskSender, type ChainReader } from "../context.ts";
 import type { RunningNode, StartOptions } from "../start.ts";
@@ -44,6 +44,8 @@ class RelayHub {
   constructor(
     private readonly config: NodeConfig,
     private readonly common: ReturnType<typeof createCommon>,
+    /** The metrics that /metrics serves (the first key's node's), once it runs. */
+    private readonly served: () => Common["metrics"] | undefined,
   ) {}
 
   private relayerFor(domain: RelayedNode["domain"]): { relayer: Relayer; relayerTx: TaskSender } {
@@ -67,7 +69,7 @@ class RelayHub {
         policy,
         logger: common.logger,
         pollIntervalMs: config.pollIntervalMs,
-        onBatch: (b) => common.metrics.txSent.inc({ fn: b.fn }),
+        onBatch: (b) => (this.served() ?? common.metrics).txSent.inc({ fn: b.fn }),
       });
       this.relayer.start();
       this.relayerTx = singleFlight(taskSender(submitter, domain.verifyingContract));
@@ -133,8 +135,8 @@ export async function startRelayNode(
   startOne: (c: NodeConfig, o: StartOptions) => Promise<RunningNode>,
 ): Promise<RunningRelay> {
   const common = createCommon(config, { destination: opts.logDestination, bindings: { relay: true } });
-  const hub = new RelayHub(config, common);
   const nodes: RunningNode[] = [];
+  const hub = new RelayHub(config, common, () => nodes[0]?.common.metrics);
   // Entries still waiting are rejected first (their jobs retry at the next start), then the nodes stop.
   const stopAll = async () => {
     await hub.relayer?.stop();
