@@ -43,7 +43,8 @@ import type { RunningRelay } from "../../workers/src/node/relay/start.ts";
 const REDIS_DB = 9;
 const PREFIX = `e2e-relay-${process.pid}`;
 const KEYS = [1, 2, 3, 4];
-const RELAYER = 8;
+/** A key no other test sends with (a process keeps one nonce counter per key, whatever the chain). */
+const RELAYER = 11;
 const REQUESTER = 10;
 const STAKE = parseEther("20000");
 const TASKS = 4;

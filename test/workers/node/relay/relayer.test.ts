@@ -42,7 +42,8 @@ import { startRelayServer } from "../../../../workers/src/node/relay/http.ts";
 import { chainReader } from "../../../../workers/src/node/context.ts";
 
 const NODES = [1, 2, 3];
-const RELAYER = 8;
+/** A key no other test sends with (a process keeps one nonce counter per key, whatever the chain). */
+const RELAYER = 12;
 const REQUESTER = 10;
 const OUT = '{"outputs":[{"name":"label","dims":[1],"data":[1]}]}';
 const gas = { maxFeePerGasGwei: 500, maxPriorityFeePerGasGwei: 2, replaceAfterMs: 30_000, bumpPercent: 15 };
