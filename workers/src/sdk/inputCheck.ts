@@ -6,7 +6,7 @@
  * INVALID_INPUT and keep the reward. Imports pure inference modules only (no onnxruntime).
  */
 import { decodeInput } from "../inference/codec.ts";
-import { decodeGenerateInput } from "../inference/generation.ts";
+import { decodeGenerateInput } from "../inference/generate-input.ts";
 import { parseStrictJson, StrictJsonError } from "../inference/json-strict.ts";
 import { validateModelSpec } from "../inference/spec.ts";
 import { OmniTensorError } from "../protocol/errors.ts";

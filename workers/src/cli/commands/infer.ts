@@ -72,8 +72,10 @@ function parseInferArgs(argv: string[]) {
   }
   for (const k of ["model", "spec"] as const)
     if (!values[k]) throw new CliError(`--${k} is required\n\n${help}`);
-  if ((values.input === undefined) === (values.prompt === undefined))
-    throw new CliError(`give exactly one of --input or --prompt\n\n${help}`);
+  if (values.input === undefined && values.prompt === undefined)
+    throw new CliError(`--input is required (or --prompt for a generative model)\n\n${help}`);
+  if (values.input !== undefined && values.prompt !== undefined)
+    throw new CliError(`give --input or --prompt, not both\n\n${help}`);
   const threads = values.threads === undefined ? 1 : Number(values.threads);
   if (!Number.isSafeInteger(threads) || threads < 1)
     throw new CliError(`--threads: must be a positive integer, got "${values.threads}"`);
