@@ -186,7 +186,7 @@ def main():
     for p in ["We hold these truths", "In the beginning", "The Lord is my"]:
         print(repr(sample(model, p)))
     paths = export(model)
-    tok = json.dumps({"type": "bytes", "special": ["<eos>"]}) + "\n"
+    tok = '{ "type": "bytes", "special": ["<eos>"] }\n'  # as prettier writes it (the sha256 is in the spec)
     tpath = os.path.join(HERE, "tokenizer.json")
     open(tpath, "w").write(tok)
     for p in (*paths, tpath):
