@@ -33,9 +33,10 @@ export type Role = (typeof ROLES)[number];
 const modelSchema = z.object({
   /** The ModelRegistry id (bytes32) this bot serves. */
   modelId: hex32.transform((s) => s.toLowerCase() as Hex),
-  /** Local ONNX file; its sha256 must equal the registered onnxSha256 (checked at start). */
-  path: z.string().min(1),
+  /** Local ONNX file; its sha256 must equal the registered onnxSha256 (checked at start). Not read by a submit-only node. */
+  path: z.string().min(1).optional(),
 });
+const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
 
 export const nodeConfigSchema = z
   .object({
@@ -116,6 +117,11 @@ export const nodeConfigSchema = z
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
     /** Stake that `worker` tops up to at start, OMNIT whole units (0: never stakes by itself). */
     autoStake: units(18).default(0n),
+    // Scale-out (docs/operator.md, "Running a fleet"; `--only infer` is fleet/infer-config.ts):
+    /** "submit": holds the key and sends every transaction, runs no model (the fleet does); "all": both. */
+    only: z.enum(["all", "submit"]).default("all"),
+    /** In "all" mode: run models through the fleet's Redis queues (consumed here and by any inference process). */
+    fleet: flag.default(false),
   })
   .strict();
 
@@ -241,6 +247,11 @@ export function parseNodeConfig(input: unknown, _env: NodeJS.ProcessEnv = proces
   if (c.roles.includes("compute") && c.models.length === 0)
     throw new ConfigError(
       "invalid node config: models: the compute role needs at least one model (modelId + path)",
+    );
+  const noPath = c.models.findIndex((m) => m.path === undefined);
+  if (c.only !== "submit" && noPath >= 0)
+    throw new ConfigError(
+      `invalid node config: models.${noPath}.path: is required (unless only is "submit")`,
     );
   return c;
 }

@@ -1,0 +1,106 @@
+/**
+ * The fleet's Redis protocol (docs/operator.md, "Running a fleet") with real Redis and real
+ * models in worker threads: a model published by the submitter side is loaded by the inference
+ * side against the published hash; a RemoteModel gives the in-process engine's results; the same
+ * input is one job (a rerun of a step reuses it); an inference process config needs no key.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import pino from "pino";
+import { Redis } from "ioredis";
+import type { Hex } from "viem";
+import { InferenceEngine, ThreadedInferenceEngine } from "../../../workers/src/inference/runtime/index.ts";
+import { FleetClient } from "../../../workers/src/node/fleet/client.ts";
+import { loadPublishedModels, startRunWorkers } from "../../../workers/src/node/fleet/runner.ts";
+import { parseInferConfig } from "../../../workers/src/node/fleet/infer-config.ts";
+import { fleetQueuePrefix, runQueueName } from "../../../workers/src/node/fleet/protocol.ts";
+import { ensureRedis, wipeRedis } from "../../support/redis.ts";
+import { knownModel } from "../../support/models.ts";
+
+const DB = 0;
+const PREFIX = `test-fleet-${process.pid}`;
+const TINY = `0x${"11".repeat(32)}` as Hex;
+const CLS = `0x${"22".repeat(32)}` as Hex;
+const connection = { host: "127.0.0.1", port: 6379, db: DB, maxRetriesPerRequest: null };
+
+describe("fleet: submitter side and inference side through Redis", () => {
+  const logger = pino({ level: "silent" });
+  let redis: Redis;
+  let client: FleetClient;
+  const engine = new ThreadedInferenceEngine({ inferenceThreads: 1 });
+  const direct = new InferenceEngine({ batchWindowMs: 0 });
+  let workers: { close(): Promise<void> } | undefined;
+
+  before(async () => {
+    await ensureRedis();
+    redis = new Redis(connection);
+    client = new FleetClient({ connection, redis, redisPrefix: PREFIX, logger, waitMs: 60_000 });
+  });
+  after(async () => {
+    await workers?.close();
+    await client.close();
+    await engine.close();
+    await direct.close();
+    await wipeRedis(PREFIX, DB);
+    await redis.quit();
+  });
+
+  it("publishes, loads against the published hash, and returns the in-process results", async () => {
+    const tiny = knownModel("tiny-mlp");
+    const cls = knownModel("ocr-cls");
+    await client.publish(TINY, { spec: tiny.specJson, onnxSha256: tiny.sha256 });
+    // ocr-cls published with tiny-mlp's hash: its file fails the check and is not served
+    await client.publish(CLS, { spec: cls.specJson, onnxSha256: tiny.sha256 });
+    const loaded = await loadPublishedModels(
+      engine,
+      [
+        { modelId: TINY, path: tiny.path },
+        { modelId: CLS, path: cls.path },
+      ],
+      { redis, redisPrefix: PREFIX, logger },
+    );
+    assert.deepEqual([...loaded.models.keys()], [TINY]);
+    assert.match(loaded.refused.get(CLS)!, /fails its hash check/);
+    workers = startRunWorkers(loaded.models, {
+      connection,
+      redisPrefix: PREFIX,
+      logger,
+      lockDurationMs: 5000,
+    });
+
+    const local = await direct.load(tiny.specJson, tiny.path);
+    const remote = client.model(TINY);
+    for (const input of [tiny.sampleInput(1), tiny.sampleInput(3), "{}", "\u0000garbage"]) {
+      const bytes = new TextEncoder().encode(input);
+      const [a, b] = [await remote.infer(bytes), await local.infer(bytes)];
+      assert.equal(a.outputHash, b.outputHash);
+      assert.equal(a.canonical, b.canonical);
+      assert.equal(a.result, b.result);
+      assert.equal(a.margin, b.margin); // Infinity survives the trip through JSON
+      assert.equal(a.skip, b.skip);
+    }
+    // the same input is one job: a second call (a rerun of the step) reads the finished job
+    const queue = (await import("bullmq")).Queue;
+    const q = new queue(runQueueName(TINY), { connection, prefix: fleetQueuePrefix(PREFIX) });
+    const before = (await q.getJobCounts("completed")).completed;
+    await remote.infer(new TextEncoder().encode(tiny.sampleInput(1)));
+    assert.equal((await q.getJobCounts("completed")).completed, before);
+    await q.close();
+  });
+
+  it("an inference process config needs only Redis and model files; a full node's fields are ignored", () => {
+    const c = parseInferConfig({
+      only: "infer",
+      redisUrl: "redis://127.0.0.1:6379/3",
+      models: [{ modelId: TINY, path: "m.onnx" }],
+      rpcUrl: "http://127.0.0.1:8545",
+      roles: ["compute"],
+    });
+    assert.deepEqual(c.ignored, ["rpcUrl", "roles"]);
+    assert.equal(c.redisPrefix, "omnitensor");
+    assert.throws(
+      () => parseInferConfig({ only: "infer", redisUrl: "redis://x", models: [], typo: 1 }),
+      /models: an inference process needs at least one model.*typo|typo.*models/s,
+    );
+  });
+});
