@@ -12,11 +12,10 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Queue } from "bullmq";
-import { keccak256, parseAbiItem, parseEther, zeroAddress, type Hex } from "viem";
+import { keccak256, parseAbiItem, parseEther, type Hex } from "viem";
 import {
   deployOmniTensor,
   devAddress,
@@ -26,12 +25,12 @@ import {
   type LocalChain,
 } from "../support/devnet.ts";
 import { ensureRedis } from "../support/redis.ts";
-import { knownModel, textImage } from "../support/models.ts";
+import { knownModel } from "../support/models.ts";
+import { createTaskByUri, InputServer, wideTextLine } from "../support/input-server.ts";
 import { actor, LOG_DIR, rpcCall, startBot, waitFor, wipeRedis, type BotProcess } from "./support.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
-import { omniTokenAbi, taskManagerAbi } from "../../workers/src/chain/abis.ts";
+import { omniTokenAbi } from "../../workers/src/chain/abis.ts";
 import { generateResultKey, openSealedOutput } from "../../workers/src/protocol/index.ts";
-import { encodeSafetensors } from "../../workers/src/sdk/safetensors.ts";
 import { InferenceEngine } from "../../workers/src/inference/runtime/index.ts";
 import { fleetQueuePrefix, runQueueName } from "../../workers/src/node/fleet/protocol.ts";
 import type { RunProgress } from "../../workers/src/node/fleet/runner.ts";
@@ -43,20 +42,12 @@ const REQUESTER = 10;
 const TASKS = 3;
 const WIDTH = 4800; // ocr-rec x[1,3,48,4800]: 2.8 MB of safetensors, 600 time steps
 
-/** A wide text line for ocr-rec as safetensors (each seed a different image). */
-function wideLine(seed: number): Uint8Array {
-  const data = textImage(1, 48, WIDTH, -1, 1, seed);
-  return encodeSafetensors([{ name: "x", type: "float32", dims: [1, 3, 48, WIDTH], data }]);
-}
-
 describe("e2e: one submitter, two inference processes, kill -9 of one mid-job", { timeout: 600_000 }, () => {
   const rec = knownModel("ocr-rec");
-  const inputs = new Map<string, Uint8Array>();
   const key = generateResultKey();
   let chain: LocalChain;
   let d: Deployment;
-  let server: Server;
-  let baseUrl: string;
+  const server = new InputServer();
   let modelId: Hex;
   let submitter: BotProcess;
   const infer: BotProcess[] = [];
@@ -73,12 +64,7 @@ describe("e2e: one submitter, two inference processes, kill -9 of one mid-job", 
     ]);
     modelId = await actor(chain.rpcUrl, d, devKey(9)).registerModel(rec.sha256, rec.specJson);
     await rpcCall(chain.rpcUrl, "evm_setIntervalMining", [1000]); // seeds appear without traffic
-    server = createServer((req, res) => {
-      const body = inputs.get(req.url ?? "");
-      res.writeHead(body ? 200 : 404).end(body);
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-    baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    await server.start();
     queue = new Queue(runQueueName(modelId), {
       connection: { host: "127.0.0.1", port: 6379, db: REDIS_DB },
       prefix: fleetQueuePrefix(PREFIX),
@@ -88,7 +74,7 @@ describe("e2e: one submitter, two inference processes, kill -9 of one mid-job", 
   after(async () => {
     await Promise.all([submitter, ...infer].filter(Boolean).map((b) => b.stop()));
     await queue?.close();
-    server?.close();
+    await server.stop();
     await chain?.stop();
     await wipeRedis(PREFIX, REDIS_DB);
   });
@@ -124,28 +110,15 @@ describe("e2e: one submitter, two inference processes, kill -9 of one mid-job", 
       );
   }
 
-  /** Creates a task whose input is served by URI (too large for calldata). */
-  async function createTask(input: Uint8Array, n: number): Promise<bigint> {
-    const req = actor(chain.rpcUrl, d, devKey(REQUESTER));
-    const path = `/input-${n}.safetensors`;
-    inputs.set(path, input);
-    const reward = parseEther("5");
-    await req.send(d.contracts.OmniToken, omniTokenAbi, "approve", [d.contracts.TaskManager, reward * 3n]);
-    await req.send(d.contracts.TaskManager, taskManagerAbi, "createTask", [
-      {
-        modelId,
-        input: "0x",
-        inputURI: `${baseUrl}${path}`,
-        inputHash: keccak256(input),
-        reward,
-        redundancy: 1,
-        resultKey: key.publicKey,
-        callback: zeroAddress,
-        callbackGasLimit: 0,
-        disputer: zeroAddress,
-      },
-    ]);
-    return req.tm<bigint>("taskCount");
+  /** Creates a task whose input (too large for calldata) is served by URI. */
+  function createTask(input: Uint8Array, n: number): Promise<bigint> {
+    const inputURI = server.serve(`/input-${n}.safetensors`, input);
+    return createTaskByUri(chain.rpcUrl, d, devKey(REQUESTER), {
+      modelId,
+      input,
+      inputURI,
+      resultKey: key.publicKey,
+    });
   }
 
   /** Freezes the inference process that runs a job now and returns it with the job's id (still active: mid-job). */
@@ -182,7 +155,7 @@ describe("e2e: one submitter, two inference processes, kill -9 of one mid-job", 
       500,
     );
     const ids: bigint[] = [];
-    for (let n = 0; n < TASKS; n++) ids.push(await createTask(wideLine(31 + n), n));
+    for (let n = 0; n < TASKS; n++) ids.push(await createTask(wideTextLine(WIDTH, 31 + n), n));
 
     const { victim, jobId } = await catchMidJob();
     await victim.kill9();
@@ -231,7 +204,7 @@ describe("e2e: one submitter, two inference processes, kill -9 of one mid-job", 
         assert.equal(lines.length, 1, `task ${id}: one commit sent by the submitter`);
         const opened = openSealedOutput(key.privateKey, id, devAddress(NODE), events[0].args.sealedOutput!);
         const canonical = new TextDecoder().decode(opened.canonical);
-        const input = inputs.get(`/input-${ids.indexOf(id)}.safetensors`)!;
+        const input = server.inputs.get(`/input-${ids.indexOf(id)}.safetensors`)!;
         if (keccak256(input).slice(2) === jobId)
           assert.equal(
             canonical,
