@@ -2,7 +2,8 @@
  * The fleet's Redis protocol (docs/operator.md, "Running a fleet") with real Redis and real
  * models in worker threads: a model published by the submitter side is loaded by the inference
  * side against the published hash; a RemoteModel gives the in-process engine's results; the same
- * input is one job (a rerun of a step reuses it); an inference process config needs no key.
+ * input is one run (concurrent steps share it) and is removed once read; an inference process
+ * config needs no key.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -14,6 +15,8 @@ import { FleetClient } from "../../../workers/src/node/fleet/client.ts";
 import { loadPublishedModels, startRunWorkers } from "../../../workers/src/node/fleet/runner.ts";
 import { parseInferConfig } from "../../../workers/src/node/fleet/infer-config.ts";
 import { fleetQueuePrefix, runQueueName } from "../../../workers/src/node/fleet/protocol.ts";
+import { keccak256Hex } from "../../../workers/src/inference/keccak.ts";
+import { Queue } from "bullmq";
 import { ensureRedis, wipeRedis } from "../../support/redis.ts";
 import { knownModel } from "../../support/models.ts";
 
@@ -79,13 +82,25 @@ describe("fleet: submitter side and inference side through Redis", () => {
       assert.equal(a.margin, b.margin); // Infinity survives the trip through JSON
       assert.equal(a.skip, b.skip);
     }
-    // the same input is one job: a second call (a rerun of the step) reads the finished job
-    const queue = (await import("bullmq")).Queue;
-    const q = new queue(runQueueName(TINY), { connection, prefix: fleetQueuePrefix(PREFIX) });
-    const before = (await q.getJobCounts("completed")).completed;
-    await remote.infer(new TextEncoder().encode(tiny.sampleInput(1)));
-    assert.equal((await q.getJobCounts("completed")).completed, before);
+    // read once, then removed (the job held the input)
+    const q = new Queue(runQueueName(TINY), { connection, prefix: fleetQueuePrefix(PREFIX) });
+    const x = new TextEncoder().encode(tiny.sampleInput(2));
+    await remote.infer(x);
+    assert.equal(await q.getJob(keccak256Hex(x).slice(2)), undefined);
     await q.close();
+  });
+
+  it("concurrent steps with one input share one run", async () => {
+    const tiny = knownModel("tiny-mlp");
+    await workers?.close();
+    let runs = 0;
+    const model = await engine.load(tiny.specJson, tiny.path);
+    const counting = new Map([[TINY, { infer: (b: Uint8Array) => (runs++, model.infer(b)) }]]);
+    workers = startRunWorkers(counting, { connection, redisPrefix: PREFIX, logger });
+    const x = new TextEncoder().encode(tiny.sampleInput(4));
+    const rs = await Promise.all([1, 2, 3].map(() => client.model(TINY).infer(x)));
+    assert.equal(runs, 1);
+    assert.ok(rs.every((r) => r.outputHash === rs[0].outputHash && r.result === "ok"));
   });
 
   it("an inference process config needs only Redis and model files; a full node's fields are ignored", () => {

@@ -79,20 +79,32 @@ export class RemoteModel implements StepModel {
 
   async infer(input: Uint8Array): Promise<CanonicalResult> {
     const jobId = keccak256Hex(input).slice(2);
-    let r: RunResult;
-    try {
-      let job = await this.queue.getJob(jobId);
-      if (job && (await job.isFailed())) {
-        await job.remove().catch(() => undefined);
-        job = undefined;
+    let r: RunResult | undefined;
+    for (let attempt = 0; r === undefined; attempt++) {
+      try {
+        r = await this.once(jobId, input);
+      } catch (e) {
+        // A job removed under us (read by a concurrent step with the same input): queue it again.
+        const gone = !this.signal?.aborted && !/timed out/.test((e as Error).message);
+        if (!gone || attempt >= 2) throw new FleetWaitError(this.modelId, e);
       }
-      job ??= await this.queue.add("run", { input: Buffer.from(input).toString("base64") }, { jobId });
-      r = await untilAborted(job.waitUntilFinished(this.events, this.waitMs), this.signal);
-    } catch (e) {
-      throw new FleetWaitError(this.modelId, e);
     }
     if (r.error !== undefined) throw new InferenceResourceError(`inference process: ${r.error}`);
     return decodeResult(r);
+  }
+
+  /** Queues the run (or finds it queued, running or done) and waits for its result. */
+  private async once(jobId: string, input: Uint8Array): Promise<RunResult> {
+    let job = await this.queue.getJob(jobId);
+    if (job && (await job.isFailed())) {
+      await job.remove().catch(() => undefined);
+      job = undefined;
+    }
+    job ??= await this.queue.add("run", { input: Buffer.from(input).toString("base64") }, { jobId });
+    const r = await untilAborted(job.waitUntilFinished(this.events, this.waitMs), this.signal);
+    // Read once: the input it holds may be megabytes (a step rerun later just runs it again).
+    await job.remove().catch(() => undefined);
+    return r;
   }
 }
 
@@ -126,9 +138,10 @@ export class FleetClient {
         ...common,
         defaultJobOptions: {
           attempts: 1,
-          // Results are read once; the record stays a while for a submitter that restarts meanwhile.
-          removeOnComplete: { age: 600, count: 10_000 },
-          removeOnFail: { age: 600, count: 10_000 },
+          // The waiting step removes the job once it has the result; a finished job nobody waits
+          // for (its submitter restarting) is kept a while, to be read when the step runs again.
+          removeOnComplete: { age: 600, count: 100 },
+          removeOnFail: { age: 600, count: 100 },
         },
       });
       const events = new QueueEvents(runQueueName(modelId), common);
