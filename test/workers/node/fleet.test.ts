@@ -14,6 +14,7 @@ import { InferenceEngine, ThreadedInferenceEngine } from "../../../workers/src/i
 import { FleetClient } from "../../../workers/src/node/fleet/client.ts";
 import { loadPublishedModels, startRunWorkers } from "../../../workers/src/node/fleet/runner.ts";
 import { parseInferConfig } from "../../../workers/src/node/fleet/infer-config.ts";
+import { parseNodeConfig } from "../../../workers/src/node/config.ts";
 import { fleetQueuePrefix, runQueueName } from "../../../workers/src/node/fleet/protocol.ts";
 import { keccak256Hex } from "../../../workers/src/inference/keccak.ts";
 import { Queue } from "bullmq";
@@ -117,5 +118,23 @@ describe("fleet: submitter side and inference side through Redis", () => {
       () => parseInferConfig({ only: "infer", redisUrl: "redis://x", models: [], typo: 1 }),
       /models: an inference process needs at least one model.*typo|typo.*models/s,
     );
+  });
+
+  it("node config: only submit needs no model file; a full node does; fleet parses from a flag", () => {
+    const base = {
+      rpcUrl: "http://127.0.0.1:8545",
+      privateKey: `0x${"ab".repeat(32)}`,
+      redisUrl: "redis://127.0.0.1:6379/0",
+      roles: ["compute"],
+      models: [{ modelId: TINY }],
+    };
+    const c = parseNodeConfig({ ...base, only: "submit" });
+    assert.equal(c.only, "submit");
+    assert.equal(c.fleet, false);
+    assert.throws(() => parseNodeConfig(base), /models\.0\.path: is required \(unless only is "submit"\)/);
+    const f = parseNodeConfig({ ...base, models: [{ modelId: TINY, path: "m.onnx" }], fleet: "true" });
+    assert.equal(f.only, "all");
+    assert.equal(f.fleet, true);
+    assert.throws(() => parseNodeConfig({ ...base, only: "infer" }), /only/);
   });
 });
