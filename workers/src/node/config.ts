@@ -119,7 +119,9 @@ export const nodeConfigSchema = z
     autoStake: units(18).default(0n),
     // Scale-out (docs/operator.md, "Running a fleet"; `--only infer` is fleet/infer-config.ts):
     /** "submit": holds the key and sends every transaction, runs no model (the fleet does); "all": both. */
-    only: z.enum(["all", "submit"]).default("all"),
+    only: z
+      .enum(["all", "submit"], { error: () => 'must be "all", "submit" or "infer" (an inference process)' })
+      .default("all"),
     /** In "all" mode: run models through the fleet's Redis queues (consumed here and by any inference process). */
     fleet: flag.default(false),
   })

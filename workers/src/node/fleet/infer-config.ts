@@ -64,7 +64,10 @@ export function parseInferConfig(input: Record<string, unknown>): InferConfig {
   if (!r.success)
     throw new ConfigError(
       `invalid inference process config: ${r.error.issues
-        .map((i) => `${i.path.length ? i.path.join(".") : "(config)"}: ${i.message}`)
+        .map(
+          (i) =>
+            `${i.path.length ? i.path.join(".") : "(config)"}: ${i.code === "invalid_type" && i.input === undefined ? "is required" : i.message}`,
+        )
         .join("; ")}`,
     );
   return { ...r.data, ignored };
