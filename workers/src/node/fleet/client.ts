@@ -35,7 +35,7 @@ export interface FleetClientOptions {
   redis: Redis;
   redisPrefix: string;
   logger: Logger;
-  /** Longest wait for one result before the step is retried (default 10 min). */
+  /** Longest wait for one result before the step is retried, finding the job again (default 2 min; a wiped Redis loses the job). */
   waitMs?: number;
   /** How often the model records are written again (default 30 s; a wiped Redis gets them back). */
   republishMs?: number;
@@ -151,7 +151,7 @@ export class FleetClient {
       m = { queue, events };
       this.models.set(modelId, m);
     }
-    return new RemoteModel(modelId, m.queue, m.events, this.opts.waitMs ?? 600_000, this.opts.signal);
+    return new RemoteModel(modelId, m.queue, m.events, this.opts.waitMs ?? 120_000, this.opts.signal);
   }
 
   /** Closes the queues (waits in progress fail with FleetWaitError and are retried at the next start). */
