@@ -13,7 +13,10 @@ import type { Hex } from "viem";
 import { InferenceEngine, ThreadedInferenceEngine } from "../../../workers/src/inference/runtime/index.ts";
 import { FleetClient } from "../../../workers/src/node/fleet/client.ts";
 import { loadPublishedModels, startRunWorkers } from "../../../workers/src/node/fleet/runner.ts";
-import { parseInferConfig } from "../../../workers/src/node/fleet/infer-config.ts";
+import { parseInferConfig, requestedMode } from "../../../workers/src/node/fleet/infer-config.ts";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseNodeConfig } from "../../../workers/src/node/config.ts";
 import { fleetQueuePrefix, runQueueName } from "../../../workers/src/node/fleet/protocol.ts";
 import { keccak256Hex } from "../../../workers/src/inference/keccak.ts";
@@ -118,6 +121,18 @@ describe("fleet: submitter side and inference side through Redis", () => {
       () => parseInferConfig({ only: "infer", redisUrl: "redis://x", models: [], typo: 1 }),
       /models: an inference process needs at least one model.*typo|typo.*models/s,
     );
+  });
+
+  it("`node run` is an inference process when --only infer is given or the file says only: infer", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fleet-mode-"));
+    const file = join(dir, "c.json");
+    writeFileSync(file, JSON.stringify({ only: "infer" }));
+    assert.equal(await requestedMode(undefined, { only: "infer" }), "infer");
+    assert.equal(await requestedMode(file, {}), "infer");
+    assert.equal(await requestedMode(file, { only: "submit" }), undefined); // a flag wins over the file
+    writeFileSync(file, JSON.stringify({ only: "submit" }));
+    assert.equal(await requestedMode(file, {}), undefined);
+    assert.equal(await requestedMode(undefined, {}), undefined);
   });
 
   it("node config: only submit needs no model file; a full node does; fleet parses from a flag", () => {
