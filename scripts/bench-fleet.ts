@@ -33,7 +33,13 @@ function startProcess(
   const redisUrl = `redis://127.0.0.1:6379/${DB}`;
   writeFileSync(
     cfg,
-    JSON.stringify({ only: "infer", redisUrl, redisPrefix: prefix, models: [{ modelId, path }] }),
+    JSON.stringify({
+      only: "infer",
+      redisUrl,
+      redisPrefix: prefix,
+      models: [{ modelId, path }],
+      metrics: { port: -1 },
+    }),
   );
   const child = spawn(
     process.execPath,

@@ -104,7 +104,13 @@ describe("e2e: one submitter, two inference processes, kill -9 of one mid-job", 
       infer.push(
         startBot(
           `fleet-infer-${name}-${process.pid}`,
-          { ...redis, only: "infer", models: [{ modelId, path: rec.path }], lockDurationMs: 2000 },
+          {
+            ...redis,
+            only: "infer",
+            models: [{ modelId, path: rec.path }],
+            lockDurationMs: 2000,
+            metrics: { port: 0 },
+          },
           { PRIVATE_KEY: "", NODE_PRIVATE_KEY: "" }, // an inference process needs no key
         ),
       );

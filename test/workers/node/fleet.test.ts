@@ -14,6 +14,7 @@ import { InferenceEngine, ThreadedInferenceEngine } from "../../../workers/src/i
 import { FleetClient } from "../../../workers/src/node/fleet/client.ts";
 import { loadPublishedModels, startRunWorkers } from "../../../workers/src/node/fleet/runner.ts";
 import { parseInferConfig, requestedMode } from "../../../workers/src/node/fleet/infer-config.ts";
+import { startInferenceProcess } from "../../../workers/src/node/fleet/infer-process.ts";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -105,6 +106,35 @@ describe("fleet: submitter side and inference side through Redis", () => {
     const rs = await Promise.all([1, 2, 3].map(() => client.model(TINY).infer(x)));
     assert.equal(runs, 1);
     assert.ok(rs.every((r) => r.outputHash === rs[0].outputHash && r.result === "ok"));
+  });
+
+  it("an inference process: /health answers 200 with its models and runs; it serves the published model", async () => {
+    const tiny = knownModel("tiny-mlp");
+    const p = await startInferenceProcess(
+      parseInferConfig({
+        only: "infer",
+        redisUrl: `redis://127.0.0.1:6379/${DB}`,
+        redisPrefix: PREFIX,
+        models: [{ modelId: TINY, path: tiny.path }],
+        metrics: { port: 0 },
+        logLevel: "silent",
+      }),
+    );
+    try {
+      await workers?.close(); // only the process serves now
+      workers = undefined;
+      const r = await client.model(TINY).infer(new TextEncoder().encode(tiny.sampleInput(5)));
+      assert.equal(r.result, "ok");
+      const res = await fetch(`http://127.0.0.1:${p.metricsPort}/health`);
+      const h = (await res.json()) as { ok: boolean; models: string[]; runs: { done: number } };
+      assert.equal(res.status, 200);
+      assert.deepEqual(h.models, [TINY]);
+      assert.equal(h.runs.done, 1);
+      const m = await (await fetch(`http://127.0.0.1:${p.metricsPort}/metrics`)).text();
+      assert.match(m, /omnitensor_inference_seconds_count\{model="0x11111111"\} 1/);
+    } finally {
+      await p.stop();
+    }
   });
 
   it("an inference process config needs only Redis and model files; a full node's fields are ignored", () => {

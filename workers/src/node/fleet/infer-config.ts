@@ -3,7 +3,7 @@
  * and prefix of its submitter, the model files, and how many runs at once. No key, no RPC. The
  * file of a full node may be reused: the node's other fields are accepted and ignored (listed in
  * `ignored`); any other unknown field is an error. Sources: file < env (REDIS_URL,
- * REDIS_PREFIX, LOG_LEVEL) < flags.
+ * REDIS_PREFIX, LOG_LEVEL, METRICS_PORT) < flags.
  */
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
@@ -38,6 +38,11 @@ export const inferConfigSchema = z
     /** BullMQ job lock: how long after a process dies its job is run elsewhere (default 30 s). */
     lockDurationMs: int(1000, 600_000).default(30_000),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+    /** /health and /metrics (9465 by default, beside a node's 9464; 0 picks a free port, -1 disables). */
+    metrics: z
+      .object({ port: int(-1, 65535).default(9465), host: z.string().default("127.0.0.1") })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
@@ -91,7 +96,10 @@ export async function loadInferConfig(opts: {
   }
   const env = opts.env ?? process.env;
   for (const [name, field] of Object.entries(ENV)) if (env[name]) fields[field] = env[name];
-  return parseInferConfig({ ...fields, ...opts.flags });
+  if (env.METRICS_PORT) fields.metrics = { ...(fields.metrics as object), port: env.METRICS_PORT };
+  const flags = opts.flags ?? {};
+  if (flags.metrics) fields.metrics = { ...(fields.metrics as object), ...(flags.metrics as object) };
+  return parseInferConfig({ ...fields, ...flags, ...(fields.metrics ? { metrics: fields.metrics } : {}) });
 }
 
 /** The mode a `node run` asks for: "infer" (an inference process) or undefined (a node). */

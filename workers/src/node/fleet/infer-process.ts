@@ -15,6 +15,7 @@ import { backoffMs, retrying } from "../../chain/retry.ts";
 import { createShutdown, type Shutdown } from "../common.ts";
 import { redisOptions } from "../config.ts";
 import { redactUrl } from "../redis.ts";
+import { createMetrics, startMetricsServer, type NodeMetrics } from "../metrics.ts";
 import type { InferConfig } from "./infer-config.ts";
 import { loadPublishedModels, startRunWorkers } from "./runner.ts";
 
@@ -22,6 +23,8 @@ export interface InferenceProcess {
   logger: pino.Logger;
   /** The models served (those whose files passed their hash check). */
   models: Hex[];
+  /** Port of /health and /metrics (undefined when disabled). */
+  metricsPort?: number;
   /** Graceful and idempotent. */
   stop(): Promise<void>;
 }
@@ -54,6 +57,23 @@ async function connect(config: InferConfig, logger: pino.Logger, shutdown: Shutd
   return { redis, connection };
 }
 
+/** /health (200 while Redis answers; the models, refused files and run counts) and /metrics. */
+async function serveHealth(
+  config: InferConfig,
+  metrics: NodeMetrics,
+  shutdown: Shutdown,
+  health: () => { ok: boolean; [k: string]: unknown },
+): Promise<number | undefined> {
+  if (config.metrics.port < 0) return undefined;
+  const server = await startMetricsServer(metrics, {
+    port: config.metrics.port,
+    host: config.metrics.host,
+    health: async () => health(),
+  });
+  shutdown.onStop("metrics", () => server.close());
+  return server.port;
+}
+
 /** Starts an inference process. Throws when no configured model can be served. */
 export async function startInferenceProcess(
   config: InferConfig,
@@ -84,17 +104,30 @@ export async function startInferenceProcess(
     });
     if (loaded.models.size === 0)
       throw new Error(`no model can be served: ${[...loaded.refused.values()].join("; ")}`);
+    const runs = { done: 0, failed: 0 };
+    const metrics = createMetrics();
     const workers = startRunWorkers(loaded.models, {
       connection,
       redisPrefix,
       logger,
       concurrency: config.runConcurrency ?? config.inferenceThreads,
       lockDurationMs: config.lockDurationMs,
+      onRun: (modelId, ms, ok) => {
+        runs[ok ? "done" : "failed"]++;
+        metrics.inferenceSeconds.observe({ model: modelId.slice(0, 10) }, ms / 1000);
+      },
     });
     shutdown.onStop("run queues", () => workers.close());
     const models = [...loaded.models.keys()];
-    logger.info({ models, redis: redactUrl(config.redisUrl), redisPrefix }, "inference process started");
-    return { logger, models, stop: () => shutdown.stop() };
+    const port = await serveHealth(config, metrics, shutdown, () => ({
+      ok: redis.status === "ready",
+      reasons: redis.status === "ready" ? [] : [`Redis ${redactUrl(config.redisUrl)} is unreachable`],
+      models,
+      refused: Object.fromEntries(loaded.refused),
+      runs,
+    }));
+    logger.info({ models, redisPrefix, metricsPort: port }, "inference process started");
+    return { logger, models, metricsPort: port, stop: () => shutdown.stop() };
   } catch (e) {
     await shutdown.stop("start failed");
     throw e;

@@ -89,6 +89,8 @@ export interface RunWorkersOptions {
   concurrency?: number;
   /** BullMQ lock of a job: a dead process's job is run again about this long after it died (default 30 s). */
   lockDurationMs?: number;
+  /** Called after each run (metrics). */
+  onRun?(modelId: Hex, ms: number, ok: boolean): void;
 }
 
 /** One BullMQ worker per model on its run queue; `close()` lets jobs in flight finish. */
@@ -108,9 +110,12 @@ export function startRunWorkers(
         log.info({ job: job.id, stalled: job.stalledCounter, started: job.attemptsStarted }, "run started");
         try {
           const r = await model.infer(Buffer.from(job.data.input, "base64"));
-          log.info({ job: job.id, ms: Math.round(performance.now() - t0), result: r.result }, "run done");
+          const ms = performance.now() - t0;
+          log.info({ job: job.id, ms: Math.round(ms), result: r.result }, "run done");
+          opts.onRun?.(modelId, ms, true);
           return encodeResult(r);
         } catch (e) {
+          opts.onRun?.(modelId, performance.now() - t0, false);
           log.warn({ job: job.id, err: (e as Error).message }, "run failed (resource or profile)");
           return { error: (e as Error).message.split("\n")[0] };
         }
