@@ -1,5 +1,5 @@
 /**
- * Part of `npm run bench:infer`: tasks per second through a fleet (docs/operator.md §11) with
+ * Part of `npm run bench:infer`: tasks per second through a fleet (docs/operator.md §12) with
  * 1 and 2 inference processes. The benchmark is the submitter's side (FleetClient: each task's
  * input hashed, queued in Redis, its result awaited); the inference processes are real
  * `omnitensor node run --only infer` processes on this machine, so the submitter's work, Redis

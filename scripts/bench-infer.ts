@@ -208,7 +208,7 @@ async function measure(): Promise<string[]> {
       await fleetThroughput(det320.label, "ocr-det", encodeSafetensors(tensorsOf(det320)), SECONDS),
     ];
     out.push(
-      "Tasks per second through a fleet (docs/operator.md §11): 8 concurrent tasks, each a distinct safetensors input, queued in Redis by a `FleetClient` (the submitter's side, in the benchmark's process) and run by 1 or 2 inference processes (`omnitensor node run --only infer`, 1 inference thread each), all on this machine; median of 2 rounds each, alternating:",
+      "Tasks per second through a fleet (docs/operator.md §12): 8 concurrent tasks, each a distinct safetensors input, queued in Redis by a `FleetClient` (the submitter's side, in the benchmark's process) and run by 1 or 2 inference processes (`omnitensor node run --only infer`, 1 inference thread each), all on this machine; median of 2 rounds each, alternating:",
       "",
       table(["model", "1 process", "2 processes", "2 vs 1"], rows),
       "",

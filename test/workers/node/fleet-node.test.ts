@@ -1,5 +1,5 @@
 /**
- * A full node with `fleet: true` (docs/operator.md §11): its steps run the model through the
+ * A full node with `fleet: true` (docs/operator.md §12): its steps run the model through the
  * fleet's Redis queue, which the node consumes itself (so it works alone, and inference
  * processes may join). A real node (startNode) against a `hardhat node`, real Redis, the
  * tiny-mlp model: a task is taken with the result computed by the node's own run worker.

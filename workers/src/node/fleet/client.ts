@@ -49,7 +49,7 @@ export class FleetWaitError extends OmniTensorError {
     super(
       `no result from the fleet for model ${modelId} yet: is an inference process serving it? (${(cause as Error)?.message ?? cause})`,
       "FLEET_NO_RESULT",
-      { retryable: true, cause, docsPath: "docs/operator.md#running-a-fleet" },
+      { retryable: true, cause, docsPath: "docs/operator.md#12-running-a-fleet-one-key-many-gpu-machines" },
     );
     this.name = "FleetWaitError";
   }
