@@ -13,9 +13,11 @@ import { runSim } from "./run.ts";
 
 const SWEEP_ALPHA = [0.1, 0.2, 0.33];
 const SWEEP_K = [1, 3];
+const GENESIS = "2026-01-01T00:00:00Z";
 
 async function once(c: SimConfig): Promise<SimReport> {
-  const conn = await network.create();
+  // A fixed genesis date and the deterministic clock (clock.ts): the same flags give the same run.
+  const conn = await network.create({ override: { initialDate: GENESIS } });
   try {
     return await runSim(c, conn.provider, (s) => !c.quiet && console.error(s));
   } finally {

@@ -5,7 +5,7 @@
  * clock jump per phase. What nodes and requesters do comes from their strategies; what happened
  * is read back from the chain by the report.
  */
-import { bytesToHex, keccak256, toHex, zeroAddress, type Address, type Hex } from "viem";
+import { bytesToHex, keccak256, slice, toHex, zeroAddress, type Address, type Hex } from "viem";
 import {
   commitmentOf,
   openSealedOutput,
@@ -171,7 +171,11 @@ async function commit(ctx: RoundCtx, task: SimTask, node: SimNode, place: Place)
   const commitment = commitmentOf(task.id, node.addr, outputHash, salt);
   const sealed =
     answer.seal === "ok"
-      ? sealOutput(task.req.key.publicKey, task.id, node.addr, salt, answer.label)
+      ? sealOutput(task.req.key.publicKey, task.id, node.addr, salt, answer.label, {
+          // The ephemeral key and nonce from the seed: the same seed gives the same calldata, blocks and draws.
+          ephemeralSecretKey: keccak256(toHex(`sim:${ctx.c.seed}:esk:${task.id}:${node.addr}`)),
+          nonce: slice(keccak256(toHex(`sim:${ctx.c.seed}:nonce:${task.id}:${node.addr}`)), 0, 24),
+        })
       : bytesToHex(
           Uint8Array.from({ length: answer.label.length + 104 }, () => Math.floor(ctx.w.rng() * 256)),
         );

@@ -7,6 +7,7 @@
 import { keccak256, toHex, type Address, type Hex } from "viem";
 import { modelRegistryAbi } from "../../workers/src/chain/abis.ts";
 import { SimChain } from "./chain.ts";
+import { deterministicClock } from "./clock.ts";
 import type { SimConfig } from "./config.ts";
 import { measure, type SimReport } from "./measure.ts";
 import { runRound, type RoundCtx, type SimTask } from "./round.ts";
@@ -39,7 +40,7 @@ export async function runSim(
   log: (s: string) => void = () => {},
 ): Promise<SimReport> {
   const started = Date.now();
-  const chain = new SimChain(provider as never);
+  const chain = new SimChain(deterministicClock(provider) as never);
   await chain.deploy();
   const w0 = makeWorld(c, "0x");
   const modelId = await registerModel(chain, c, w0.modelOwner);
