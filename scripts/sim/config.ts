@@ -82,8 +82,8 @@ export const DEFAULTS: SimConfig = {
   seatWeight: "none",
   newcomers: 0,
   compareReputation: false,
-  replicates: 4,
-  compareTasks: 600,
+  replicates: 3,
+  compareTasks: 400,
 };
 
 /** Newcomers of each run of the reputation comparison. */

@@ -14,7 +14,7 @@ import type { RepPoint } from "./reputation-report.ts";
 import { runSim } from "./run.ts";
 
 const SWEEP_ALPHA = [0.1, 0.2, 0.33];
-const SWEEP_K = [1, 2, 3];
+const SWEEP_K = [1, 3];
 const GENESIS = "2026-01-01T00:00:00Z";
 
 async function once(c: SimConfig): Promise<SimReport> {

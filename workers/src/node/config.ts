@@ -116,6 +116,18 @@ export const nodeConfigSchema = z
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
     /** Stake that `worker` tops up to at start, OMNIT whole units (0: never stakes by itself). */
     autoStake: units(18).default(0n),
+    /** Seats skipped by this node's own reputation data (workers/src/node/skip.ts). Off by default. */
+    reputationSkip: z
+      .object({
+        enabled: z
+          .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
+          .default(false),
+        /** Seats (or decided results) before a loss share is judged. */
+        minTasks: int(1).default(3),
+        /** Largest share of liquidations a requester, a model or the node's own record may show. */
+        maxLossShare: z.coerce.number().min(0).max(1).default(0.34),
+      })
+      .prefault({}),
   })
   .strict();
 
@@ -152,6 +164,7 @@ export const ENV_FIELDS: Record<string, string> = {
   LOG_LEVEL: "logLevel",
   MAX_FEE_PER_GAS_GWEI: "gas.maxFeePerGasGwei",
   DEPLOYMENT_FILE: "deploymentFile",
+  REPUTATION_SKIP: "reputationSkip.enabled",
 };
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
