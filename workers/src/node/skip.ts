@@ -106,7 +106,7 @@ export async function noteOf(ctx: Ctx, taskId: bigint, what: "seat" | "loss"): P
 /** Whether the policy skips this task's seat (logged and counted as skipped "reputation"). */
 export async function skippedByReputation(ctx: NodeContext, rec: TaskRecord, log: Logger): Promise<boolean> {
   const p = ctx.common.config.reputationSkip;
-  if (!p.enabled) return false;
+  if (!p?.enabled) return false;
   const why = await skipReason(ctx, rec, p, await readOwnRecord(ctx));
   if (why === undefined) return false;
   log.info({ requester: rec.requester, modelId: rec.modelId, why }, "seat skipped by reputation");
