@@ -52,6 +52,9 @@ export interface RepSummary {
   honestPerNodeDay: Stat;
   honestDelta: Stat;
   absentJurorSeats: Stat;
+  cheaterSeats: Stat;
+  disputedShare: Stat;
+  sdkCostPerRight: Stat;
   newcomers: number;
   newcomersEarned: number;
   daysToFirstEarning: Stat;
@@ -90,6 +93,11 @@ export function summarize(points: RepPoint[]): RepSummary[] {
       honestPerNodeDay: tStat(ps.map((p) => honest(p.r))),
       honestDelta: tStat(deltas),
       absentJurorSeats: tStat(ps.map((p) => seatsOf(p.r, "absentJuror"))),
+      cheaterSeats: tStat(ps.map((p) => seatsOf(p.r, "cheater"))),
+      disputedShare: tStat(ps.map((p) => p.r.outcomes.disputed / (p.r.tasks || 1))),
+      sdkCostPerRight: tStat(
+        ps.map((p) => p.r.requesters.find((q) => q.kind === "sdk")?.costPerAccepted ?? NaN),
+      ),
       newcomers: sum((r) => r.newcomers.nodes),
       newcomersEarned: sum((r) => r.newcomers.earned),
       daysToFirstEarning: tStat(days),
@@ -106,11 +114,11 @@ const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 
 export function reputationTable(s: RepSummary[]): string[] {
   return [
-    "| seat weight | runs | wrong accepted, SDK tasks (95 % CI) | honest profit per node-day | Δ vs none (paired by seed) | absent jurors' places per node | newcomers that earned | days to first earning | newcomer profit per node-day | established honest, same days | newcomer seats per node-day | established seats per node-day | honest slashes |",
-    "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| seat weight | runs | wrong accepted, SDK tasks (95 % CI) | tasks disputed | SDK cost per right answer (OMNIT) | honest profit per node-day | Δ vs none (paired by seed) | places per cheater / absent juror | newcomers that earned | days to first earning | newcomer profit per node-day | established honest, same days | newcomer seats per node-day | established seats per node-day | honest slashes |",
+    "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...s.map(
       (x) =>
-        `| ${x.weight} | ${x.runs} | ${x.sdkWrong} of ${x.sdkTasks}: ${pct(x.sdkWrong / (x.sdkTasks || 1))} (${pct(x.wrongCi[0])}–${pct(x.wrongCi[1])}) | ${pm(x.honestPerNodeDay)} | ${x.weight === "none" ? "–" : pm(x.honestDelta)} | ${pm(x.absentJurorSeats, 1)} | ${x.newcomersEarned} of ${x.newcomers} | ${pm(x.daysToFirstEarning)} | ${pm(x.newcomerPerNodeDay)} | ${pm(x.honestSameDays)} | ${pm(x.newcomerSeats)} | ${pm(x.honestSeats)} | ${x.honestSlashes} |`,
+        `| ${x.weight} | ${x.runs} | ${x.sdkWrong} of ${x.sdkTasks}: ${pct(x.sdkWrong / (x.sdkTasks || 1))} (${pct(x.wrongCi[0])}–${pct(x.wrongCi[1])}) | ${pct(x.disputedShare.mean)} ± ${pct(x.disputedShare.ci)} | ${pm(x.sdkCostPerRight, 3)} | ${pm(x.honestPerNodeDay)} | ${x.weight === "none" ? "–" : pm(x.honestDelta)} | ${f(x.cheaterSeats.mean, 1)} / ${f(x.absentJurorSeats.mean, 1)} | ${x.newcomersEarned} of ${x.newcomers} | ${pm(x.daysToFirstEarning)} | ${pm(x.newcomerPerNodeDay)} | ${pm(x.honestSameDays)} | ${pm(x.newcomerSeats)} | ${pm(x.honestSeats)} | ${x.honestSlashes} |`,
     ),
   ];
 }
