@@ -134,6 +134,18 @@ export const nodeConfigSchema = z
       .default("all"),
     /** In "all" mode: run models through the fleet's Redis queues (consumed here and by any inference process). */
     fleet: flag.default(false),
+    /** Seats skipped by this node's own reputation data (workers/src/node/skip.ts). Off by default. */
+    reputationSkip: z
+      .object({
+        enabled: z
+          .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
+          .default(false),
+        /** Seats (or decided results) before a loss share is judged. */
+        minTasks: int(1).default(3),
+        /** Largest share of liquidations a requester, a model or the node's own record may show. */
+        maxLossShare: z.coerce.number().min(0).max(1).default(0.34),
+      })
+      .prefault({}),
   })
   .strict();
 
@@ -164,6 +176,7 @@ export const ENV_FIELDS: Record<string, string> = {
   DEPLOYMENT_FILE: "deploymentFile",
   NODE_KEYS: "nodeKeys",
   NODE_KEYS_FILE: "nodeKeysFile",
+  REPUTATION_SKIP: "reputationSkip.enabled",
 };
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
