@@ -6,6 +6,9 @@
  *   commit per node → the requester opens the sealed outputs, sees the cheater and disputes
  *   → the 24-hour windows pass by time travel → reveals → finalize → the cheater is
  *   liquidated → claims and withdrawals → a table of balances before and after.
+ *   Alongside it, a generation task on the trained models/tiny-lm: a prompt in, 3 seats and a
+ *   verifier, the cheater samples with another seed (real text, another hash), the dispute
+ *   catches it, and the summary prints the prompt and the accepted text.
  *
  * The chain, the deployment (the Ignition module), staking and time travel come from the devnet
  * harness (test/support/devnet.ts). Redis is shared with whatever else uses it: the demo's nodes
@@ -32,7 +35,14 @@ import {
   type CommitmentReport,
   type TaskInfo,
 } from "../workers/src/sdk/index.ts";
-import { wrongOutput } from "../test/support/cheat.ts";
+import {
+  decodeGeneration,
+  loadTokenizer,
+  promptInput,
+  sha256Hex,
+  type Tokenizer,
+} from "../workers/src/sdk/generate.ts";
+import { otherSeed, wrongOutput } from "../test/support/cheat.ts";
 import {
   deployOmniTensor,
   devAddress,
@@ -57,6 +67,14 @@ const MODEL_OWNER = 9;
 const REQUESTER = 10;
 const STAKE = parseEther("20000");
 const REWARD = "10";
+/** The generation task: tiny-lm served by compute-2..4 (the cheater among them) and verifier-5. */
+const LM_DIR = join(ROOT, "models", "tiny-lm");
+const LM_ONNX = join(LM_DIR, "tiny-lm.onnx");
+const LM_TOKENIZER = join(LM_DIR, "tokenizer.json");
+const LM_SPEC = readFileSync(join(LM_DIR, "tiny-lm.spec.json"), "utf8").trim();
+const LM_SERVERS = [2, 3, 4, 5];
+const PROMPT = "We hold these truths";
+const PROMPT_SEED = `0x${"5e".repeat(32)}` as const;
 
 const { values: flags } = parseArgs({
   options: {
@@ -120,13 +138,21 @@ interface Demo {
   d: Deployment;
   deploymentFile: string;
   modelId: Hex;
+  lmId: Hex;
+  tokenizer: Tokenizer;
   treasury: OmniTensorClient;
   requester: OmniTensorClient;
   before: Balances;
 }
 type Balances = Map<Address, { wallet: bigint; stake: bigint }>;
 interface Task {
+  /** How the demo names it in its lines. */
+  label: string;
   id: bigint;
+  seats: number;
+  verifiers: number;
+  /** The nodes that compute the accepted output (they claim after the liquidation). */
+  honest: number[];
   get(): Promise<TaskInfo>;
   /** Commitments the requester opened, by node. */
   seen: Map<string, CommitmentReport>;
@@ -207,8 +233,8 @@ async function deploy(c: LocalChain): Promise<{ d: Deployment; deploymentFile: s
 const connect = (c: LocalChain, d: Deployment, index: number, pollingIntervalMs = 50) =>
   OmniTensorClient.connect({ rpcUrl: c.rpcUrl, privateKey: devKey(index), deployment: d, pollingIntervalMs });
 
-async function stakeAndRegister(c: LocalChain, d: Deployment): Promise<Hex> {
-  step(3, "Stake nodes (20,000 OMNIT each) and register a real model");
+async function stakeAndRegister(c: LocalChain, d: Deployment): Promise<{ modelId: Hex; lmId: Hex }> {
+  step(3, "Stake nodes (20,000 OMNIT each) and register two real models");
   await fundAndStake(c.rpcUrl, d, [
     ...COMPUTE.map((index) => ({ index, roles: 1, stake: STAKE })),
     ...VERIFIERS.map((index) => ({ index, roles: 2, stake: STAKE })),
@@ -229,7 +255,18 @@ async function stakeAndRegister(c: LocalChain, d: Deployment): Promise<Hex> {
       : `npm ${model.origin.package} ${model.origin.version}, ${model.origin.licence}`;
   say(`model Silero VAD (${origin})`);
   say(dim(`  sha256 ${model.sha256}  modelId ${modelId}  royalty 5%`));
-  return modelId;
+  const lmSha = sha256Hex(readFileSync(LM_ONNX));
+  const { modelId: lmId } = await owner.registerModel({
+    onnxSha256: lmSha,
+    uri: `file://${LM_ONNX}`,
+    spec: LM_SPEC,
+    royaltyBps: 500,
+  });
+  say(
+    `model tiny-lm (a byte-level language model trained for this repo: models/tiny-lm, seeded top-8 sampling)`,
+  );
+  say(dim(`  sha256 ${lmSha}  modelId ${lmId}  royalty 5%`));
+  return { modelId, lmId };
 }
 
 // ---------- 4: the nodes ----------
@@ -240,7 +277,10 @@ async function startOne(demo: Demo, i: number): Promise<RunningNode> {
     redisUrl: `redis://127.0.0.1:6379/${REDIS_DB}`,
     redisPrefix: `${REDIS_PREFIX}bot${i}`,
     roles: VERIFIERS.includes(i) ? ["verifier"] : ["compute"],
-    models: [{ modelId: demo.modelId, path: knownModel("silero-vad").path }],
+    models: [
+      { modelId: demo.modelId, path: knownModel("silero-vad").path },
+      ...(LM_SERVERS.includes(i) ? [{ modelId: demo.lmId, path: LM_ONNX }] : []),
+    ],
     confirmations: 0,
     pollIntervalMs: 150,
     metrics: { port: -1 },
@@ -248,13 +288,23 @@ async function startOne(demo: Demo, i: number): Promise<RunningNode> {
     logLevel: "info",
   });
   const logDestination = pino.destination({ dest: join(LOG_DIR, `bot${i}.log`), sync: false, mkdir: true });
-  // compute-4 cheats: an output transform replaces its result with a wrong one (test/support/cheat.ts)
-  const transformOutput = i === CHEATER ? wrongOutput : undefined;
-  return startNode(config, { logDestination, connectTimeoutMs: 30_000, transformOutput });
+  // compute-4 cheats (test/support/cheat.ts): on Silero VAD an output transform replaces its result
+  // with a wrong one; on tiny-lm an input transform gives the prompt another sampling seed.
+  const lm = demo.lmId.toLowerCase();
+  const cheat = i === CHEATER;
+  return startNode(config, {
+    logDestination,
+    connectTimeoutMs: 30_000,
+    transformOutput: cheat ? (c, t) => (t.modelId.toLowerCase() === lm ? c : wrongOutput(c, t)) : undefined,
+    transformInput: cheat
+      ? (inp, t) => (t.modelId.toLowerCase() === lm ? otherSeed(inp, t) : inp)
+      : undefined,
+  });
 }
 
 async function startNodes(demo: Demo): Promise<void> {
   step(4, "Start 4 compute nodes and 2 verifier nodes (BullMQ on Redis, onnxruntime-node)");
+  say(dim("  all serve Silero VAD; compute-2, compute-3, compute-4 and verifier-5 also serve tiny-lm"));
   await Promise.all([...COMPUTE, ...VERIFIERS].map(async (i) => nodes.push(await startOne(demo, i))));
   await Promise.all(nodes.map((n) => n.caughtUp));
   const all = [...COMPUTE, ...VERIFIERS].map((i) => nameOf(devAddress(i)));
@@ -264,14 +314,18 @@ async function startNodes(demo: Demo): Promise<void> {
   await setIntervalMining(demo.chain.rpcUrl, 1000);
 }
 
-// ---------- 5-8: the task ----------
-async function createTask(demo: Demo): Promise<Task> {
-  step(5, `Create a task: ${REWARD} OMNIT, 4 seats, input sealed to the requester's key`);
-  const { requester, modelId, d } = demo;
-  const input = knownModel("silero-vad").sampleInput(1);
-  const created = await requester.createTask({ modelId, input, reward: REWARD, redundancy: 4 });
+// ---------- 5-8: the tasks ----------
+async function openTask(
+  demo: Demo,
+  label: string,
+  modelId: Hex,
+  input: string,
+  plan: Pick<Task, "seats" | "verifiers" | "honest">,
+): Promise<Task> {
+  const { requester, d } = demo;
+  const created = await requester.createTask({ modelId, input, reward: REWARD, redundancy: plan.seats });
   const id = created.taskId;
-  say(`task #${id} created with one transaction (EIP-2612 permit); escrow ${REWARD} OMNIT`);
+  say(`task #${id} (${label}) created (one transaction, EIP-2612 permit); escrow ${REWARD} OMNIT`);
   const seen = new Map<string, CommitmentReport>();
   const stopWatch = requester.watchCommitments({
     taskId: id,
@@ -282,45 +336,88 @@ async function createTask(demo: Demo): Promise<Task> {
       const verdict = r.ok
         ? green("sealed output opened, commitment checks")
         : red(`bad: ${r.problem ?? "fails its check"}`);
-      say(`  ${nameOf(r.node).padEnd(22)} committed → ${verdict}, outputHash ${short(r.outputHash ?? "0x")}`);
+      say(
+        `  #${id} ${nameOf(r.node).padEnd(22)} committed → ${verdict}, outputHash ${short(r.outputHash ?? "0x")}`,
+      );
     },
     fromBlock: BigInt(d.startBlock),
   });
-  const task: Task = { id, get: () => requester.getTask(id), seen, stopWatch };
-  await waitFor("4 seats", async () => (await task.get()).seatHolders.length === 4);
-  say(`all 4 seats taken by rank; seat window closes at +5 h`);
-  return task;
+  return { label, id, ...plan, get: () => requester.getTask(id), seen, stopWatch };
 }
 
-async function verifiersRun(demo: Demo, task: Task): Promise<CommitmentReport[]> {
-  step(6, "Time travel past the seat window: verifiers are drawn by lot and re-run the task");
-  await warp(demo.chain.rpcUrl, (await task.get()).seatDeadline);
-  await waitFor("2 verifier commits", async () => (await task.get()).committedVerifiers === 2);
-  await waitFor("6 opened outputs", async () => task.seen.size === 6 || undefined);
-  const reports = [...task.seen.values()];
-  const hashes = new Map<string, string[]>();
-  for (const r of reports)
-    hashes.set(r.outputHash ?? "?", [...(hashes.get(r.outputHash ?? "?") ?? []), nameOf(r.node)]);
-  for (const [h, who] of hashes) say(`  output ${short(h)}: ${who.join(", ")}`);
-  return reports;
-}
-
-async function dispute(demo: Demo, task: Task, reports: CommitmentReport[]): Promise<void> {
-  step(7, "The requester's outputs disagree: it disputes (bond = reward) and a jury is called");
-  if (!outputsDisagree(reports)) throw new Error("expected the cheater's output to disagree");
-  await demo.requester.dispute(task.id);
-  const info = await task.get();
-  say(
-    `${yellow("disputed")}: bond ${omnit(info.disputeBond)} OMNIT escrowed; the §5 rule will judge: n > min(10·m, 66% of the nodes called)`,
+async function createTasks(demo: Demo): Promise<Task[]> {
+  step(5, `Create two tasks of ${REWARD} OMNIT, inputs sealed to the requester's key`);
+  const vad = await openTask(
+    demo,
+    "Silero VAD, 4 seats",
+    demo.modelId,
+    knownModel("silero-vad").sampleInput(1),
+    {
+      seats: 4,
+      verifiers: 2,
+      honest: [1, 2, 3, ...VERIFIERS],
+    },
   );
+  const input = promptInput(LM_SPEC, demo.tokenizer, PROMPT, { maxNewTokens: 24, seed: PROMPT_SEED });
+  say(`prompt for tiny-lm: "${PROMPT}" (24 new tokens, sampling seed ${short(PROMPT_SEED)})`);
+  const gen = await openTask(demo, "tiny-lm generation, 3 seats", demo.lmId, input, {
+    seats: 3,
+    verifiers: 1,
+    honest: [2, 3, 5],
+  });
+  await waitFor("4 seats", async () => (await vad.get()).seatHolders.length === 4);
+  say(`#${vad.id}: all 4 seats taken by rank; seat window closes at +5 h`);
+  // Of tiny-lm's 3 servers, the one ranked behind compute-1 (which does not serve it) waits for
+  // half the seat window before it runs the model (the bots' rank rule): travel there.
+  await waitFor("2 seats", async () => (await gen.get()).seatHolders.length >= 2);
+  const g = await gen.get();
+  await warp(demo.chain.rpcUrl, g.createdAt + (g.seatDeadline - g.createdAt) / 2n);
+  await waitFor("3 seats", async () => (await gen.get()).seatHolders.length === 3);
+  say(`#${gen.id}: all 3 seats taken`);
+  return [vad, gen];
 }
 
-async function reveals(demo: Demo, task: Task): Promise<void> {
+const latest = async (tasks: Task[], k: "seatDeadline" | "commitDeadline" | "revealDeadline") =>
+  (await Promise.all(tasks.map(async (t) => (await t.get())[k]))).reduce((a, b) => (a > b ? a : b));
+
+async function verifiersRun(demo: Demo, tasks: Task[]): Promise<void> {
+  step(6, "Time travel past the seat windows: verifiers are drawn by lot and re-run the tasks");
+  await warp(demo.chain.rpcUrl, await latest(tasks, "seatDeadline"));
+  for (const task of tasks) {
+    await waitFor(
+      `#${task.id} verifier commits`,
+      async () => (await task.get()).committedVerifiers === task.verifiers,
+    );
+    const opened = task.seats + task.verifiers;
+    await waitFor(`#${task.id} opened outputs`, async () => task.seen.size === opened || undefined);
+    const hashes = new Map<string, string[]>();
+    for (const r of task.seen.values())
+      hashes.set(r.outputHash ?? "?", [...(hashes.get(r.outputHash ?? "?") ?? []), nameOf(r.node)]);
+    for (const [h, who] of hashes) say(`  #${task.id} output ${short(h)}: ${who.join(", ")}`);
+  }
+}
+
+async function dispute(demo: Demo, tasks: Task[]): Promise<void> {
+  step(7, "The requester's outputs disagree in both: it disputes (bond = reward) and a jury is called");
+  for (const task of tasks) {
+    if (!outputsDisagree([...task.seen.values()]))
+      throw new Error(`expected the cheater's output to disagree in task #${task.id}`);
+    await demo.requester.dispute(task.id);
+    const info = await task.get();
+    say(`#${task.id} ${yellow("disputed")}: bond ${omnit(info.disputeBond)} OMNIT escrowed`);
+  }
+  say("the §5 rule will judge: n > min(10·m, 66% of the nodes called)");
+}
+
+async function reveals(demo: Demo, tasks: Task[]): Promise<void> {
   step(8, "Time travel to the reveal window (20 h – 24 h): every node reveals");
-  await warp(demo.chain.rpcUrl, (await task.get()).commitDeadline);
-  await waitFor("6 reveals", async () => (await task.get()).revealedCount === 6);
-  const info = await task.get();
-  say(`6 reveals: leader ${short(info.leader)} with n = ${info.n}, others m = ${info.m}`);
+  await warp(demo.chain.rpcUrl, await latest(tasks, "commitDeadline"));
+  for (const task of tasks) {
+    const all = task.seats + task.verifiers;
+    await waitFor(`#${task.id} reveals`, async () => (await task.get()).revealedCount === all);
+    const info = await task.get();
+    say(`#${task.id}: ${all} reveals: leader ${short(info.leader)} with n = ${info.n}, others m = ${info.m}`);
+  }
 }
 
 // ---------- 9: finalize, liquidate, claim ----------
@@ -337,7 +434,7 @@ async function liquidation(demo: Demo, task: Task) {
     return logs[0];
   });
   say(
-    `${red("Liquidated")} ${nameOf(liq.args.node!)}: ${omnit(liq.args.amount!)} OMNIT slashed (by ${nameOf(liq.args.liquidator!)}), paid to the nodes that were right`,
+    `#${task.id} ${red("Liquidated")} ${nameOf(liq.args.node!)}: ${omnit(liq.args.amount!)} OMNIT slashed (by ${nameOf(liq.args.liquidator!)}), paid to the nodes that were right`,
   );
   return liq;
 }
@@ -350,7 +447,7 @@ async function allClaimed(demo: Demo, task: Task, liq: { blockNumber: bigint; lo
     args: { taskId: task.id },
     fromBlock: liq.blockNumber,
   });
-  for (const a of [1, 2, 3, ...VERIFIERS].map(devAddress)) {
+  for (const a of task.honest.map(devAddress)) {
     const after = claims.some(
       (c) =>
         c.args.node?.toLowerCase() === a.toLowerCase() &&
@@ -361,20 +458,37 @@ async function allClaimed(demo: Demo, task: Task, liq: { blockNumber: bigint; lo
   return true;
 }
 
-async function settle(demo: Demo, task: Task): Promise<void> {
+async function settle(demo: Demo, tasks: Task[]): Promise<void> {
   step(9, "Time travel past 24 h: finalize, liquidate the cheater, claim, deliver, withdraw");
-  await warp(demo.chain.rpcUrl, (await task.get()).revealDeadline);
-  await waitFor("finalized", async () => (await task.get()).status === "Finalized");
-  const info = await task.get();
-  say(
-    `${green("Finalized")}: output ${short(info.acceptedOutputHash)} accepted (n = ${info.n} > min(10·${info.m}, 66% of the vote))`,
-  );
-  const liq = await liquidation(demo, task);
-  await waitFor("delivery", async () => (await task.get()).delivered);
-  say(`result delivered on chain (ResultDelivered; a dApp callback would receive it)`);
-  await waitFor("claims and withdrawals", () => allClaimed(demo, task, liq), 60_000);
+  await warp(demo.chain.rpcUrl, await latest(tasks, "revealDeadline"));
+  const liqs: Awaited<ReturnType<typeof liquidation>>[] = [];
+  for (const task of tasks) {
+    await waitFor(`#${task.id} finalized`, async () => (await task.get()).status === "Finalized");
+    const info = await task.get();
+    say(
+      `#${task.id} ${green("Finalized")}: output ${short(info.acceptedOutputHash)} accepted (n = ${info.n} > min(10·${info.m}, 66% of the vote))`,
+    );
+    liqs.push(await liquidation(demo, task));
+  }
+  for (const task of tasks) await waitFor(`#${task.id} delivery`, async () => (await task.get()).delivered);
+  say(`results delivered on chain (ResultDelivered; a dApp callback would receive them)`);
+  for (const [i, task] of tasks.entries())
+    await waitFor("claims and withdrawals", () => allClaimed(demo, task, liqs[i]), 60_000);
   say("every honest node claimed its share (and its part of the slashed stake) and withdrew it");
-  task.stopWatch();
+  for (const task of tasks) task.stopWatch();
+}
+
+/** The prompt and the accepted generation, decoded with the spec's tokenizer. */
+async function generated(demo: Demo, task: Task): Promise<void> {
+  const accepted = (await task.get()).acceptedOutputHash.toLowerCase();
+  const r = [...task.seen.values()].find((x) => x.outputHash?.toLowerCase() === accepted);
+  const gen = r?.canonicalText ? decodeGeneration(demo.tokenizer, r.canonicalText) : null;
+  if (!gen) throw new Error(`task #${task.id}: no accepted generation among the opened outputs`);
+  say(
+    `generation task #${task.id} (tiny-lm, verified by 3 seats and verifier-5; the reseeded cheater liquidated)`,
+  );
+  say(`  prompt:   ${JSON.stringify(PROMPT)}`);
+  say(`  accepted: ${JSON.stringify(gen.text)} (${gen.tokens.length} tokens, stop: ${gen.stop})`);
 }
 
 // ---------- 10: summary ----------
@@ -411,7 +525,7 @@ function printTable(rows: string[][]): void {
   for (const r of rows.slice(1)) console.log(line(r));
 }
 
-async function summary(demo: Demo): Promise<void> {
+async function summary(demo: Demo, gen: Task): Promise<void> {
   step(10, "Summary: OMNIT before → after");
   const after = await balances(demo.requester, demo.d);
   const rows: string[][] = [
@@ -432,6 +546,7 @@ async function summary(demo: Demo): Promise<void> {
         `of the requester's ${omnit(wallet)} OMNIT, ${omnit(credit)} is credit to withdraw (its dispute bond back, unpaid seats)`,
       ),
     );
+  await generated(demo, gen);
 }
 
 // ---------- main ----------
@@ -442,7 +557,7 @@ async function main(): Promise<void> {
   );
   chain = await infrastructure();
   const { d, deploymentFile } = await deploy(chain);
-  const modelId = await stakeAndRegister(chain, d);
+  const { modelId, lmId } = await stakeAndRegister(chain, d);
   const treasury = await connect(chain, d, 0);
   const requester = await connect(chain, d, REQUESTER, 100);
   const demo: Demo = {
@@ -450,17 +565,19 @@ async function main(): Promise<void> {
     d,
     deploymentFile,
     modelId,
+    lmId,
+    tokenizer: await loadTokenizer(LM_SPEC, { path: LM_TOKENIZER }),
     treasury,
     requester,
     before: await balances(treasury, d),
   };
   await startNodes(demo);
-  const task = await createTask(demo);
-  const reports = await verifiersRun(demo, task);
-  await dispute(demo, task, reports);
-  await reveals(demo, task);
-  await settle(demo, task);
-  await summary(demo);
+  const tasks = await createTasks(demo);
+  await verifiersRun(demo, tasks);
+  await dispute(demo, tasks);
+  await reveals(demo, tasks);
+  await settle(demo, tasks);
+  await summary(demo, tasks[1]);
   console.log(
     `\n${green("✔")} ${bold("done")} in ${((Date.now() - t0) / 1000).toFixed(0)} s: the cheater lost its stake; honest nodes were paid.`,
   );

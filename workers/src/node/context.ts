@@ -72,6 +72,12 @@ export interface StepModel {
  */
 export type OutputTransform = (canonical: string, task: { taskId: bigint; modelId: Hex }) => string;
 
+/**
+ * Replaces the task input a node feeds its model (tests and the demo make a cheater that samples a
+ * generation with another seed; never set in production). Deterministic, like OutputTransform.
+ */
+export type InputTransform = (input: Uint8Array, task: { taskId: bigint; modelId: Hex }) => Uint8Array;
+
 export interface StepContext {
   common: Common;
   chain: ChainReader;
@@ -90,6 +96,7 @@ export interface StepContext {
   /** The latest block number seen. */
   headNumber(): bigint;
   transformOutput?: OutputTransform;
+  transformInput?: InputTransform;
 }
 
 export interface NodeContext extends StepContext {

@@ -28,6 +28,7 @@ import {
   chainReader,
   taskSender,
   type NodeContext,
+  type InputTransform,
   type OutputTransform,
   type TaskSender,
 } from "./context.ts";
@@ -64,6 +65,8 @@ export interface StartOptions {
   connectTimeoutMs?: number;
   /** Replaces each computed output (tests and the demo make a cheating node with it; never in production). */
   transformOutput?: OutputTransform;
+  /** Replaces each task input before the model runs (tests and the demo: a cheater with another seed). */
+  transformInput?: InputTransform;
   /** Relay mode (relay/start.ts): the sender of the node's transactions, given its own. */
   taskSender?: (own: TaskSender, node: RelayedNode) => TaskSender;
 }
@@ -227,6 +230,7 @@ async function assemble(
     tx: opts.taskSender?.(own, { me, chain, chainNow: () => clock.time, domain }) ?? own,
     domain,
     transformOutput: opts.transformOutput,
+    transformInput: opts.transformInput,
     common,
     clients,
     submitter,

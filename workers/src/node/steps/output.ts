@@ -58,10 +58,15 @@ async function runModel(ctx: StepContext, rec: TaskRecord, log: Logger): Promise
     metrics.skipped.inc({ reason: "model" });
     return undefined;
   }
-  const input = await inputBytes(rec, log);
+  let input = await inputBytes(rec, log);
   if (!input) {
     metrics.skipped.inc({ reason: "input" });
     return undefined;
+  }
+  const replaced = ctx.transformInput?.(input, { taskId: BigInt(rec.taskId), modelId: rec.modelId });
+  if (replaced && replaced !== input) {
+    input = replaced;
+    log.warn("input transform: running the model on a replaced input");
   }
   const t0 = performance.now();
   log.debug({ modelId: rec.modelId }, "model run starts");
@@ -87,7 +92,8 @@ async function runModel(ctx: StepContext, rec: TaskRecord, log: Logger): Promise
 
 /**
  * The node's output for a task (cached in Redis unless `useCache` is false). Undefined means
- * "skip the task". An output transform given at start (tests, the demo) replaces the result.
+ * "skip the task". An input or output transform given at start (tests, the demo) replaces the
+ * input the model runs on or the result.
  */
 export async function computeOutput(
   ctx: StepContext,
