@@ -6,8 +6,8 @@
  *   commit per node → the requester opens the sealed outputs, sees the cheater and disputes
  *   → the 24-hour windows pass by time travel → reveals → finalize → the cheater is
  *   liquidated → claims and withdrawals → a table of balances before and after.
- *   Alongside it, a generation task on the trained models/tiny-lm: a prompt in, 3 seats and a
- *   verifier, the cheater samples with another seed (real text, another hash), the dispute
+ *   Alongside it, a generation task on the trained models/tiny-lm: a prompt in, 3 seats and the 2
+ *   verifiers, the cheater samples with another seed (real text, another hash), the dispute
  *   catches it, and the summary prints the prompt and the accepted text.
  *
  * The chain, the deployment (the Ignition module), staking and time travel come from the devnet
@@ -67,12 +67,16 @@ const MODEL_OWNER = 9;
 const REQUESTER = 10;
 const STAKE = parseEther("20000");
 const REWARD = "10";
-/** The generation task: tiny-lm served by compute-2..4 (the cheater among them) and verifier-5. */
+/**
+ * The generation task: tiny-lm served by compute-2..4 (the cheater among them) and both verifiers
+ * (with 2 validators both are always sampled; one that served no tiny-lm would be drawn as a juror
+ * by the dispute and leave the task Unresolved).
+ */
 const LM_DIR = join(ROOT, "models", "tiny-lm");
 const LM_ONNX = join(LM_DIR, "tiny-lm.onnx");
 const LM_TOKENIZER = join(LM_DIR, "tokenizer.json");
 const LM_SPEC = readFileSync(join(LM_DIR, "tiny-lm.spec.json"), "utf8").trim();
-const LM_SERVERS = [2, 3, 4, 5];
+const LM_SERVERS = [2, 3, 4, ...VERIFIERS];
 const PROMPT = "We hold these truths";
 const PROMPT_SEED = `0x${"5e".repeat(32)}` as const;
 
@@ -304,7 +308,7 @@ async function startOne(demo: Demo, i: number): Promise<RunningNode> {
 
 async function startNodes(demo: Demo): Promise<void> {
   step(4, "Start 4 compute nodes and 2 verifier nodes (BullMQ on Redis, onnxruntime-node)");
-  say(dim("  all serve Silero VAD; compute-2, compute-3, compute-4 and verifier-5 also serve tiny-lm"));
+  say(dim("  all serve Silero VAD; all but compute-1 also serve tiny-lm"));
   await Promise.all([...COMPUTE, ...VERIFIERS].map(async (i) => nodes.push(await startOne(demo, i))));
   await Promise.all(nodes.map((n) => n.caughtUp));
   const all = [...COMPUTE, ...VERIFIERS].map((i) => nameOf(devAddress(i)));
@@ -362,8 +366,8 @@ async function createTasks(demo: Demo): Promise<Task[]> {
   say(`prompt for tiny-lm: "${PROMPT}" (24 new tokens, sampling seed ${short(PROMPT_SEED)})`);
   const gen = await openTask(demo, "tiny-lm generation, 3 seats", demo.lmId, input, {
     seats: 3,
-    verifiers: 1,
-    honest: [2, 3, 5],
+    verifiers: 2,
+    honest: [2, 3, ...VERIFIERS],
   });
   await waitFor("4 seats", async () => (await vad.get()).seatHolders.length === 4);
   say(`#${vad.id}: all 4 seats taken by rank; seat window closes at +5 h`);
@@ -485,7 +489,7 @@ async function generated(demo: Demo, task: Task): Promise<void> {
   const gen = r?.canonicalText ? decodeGeneration(demo.tokenizer, r.canonicalText) : null;
   if (!gen) throw new Error(`task #${task.id}: no accepted generation among the opened outputs`);
   say(
-    `generation task #${task.id} (tiny-lm, verified by 3 seats and verifier-5; the reseeded cheater liquidated)`,
+    `generation task #${task.id} (tiny-lm, verified by 3 seats and 2 verifiers; the reseeded cheater liquidated)`,
   );
   say(`  prompt:   ${JSON.stringify(PROMPT)}`);
   say(`  accepted: ${JSON.stringify(gen.text)} (${gen.tokens.length} tokens, stop: ${gen.stop})`);
