@@ -493,6 +493,9 @@ async function generated(demo: Demo, task: Task): Promise<void> {
   );
   say(`  prompt:   ${JSON.stringify(PROMPT)}`);
   say(`  accepted: ${JSON.stringify(gen.text)} (${gen.tokens.length} tokens, stop: ${gen.stop})`);
+  const cheat = task.seen.get(devAddress(CHEATER).toLowerCase())?.canonicalText;
+  const wrong = cheat ? decodeGeneration(demo.tokenizer, cheat) : null;
+  if (wrong) say(dim(`  the cheater's text (another seed, not paid): ${JSON.stringify(wrong.text)}`));
 }
 
 // ---------- 10: summary ----------
@@ -583,7 +586,7 @@ async function main(): Promise<void> {
   await settle(demo, tasks);
   await summary(demo, tasks[1]);
   console.log(
-    `\n${green("✔")} ${bold("done")} in ${((Date.now() - t0) / 1000).toFixed(0)} s: the cheater lost its stake; honest nodes were paid.`,
+    `\n${green("✔")} ${bold("done")} in ${((Date.now() - t0) / 1000).toFixed(0)} s: the cheater lost its stake; honest nodes were paid; the prompt came back as verified text.`,
   );
 }
 

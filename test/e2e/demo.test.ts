@@ -53,10 +53,18 @@ describe("npm run demo", () => {
     for (const [db, key] of SENTINELS) await withRedis(db, (r) => r.del(key));
   });
 
-  it("runs the whole story (a cheater liquidated, a summary table) and leaves other Redis keys alone", async () => {
+  it("runs the whole story (a cheater liquidated in a VAD task and a generation task, a summary table) and leaves other Redis keys alone", async () => {
     const { code, out } = await runDemo(360_000);
     assert.equal(code, 0, `the demo failed:\n${out.slice(-4000)}`);
-    assert.match(out, /Liquidated compute-4 \(cheater\)/);
+    assert.equal(
+      out.match(/Liquidated compute-4 \(cheater\)/g)?.length,
+      2,
+      "the cheater liquidated in both tasks",
+    );
+    // The generation task (issue 16): two Finalized tasks, the prompt and the accepted text in the summary.
+    assert.equal(out.match(/#\d+ Finalized: output/g)?.length, 2);
+    assert.match(out, /prompt: +"We hold these truths"/);
+    assert.match(out, /accepted: +".+" \(\d+ tokens, stop: (eos|length)\)/);
     assert.match(out, /Summary: OMNIT before → after/);
     assert.match(out, /done in \d+ s/);
     for (const [db, key] of SENTINELS)

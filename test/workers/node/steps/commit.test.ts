@@ -8,7 +8,8 @@ import { salt } from "../../../../workers/src/node/steps/output.ts";
 import { RescheduleError } from "../../../../workers/src/node/queues.ts";
 import type { CommitJob } from "../../../../workers/src/node/jobs.ts";
 import { commitmentOf, generateResultKey } from "../../../../workers/src/protocol/index.ts";
-import { wrongOutput } from "../../../support/cheat.ts";
+import { otherSeed, wrongOutput } from "../../../support/cheat.ts";
+import { knownModel } from "../../../support/models.ts";
 import { ME, closeModels, commitmentOf as commitmentRecord, stepContext, taskOf } from "./fake.ts";
 
 const key = generateResultKey();
@@ -68,6 +69,35 @@ describe("steps/commit", () => {
     };
     assert.equal(out.canonical, wrongOutput("", { taskId: 7n, modelId: "0x" }));
     assert.equal(out.outputHash, keccak256(toBytes(out.canonical)));
+  });
+
+  it("an input transform (the demo's reseeded cheater) runs the model on the replaced input", async () => {
+    const honest = await setup();
+    await commit(honest.ctx, job(), honest.log);
+    const s = await setup();
+    const seen: [string, bigint][] = [];
+    const other = new TextEncoder().encode(knownModel("tiny-mlp").sampleInput(2));
+    s.ctx.transformInput = (input, task) => {
+      seen.push([new TextDecoder().decode(input), task.taskId]);
+      return other;
+    };
+    await commit(s.ctx, job(), s.log);
+    assert.deepEqual(seen, [[knownModel("tiny-mlp").sampleInput(1), 7n]]);
+    const hashOf = async (x: typeof s) =>
+      (JSON.parse((await x.redis.get(x.ctx.key("result:7")))!) as { outputHash: string }).outputHash;
+    assert.notEqual(await hashOf(s), await hashOf(honest));
+  });
+
+  it("otherSeed inverts a generation input's seed and leaves other inputs alone", () => {
+    const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+    const task = { taskId: 7n, modelId: "0x" as const };
+    const out = otherSeed(enc({ prompt: [1, 2], maxNewTokens: 4, seed: `0x${"0f".repeat(32)}` }), task);
+    assert.equal(
+      new TextDecoder().decode(out),
+      JSON.stringify({ prompt: [1, 2], maxNewTokens: 4, seed: `0x${"f0".repeat(32)}` }),
+    );
+    const plain = enc({ prompt: [1, 2], maxNewTokens: 4 });
+    assert.equal(otherSeed(plain, task), plain);
   });
 
   it("harmless and final reverts end the job without follow-ups; BondUnavailable fails it", async () => {
