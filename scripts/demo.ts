@@ -560,7 +560,7 @@ async function summary(demo: Demo, gen: Task): Promise<void> {
 async function main(): Promise<void> {
   console.log(
     bold("OmniTensor demo") +
-      dim("  (a local chain, real contracts, a real ONNX model, 6 nodes, one cheater)"),
+      dim("  (a local chain, real contracts, two real ONNX models, 6 nodes, one cheater)"),
   );
   chain = await infrastructure();
   const { d, deploymentFile } = await deploy(chain);
