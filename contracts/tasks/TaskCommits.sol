@@ -17,6 +17,7 @@ import {
     PLACE_VERIFIER,
     PLACE_JUROR
 } from "../types/TaskTypes.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {INodeStaking} from "../interfaces/INodeStaking.sol";
 import {ITaskManager} from "../interfaces/ITaskManager.sol";
 import {Sortition} from "../libraries/Sortition.sol";
@@ -95,9 +96,10 @@ library TaskCommits {
         TallyData storage h = s.tallies[taskId][outputHash];
         uint256 id = h.id;
         if (id == 0) {
-            // The reveal count + 1 is unique per reveal, so per hash; ≤ 2^16 − 1 (the counters are uint16).
+            // The reveal count + 1 is unique per reveal, so per hash. Checked (SafeCast reverts past 2^16 − 1: a
+            // task would need 65,535 reveals; its places are ≈ 330), so an id never wraps onto another hash's.
             id = TaskStore.revealedCount(t) + 1;
-            h.id = uint16(id);
+            h.id = SafeCast.toUint16(id);
             s.hashes[taskId][id] = outputHash;
         }
         uint32 votes = h.votes + 1;
@@ -114,8 +116,8 @@ library TaskCommits {
         }
         (bytes32 leader, uint256 n, bool tied) =
             Consensus.tally(bytes32(uint256(t.leaderId)), t.n, t.tied, bytes32(id), votes);
-        // Ids and n are ≤ the reveal count ≤ 2^16 − 1: the casts are exact.
-        (t.leaderId, t.n, t.tied) = (uint16(uint256(leader)), uint16(n), tied);
+        // Ids fit (checked above); n is checked like every counter of the task (uint16).
+        (t.leaderId, t.n, t.tied) = (uint16(uint256(leader)), SafeCast.toUint16(n), tied);
         emit ITaskManager.Revealed(taskId, node, outputHash);
     }
 
