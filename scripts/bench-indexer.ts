@@ -7,8 +7,10 @@
  * reveals, finalize, claims. Transactions are signed here and sent raw with automine off, then
  * mined in full blocks (the base fee held at 1 wei). Then the indexer starts from the deployment's
  * startBlock and the time until it has indexed the head is measured, then API latencies.
+ * `--keep` leaves the filled chain running; `--rpc URL --deployment FILE` times the indexer again
+ * on it (filling 1,000 tasks takes minutes, indexing them should not).
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -24,7 +26,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { taskManagerAbi } from "../workers/src/chain/abis.ts";
-import type { Deployment } from "../workers/src/chain/deployment.ts";
+import { parseDeployment, type Deployment } from "../workers/src/chain/deployment.ts";
 import {
   commitmentOf,
   deriveSalt,
@@ -44,7 +46,16 @@ import {
 import { startIndexer } from "../test/support/indexer.ts";
 import { CANONICAL, OWNER, REQUESTER, setupNetwork } from "../test/support/scenario.ts";
 
-const { values: flags } = parseArgs({ options: { tasks: { type: "string", default: "1000" } } });
+const { values: flags } = parseArgs({
+  options: {
+    tasks: { type: "string", default: "1000" },
+    /** Leave the filled chain running (and its deployment file) to time the indexer again with --rpc. */
+    keep: { type: "boolean", default: false },
+    /** Time the indexer on a chain filled before (by --keep) instead of filling one. */
+    rpc: { type: "string" },
+    deployment: { type: "string" },
+  },
+});
 const TASKS = Number(flags.tasks);
 const NODES = [1, 2, 3, 4];
 const log = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
@@ -223,6 +234,11 @@ async function drive(url: string, d: Deployment, modelId: Hex): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (flags.rpc || flags.deployment) {
+    if (!flags.rpc || !flags.deployment) throw new Error("--rpc and --deployment go together");
+    const d = parseDeployment(JSON.parse(readFileSync(flags.deployment, "utf8")), flags.deployment);
+    return report(flags.rpc, d, flags.deployment);
+  }
   const chain = await startHardhatNode({ logFile: join(tmpdir(), "bench-indexer-chain.log") });
   const dir = mkdtempSync(join(tmpdir(), "omnit-bench-ix-"));
   try {
@@ -236,6 +252,10 @@ async function main(): Promise<void> {
     await drive(chain.rpcUrl, d, net.modelId);
     log(`chain filled in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     await report(chain.rpcUrl, d, file);
+    if (flags.keep) {
+      log(`chain kept: --rpc ${chain.rpcUrl} --deployment ${file} (Ctrl-C ends it)`);
+      await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+    }
   } finally {
     await chain.stop();
     rmSync(dir, { recursive: true, force: true });

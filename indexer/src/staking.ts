@@ -2,7 +2,7 @@
 import { model, network, node } from "ponder:schema";
 import type { Handlers } from "./handlers.ts";
 import { bumpNetwork, lower, type Ctx } from "./lib.ts";
-import { setParameter } from "./reads.ts";
+import { setParameter } from "./params.ts";
 
 type Hex = `0x${string}`;
 
