@@ -43,7 +43,8 @@ import {
   startHardhatNode,
   warpTo,
 } from "../test/support/devnet.ts";
-import { startIndexer } from "../test/support/indexer.ts";
+import { startIndexer, type RunningIndexer } from "../test/support/indexer.ts";
+import { buildDashboard, CHROMIUM, OFFLINE_ARGS, serveDashboard } from "../test/support/dashboard.ts";
 import { CANONICAL, OWNER, REQUESTER, setupNetwork } from "../test/support/scenario.ts";
 
 const { values: flags } = parseArgs({
@@ -54,6 +55,8 @@ const { values: flags } = parseArgs({
     /** Time the indexer on a chain filled before (by --keep) instead of filling one. */
     rpc: { type: "string" },
     deployment: { type: "string" },
+    /** Also time the dashboard's pages in headless Chromium (vite build, served as `npm run dashboard` does). */
+    browser: { type: "boolean", default: false },
   },
 });
 const TASKS = Number(flags.tasks);
@@ -300,8 +303,60 @@ async function report(url: string, d: Deployment, file: string): Promise<void> {
       }
       log(`GET ${p}: median ${median(times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms`);
     }
+    if (flags.browser) await browserTimes(ix);
   } finally {
     await ix.stop();
+  }
+}
+
+/** Each page loaded 5 times in a fresh tab: time until its data shows; then a minute's idle traffic. */
+async function browserTimes(ix: RunningIndexer): Promise<void> {
+  const { chromium } = await import("playwright-core");
+  const dir = mkdtempSync(join(tmpdir(), "omnit-bench-web-"));
+  const web = await serveDashboard({ dir: await buildDashboard(dir), indexerUrl: ix.url });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: OFFLINE_ARGS });
+  try {
+    const mid = Math.ceil(TASKS / 2);
+    const pages: [string, string][] = [
+      ["#/", 'a[href^="#/task/"]'],
+      [`#/task/${mid}`, ".badge"],
+      ["#/nodes", 'a[href^="#/account/"]'],
+      ["#/charts", ".charts"],
+      ["#/liquidations", "table, .empty"],
+      ["#/governance", "table, .empty"],
+    ];
+    for (const [route, selector] of pages) {
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const page = await browser.newPage();
+        const t = performance.now();
+        await page.goto(`${web.url}/${route}`);
+        await page.locator(selector).first().waitFor({ timeout: 60_000 });
+        times.push(performance.now() - t);
+        await page.close();
+      }
+      log(
+        `page ${route}: data shown after median ${median(times).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms`,
+      );
+    }
+    const page = await browser.newPage();
+    await page.goto(`${web.url}/#/`);
+    await page.locator(pages[0][1]).first().waitFor({ timeout: 60_000 });
+    let requests = 0;
+    let bytes = 0;
+    page.on("response", (r) => {
+      requests++;
+      void r.body().then(
+        (b) => (bytes += b.length),
+        () => undefined,
+      );
+    });
+    await new Promise((r) => setTimeout(r, 60_000));
+    log(`task list open, chain idle for 60 s: ${requests} requests, ${(bytes / 1024).toFixed(0)} KiB`);
+  } finally {
+    await browser.close();
+    await web.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
