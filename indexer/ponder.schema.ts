@@ -74,6 +74,8 @@ export const commitment = onchainTable(
     claimed: t.bigint().notNull(),
     /** Claimed events (the first one counts `agreed` in a Finalized task). */
     claims: t.integer().notNull(),
+    /** The bond this commitment locked (NodeStaking's BondLocked just before it). */
+    bond: t.bigint().notNull(),
     bondReleased: t.bigint().notNull(),
     liquidated: t.bigint().notNull(),
   }),
@@ -92,6 +94,8 @@ export const node = onchainTable(
     metadataURI: t.text().notNull(),
     unstaking: t.bigint().notNull(),
     locked: t.bigint().notNull(),
+    /** The node's last BondLocked amount: the bond of its next Committed (same transaction). */
+    lastBond: t.bigint().notNull(),
     firstSeen: t.bigint().notNull(),
     lastActive: t.bigint().notNull(),
     commitments: t.integer().notNull(),

@@ -54,3 +54,24 @@ export function poolOnSettle(
   if (t.disputed && outcome.n !== 0 && !outcome.tied) return rest(votesFor(outcome.leader));
   return 0n;
 }
+
+/** A node's balances in NodeStaking (stake includes the locked bonds). */
+export interface Balances {
+  stake: bigint;
+  locked: bigint;
+  unbonding: bigint;
+}
+
+/**
+ * NodeStaking.slash taking `slashed` in all, of which the task's `bond` first (at most what is
+ * locked), then from the unlocked stake, then from the unbonding amount: the balances after.
+ */
+export function afterSlash(b: Balances, bond: bigint, slashed: bigint): Balances {
+  const fromBond = bond < b.locked ? bond : b.locked;
+  const stake = b.stake - fromBond;
+  const locked = b.locked - fromBond;
+  const rest = slashed - fromBond;
+  const free = stake - locked;
+  const fromStake = rest < free ? rest : free;
+  return { stake: stake - fromStake, locked, unbonding: b.unbonding - (rest - fromStake) };
+}

@@ -6,7 +6,7 @@
 import { commitment, liquidation, node, task } from "ponder:schema";
 import type { Handlers } from "./handlers.ts";
 import { bumpHour, bumpNetwork, lower, type Ctx } from "./lib.ts";
-import { bpsOf, poolOnSettle } from "./money.ts";
+import { afterSlash, bpsOf, poolOnSettle } from "./money.ts";
 import { disputerOf } from "./params.ts";
 
 type Hex = `0x${string}`;
@@ -71,6 +71,18 @@ async function bountyDue(context: Ctx, t: TaskRow, caller: Hex, wrongHash: boole
   return caller === (await disputerOf(context, t.id, block)); // the disputer no event names
 }
 
+/** The slash of a liquidation (NodeStaking's Slashed gives only its total): the node's balances after it. */
+async function takeSlash(context: Ctx, who: Hex, bond: bigint, slashed: bigint): Promise<void> {
+  const n = await context.db.find(node, { address: who });
+  if (!n) return;
+  const before = { stake: n.stake, locked: n.locked, unbonding: n.unstaking };
+  const after = afterSlash(before, bond, slashed);
+  await context.db
+    .update(node, { address: who })
+    .set({ stake: after.stake, locked: after.locked, unstaking: after.unbonding });
+  await bumpNetwork(context, { totalStaked: after.stake - before.stake });
+}
+
 export const settlementHandlers: Handlers = {
   "TaskManager:TaskFinalized": async ({ event, context }) => {
     const { taskId, outputHash, n, m } = event.args;
@@ -112,6 +124,7 @@ export const settlementHandlers: Handlers = {
       ...{ block: event.block.number, tx: event.transaction.hash },
     });
     if (c) await context.db.update(commitment, { taskId, node: who }).set({ liquidated: amount });
+    await takeSlash(context, who, c?.bond ?? 0n, amount); // an absent juror locked nothing
     const t = await context.db.find(task, { id: taskId });
     const finalized = t?.status === "Finalized";
     // Finalized: the bounty (if due) is credited to the caller, the rest split among the winners

@@ -76,6 +76,8 @@ export const taskHandlers: Handlers = {
     const { taskId, place } = event.args;
     const who = lower(event.args.node);
     const ts = event.block.timestamp;
+    // NodeStaking's BondLocked came just before, in the same call: its amount is this bond.
+    const bond = (await context.db.find(node, { address: who }))?.lastBond ?? 0n;
     await context.db
       .insert(commitment)
       .values({
@@ -88,10 +90,11 @@ export const taskHandlers: Handlers = {
         revealed: false,
         claimed: 0n,
         claims: 0,
+        bond,
         bondReleased: 0n,
         liquidated: 0n,
       })
-      .onConflictDoUpdate({ place, committedAt: ts, tx: event.transaction.hash, voided: false });
+      .onConflictDoUpdate({ place, committedAt: ts, tx: event.transaction.hash, voided: false, bond });
     const field = PLACE_FIELD[place as 1 | 2 | 3];
     if (field)
       await context.db

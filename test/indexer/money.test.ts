@@ -5,7 +5,14 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { bpsOf, poolOnSettle, split, verifierPay, type Settled } from "../../indexer/src/money.ts";
+import {
+  afterSlash,
+  bpsOf,
+  poolOnSettle,
+  split,
+  verifierPay,
+  type Settled,
+} from "../../indexer/src/money.ts";
 
 const E = 10n ** 18n;
 const R = "0x" + "aa".repeat(32);
@@ -56,5 +63,15 @@ describe("indexer money (§6)", () => {
     assert.equal(poolOnSettle(d, unres(3)), E / 2n); // the leader R's v = 1: 2 − 1.5
     assert.equal(poolOnSettle(d, unres(3, true)), 0n); // tied: all refunded
     assert.equal(poolOnSettle({ ...base, reveals: 0 }, unres(0)), 0n); // no reveal: all refunded
+  });
+
+  it("a slash takes the bond, then the unlocked stake, then the unbonding amount", () => {
+    const b = { stake: 1000n, locked: 300n, unbonding: 50n };
+    // bond 100 + 10 % of (900 − 200 + 50) = 75: from the unlocked stake
+    assert.deepEqual(afterSlash(b, 100n, 175n), { stake: 825n, locked: 200n, unbonding: 50n });
+    // bond 100 + 100 % of 750: the unlocked 700, then 50 of unbonding
+    assert.deepEqual(afterSlash(b, 100n, 850n), { stake: 200n, locked: 200n, unbonding: 0n });
+    // an absent juror (no bond): 10 % of (1000 − 300 + 50)
+    assert.deepEqual(afterSlash(b, 0n, 75n), { stake: 925n, locked: 300n, unbonding: 50n });
   });
 });
