@@ -57,6 +57,10 @@ const { values: flags } = parseArgs({
     deployment: { type: "string" },
     /** Also time the dashboard's pages in headless Chromium (vite build, served as `npm run dashboard` does). */
     browser: { type: "boolean", default: false },
+    /** PostgreSQL (a database of its own, created empty) instead of PGlite. */
+    "database-url": { type: "string" },
+    /** Keep the indexer's (Ponder's JSON) log in this file. */
+    log: { type: "string" },
   },
 });
 const TASKS = Number(flags.tasks);
@@ -242,6 +246,10 @@ async function main(): Promise<void> {
     const d = parseDeployment(JSON.parse(readFileSync(flags.deployment, "utf8")), flags.deployment);
     return report(flags.rpc, d, flags.deployment);
   }
+  // No interval mining: with a block every second besides the script's own, a slow machine let
+  // more than 256 blocks pass between a task's creation and its seat commits, whose seeds were
+  // then lost (TaskManagerSeedNotReady: the reverted commits of earlier runs).
+  process.env.OMNITENSOR_NODE_BLOCK_MS = "0";
   const chain = await startHardhatNode({ logFile: join(tmpdir(), "bench-indexer-chain.log") });
   const dir = mkdtempSync(join(tmpdir(), "omnit-bench-ix-"));
   try {
@@ -274,7 +282,12 @@ async function report(url: string, d: Deployment, file: string): Promise<void> {
     { fromBlock: `0x${d.startBlock.toString(16)}`, toBlock: "latest", address: Object.values(d.contracts) },
   ])) as unknown[];
   const t0 = Date.now();
-  const ix = await startIndexer({ deploymentFile: file, rpcUrl: url, timeoutMs: 600_000 });
+  const ix = await startIndexer({
+    deploymentFile: file,
+    rpcUrl: url,
+    timeoutMs: 600_000,
+    logFile: flags.log,
+  });
   const ready = Date.now() - t0;
   await ix.waitForBlock(head, 600_000);
   const caughtUp = Date.now() - t0;
