@@ -13,7 +13,11 @@ const ID = "TaskManager";
 const BIGINTS = ["verifyWindow", "disputeWindow", "commitWindow"] as const;
 const INTS = ["verifierFeeBps", "liquidatorBountyBps"] as const;
 
-/** The copied parameters in force at `block` (read once, then kept by {@link followParameter}). */
+/**
+ * The copied parameters in force at `block` (read once, then kept by {@link followParameter}).
+ * The read sees the end of the block: a change of one of them later in the very block of the
+ * chain's first task would be applied to that task too (the only case it gets wrong).
+ */
 export async function copiedParams(context: Ctx, block: bigint): Promise<TaskParams> {
   const known = await context.db.find(taskParams, { id: ID });
   if (known) return known;
