@@ -72,7 +72,17 @@ export function createCommon(
     {
       level: config.logLevel,
       base: { service: "omnitensor-node", ...opts.bindings },
-      redact: { paths: ["privateKey", "*.privateKey", "config.privateKey"], remove: true },
+      redact: {
+        paths: [
+          "privateKey",
+          "*.privateKey",
+          "config.privateKey",
+          "nodeKeys",
+          "*.nodeKeys",
+          "config.nodeKeys",
+        ],
+        remove: true,
+      },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     opts.destination ?? pino.destination({ sync: true }),

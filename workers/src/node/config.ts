@@ -6,6 +6,10 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { getAddress, isAddress, parseUnits, type Address, type Hex } from "viem";
+import { ConfigError } from "./config-error.ts";
+import { relayFields, relaySchema } from "./relay/config.ts";
+
+export { ConfigError };
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits");
 const address = z
@@ -116,6 +120,12 @@ export const nodeConfigSchema = z
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
     /** Stake that `worker` tops up to at start, OMNIT whole units (0: never stakes by itself). */
     autoStake: units(18).default(0n),
+    // --- Relay mode (docs/operator.md "Relay mode"): several node keys behind one relayer ---
+    /** Node keys of relay mode: ENV ONLY (NODE_KEYS, comma-separated, or the file NODE_KEYS_FILE). */
+    nodeKeys: z.array(hex32.transform((s) => s as Hex)).optional(),
+    /** A file holding the node keys of relay mode, one per line (`#` comments); read at load. */
+    nodeKeysFile: z.string().min(1).optional(),
+    relay: relaySchema.prefault({}),
   })
   .strict();
 
@@ -129,14 +139,6 @@ export type WorkerConfig = NodeConfig;
 export type WorkerConfigInput = NodeConfigInput;
 /** @deprecated the old name of nodeConfigSchema. */
 export const workerConfigSchema = nodeConfigSchema;
-
-/** A configuration problem; `message` names the field and the reason. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
 
 /** Environment variables read by the node, and the field each sets. */
 export const ENV_FIELDS: Record<string, string> = {
@@ -152,6 +154,8 @@ export const ENV_FIELDS: Record<string, string> = {
   LOG_LEVEL: "logLevel",
   MAX_FEE_PER_GAS_GWEI: "gas.maxFeePerGasGwei",
   DEPLOYMENT_FILE: "deploymentFile",
+  NODE_KEYS: "nodeKeys",
+  NODE_KEYS_FILE: "nodeKeysFile",
 };
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
@@ -172,7 +176,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     setPath(
       out,
       field,
-      field === "roles"
+      field === "roles" || field === "nodeKeys"
         ? v
             .split(",")
             .map((s) => s.trim())
@@ -200,6 +204,10 @@ export function parseFlags(argv: string[]): { configFile?: string; fields: Recor
     }
     if (rawName === "private-key")
       throw new ConfigError("privateKey: is read from the PRIVATE_KEY environment variable only");
+    if (rawName === "node-keys" || rawName === "keys")
+      throw new ConfigError(
+        "nodeKeys: is read from NODE_KEYS or the file NODE_KEYS_FILE (--node-keys-file) only",
+      );
     const path =
       rawName === "metrics-port"
         ? "metrics.port"
@@ -242,6 +250,8 @@ export function parseNodeConfig(input: unknown, _env: NodeJS.ProcessEnv = proces
     throw new ConfigError(
       "invalid node config: models: the compute role needs at least one model (modelId + path)",
     );
+  if (c.nodeKeys && new Set(c.nodeKeys.map((k) => k.toLowerCase())).size !== c.nodeKeys.length)
+    throw new ConfigError("invalid node config: nodeKeys: a key is listed twice");
   return c;
 }
 
@@ -274,17 +284,26 @@ export async function loadNodeConfig(
       throw new ConfigError(
         `config file ${opts.file}: privateKey: must not be in a file; set the PRIVATE_KEY environment variable`,
       );
+    if ("nodeKeys" in fileFields)
+      throw new ConfigError(
+        `config file ${opts.file}: nodeKeys: must not be in a config file; set NODE_KEYS or NODE_KEYS_FILE`,
+      );
   }
   const merged = deepMerge(deepMerge(fileFields, fromEnv(env)), opts.flags ?? {});
-  return parseNodeConfig(merged, env);
+  return parseNodeConfig(await relayFields(merged, env), env);
 }
 
 /** The configuration as it may be logged: the key replaced by the node address only. */
 export function redactConfig(c: NodeConfig, node?: Address): Record<string, unknown> {
-  const { privateKey: _key, ...rest } = c;
+  const { privateKey: _key, nodeKeys, ...rest } = c;
   return JSON.parse(
-    JSON.stringify({ ...rest, node: node ?? "(derived from PRIVATE_KEY)" }, (_k, v: unknown) =>
-      typeof v === "bigint" ? v.toString() : v,
+    JSON.stringify(
+      {
+        ...rest,
+        node: node ?? "(derived from PRIVATE_KEY)",
+        ...(nodeKeys ? { nodeKeys: nodeKeys.length } : {}),
+      },
+      (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v),
     ),
   ) as Record<string, unknown>;
 }

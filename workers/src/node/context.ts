@@ -52,6 +52,8 @@ export interface SendOptions {
   expectedReward?: bigint;
   /** Called once the transaction is handed to the RPC node. */
   onSent?: (hash: Hash) => void;
+  /** The place a `commit` takes (1 seat, 2 verifier, 3 juror): relay mode signs it (PROTOCOL.md §4.5). */
+  place?: 1 | 2 | 3;
 }
 
 /** Sends TaskManager transactions (simulated first); throws TxRevertError with the decoded error. */

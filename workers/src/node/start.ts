@@ -24,7 +24,14 @@ import { watchLogs, type Head, type Watcher } from "../chain/watcher.ts";
 import { QueueSet, RescheduleError } from "./queues.ts";
 import { STEPS } from "./jobs.ts";
 import { startMetricsServer, type MetricsServer } from "./metrics.ts";
-import { chainReader, taskSender, type NodeContext, type OutputTransform } from "./context.ts";
+import {
+  chainReader,
+  taskSender,
+  type NodeContext,
+  type OutputTransform,
+  type TaskSender,
+} from "./context.ts";
+import { startRelayNode, type RelayedNode } from "./relay/start.ts";
 import { TASK_EVENTS, handleLogs } from "./events.ts";
 import { nodeRecovery, type StateRecovery } from "./recovery.ts";
 import { createHandlers } from "./steps/index.ts";
@@ -58,6 +65,8 @@ export interface StartOptions {
   connectTimeoutMs?: number;
   /** Replaces each computed output (tests and the demo make a cheating node with it; never in production). */
   transformOutput?: OutputTransform;
+  /** Relay mode (relay/start.ts): the sender of the node's transactions, given its own. */
+  taskSender?: (own: TaskSender, node: RelayedNode) => TaskSender;
 }
 
 /** The chain and Redis, once reached. */
@@ -76,6 +85,7 @@ interface Clock {
 
 /** Builds and starts a node. Throws (with a clear message) on a bad deployment, a taken key or port, or a startup timeout. */
 export async function startNode(config: NodeConfig, opts: StartOptions = {}): Promise<RunningNode> {
+  if (config.nodeKeys?.length && !opts.taskSender) return startRelayNode(config, opts, startNode);
   const common = createCommon(config, { destination: opts.logDestination });
   const { logger, shutdown } = common;
   const health = new NodeHealth();
@@ -211,10 +221,14 @@ async function assemble(
     onConnectionError: (e, source) => link.store.outage.error(e, source),
   });
   const tm = deployment.contracts.TaskManager;
+  const domain = { chainId, verifyingContract: tm };
+  const chain = chainReader(clients.publicClient, tm);
+  const own = taskSender(submitter, tm);
   return {
-    chain: chainReader(clients.publicClient, tm),
-    tx: taskSender(submitter, tm),
-    domain: { chainId, verifyingContract: tm },
+    chain,
+    // Relay mode replaces the sender (relay/start.ts); single-key mode sends with its own key.
+    tx: opts.taskSender?.(own, { me, chain, chainNow: () => clock.time, domain }) ?? own,
+    domain,
     transformOutput: opts.transformOutput,
     common,
     clients,

@@ -9,6 +9,9 @@ for the validator role). Configuration comes from the JSON file, then the enviro
 REDIS_URL, ROLES, METRICS_PORT, LOG_LEVEL, MIN_REWARD, CONFIRMATIONS, POLL_INTERVAL_MS,
 MAX_FEE_PER_GAS_GWEI, REDIS_PREFIX, DEPLOYMENT_FILE), then these flags. The node key comes from
 the environment only: NODE_PRIVATE_KEY, else PRIVATE_KEY (never from a file or a flag).
+Relay mode (several node keys behind one relayer that pays the gas, docs/operator.md): the node
+keys in NODE_KEYS (comma-separated) or the file NODE_KEYS_FILE, the relayer's key in
+RELAYER_PRIVATE_KEY (else the node key variable); batching in the file's "relay" object.
 SIGTERM/SIGINT stop it gracefully: jobs in flight finish, the rest stays queued in Redis and
 resumes at the next start. The old name \`omnitensor worker\` still works.
 
@@ -48,7 +51,9 @@ const command: CliCommand = {
       if (e instanceof ConfigError) throw new CliError(e.message, 2);
       throw e;
     }
-    if (resolved) announceSigner(addressOfKey(resolved.key), resolved.source);
+    if (config.nodeKeys?.length && env.RELAYER_PRIVATE_KEY)
+      announceSigner(addressOfKey(config.privateKey), "RELAYER_PRIVATE_KEY");
+    else if (resolved) announceSigner(addressOfKey(resolved.key), resolved.source);
     const worker = await startWorker(config).catch((e: unknown) => {
       // A key or port in use, an unreachable RPC (OmniTensorError: it has a code): one line, no stack.
       throw typeof (e as { code?: unknown }).code === "string" ? new CliError((e as Error).message, 1) : e;

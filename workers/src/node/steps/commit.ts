@@ -96,7 +96,12 @@ export async function commit(ctx: StepContext, data: CommitJob, log: Logger): Pr
   };
   const expectedReward = data.place === Place.Seat ? t.workerShare : undefined;
   try {
-    await ctx.tx.send("commit", [taskId, commitment, sealed], { log, expectedReward, onSent });
+    await ctx.tx.send("commit", [taskId, commitment, sealed], {
+      log,
+      expectedReward,
+      onSent,
+      place: data.place,
+    });
   } catch (e) {
     return onRefused(ctx, e, data, t, now, log);
   }

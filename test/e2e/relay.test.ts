@@ -1,0 +1,264 @@
+/**
+ * End to end, relay mode: a `hardhat node`, real Redis, the real tiny-mlp ONNX model, and ONE node
+ * service (in this process) holding 4 compute keys behind one relayer key that pays the gas. Each
+ * key signs its own commitment; the relayer sends them with commitBatch, the reveals with
+ * revealBatch and the claims with claimBatch. The batch size is the number of entries the test
+ * expects and the max delay is longer than the test, so a batch goes out when it is full or when
+ * an entry's deadline comes near (chain time + block time × safety blocks): the counts below do not
+ * depend on the machine's speed. The 24 h protocol windows pass by time travel.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import pino from "pino";
+import {
+  decodeFunctionData,
+  parseAbiItem,
+  parseEther,
+  type Abi,
+  type AbiEvent,
+  type Address,
+  type Hash,
+  type Hex,
+} from "viem";
+import {
+  deployOmniTensor,
+  devAddress,
+  devKey,
+  fundAndStake,
+  increaseTime,
+  startHardhatNode,
+  type LocalChain,
+} from "../support/devnet.ts";
+import { actor, LOG_DIR, rpcCall, waitFor, wipeRedis } from "./support.ts";
+import type { Deployment } from "../../workers/src/chain/deployment.ts";
+import { omniTokenAbi, taskManagerAbi } from "../../workers/src/chain/abis.ts";
+import { knownModel } from "../support/models.ts";
+import { generateResultKey } from "../../workers/src/protocol/index.ts";
+import { parseNodeConfig } from "../../workers/src/node/config.ts";
+import { startNode } from "../../workers/src/node/start.ts";
+import type { RunningRelay } from "../../workers/src/node/relay/start.ts";
+
+const REDIS_DB = 9;
+const PREFIX = `e2e-relay-${process.pid}`;
+const KEYS = [1, 2, 3, 4];
+/** A key no other test sends with (a process keeps one nonce counter per key, whatever the chain). */
+const RELAYER = 11;
+const REQUESTER = 10;
+const STAKE = parseEther("20000");
+const TASKS = 4;
+/** Every key takes a seat in every task: one full batch of each kind, of 16 (the default size, issue 12's measure). */
+const ENTRIES = KEYS.length * TASKS;
+/** blockTimeS × safetyBlocks: a batch goes out once chain time is this close to its earliest deadline. */
+const MARGIN_S = 600n;
+
+interface TaskView {
+  status: number;
+  seatHolders: readonly Address[];
+  revealedCount: number;
+  seatDeadline: bigint;
+  commitDeadline: bigint;
+  revealDeadline: bigint;
+}
+
+const ev = {
+  committed: parseAbiItem(
+    "event Committed(uint256 indexed taskId, address indexed node, uint8 place, bytes sealedOutput)",
+  ),
+  revealed: parseAbiItem("event Revealed(uint256 indexed taskId, address indexed node, bytes32 outputHash)"),
+  claimed: parseAbiItem("event Claimed(uint256 indexed taskId, address indexed node, uint256 amount)"),
+} as const;
+
+describe("e2e: relay mode, 4 node keys behind one relayer", { timeout: 600_000 }, () => {
+  let chain: LocalChain;
+  let d: Deployment;
+  let modelId: Hex;
+  let relay: RunningRelay;
+
+  before(async () => {
+    chain = await startHardhatNode();
+    d = await deployOmniTensor(chain.rpcUrl);
+    await fundAndStake(
+      chain.rpcUrl,
+      d,
+      KEYS.map((index) => ({ index, roles: 1, stake: STAKE })),
+    );
+    const treasury = actor(chain.rpcUrl, d, devKey(0));
+    await treasury.send(d.contracts.OmniToken, omniTokenAbi as Abi, "transfer", [
+      devAddress(REQUESTER),
+      parseEther("1000"),
+    ]);
+    const tiny = knownModel("tiny-mlp");
+    modelId = await actor(chain.rpcUrl, d, devKey(9)).registerModel(tiny.sha256, tiny.specJson);
+    // A block every second so that seeds (known 2 blocks after the call) appear without traffic.
+    await rpcCall(chain.rpcUrl, "evm_setIntervalMining", [1000]);
+    mkdirSync(LOG_DIR, { recursive: true });
+    const config = parseNodeConfig({
+      rpcUrl: chain.rpcUrl,
+      privateKey: devKey(RELAYER),
+      nodeKeys: KEYS.map(devKey),
+      redisUrl: `redis://127.0.0.1:6379/${REDIS_DB}`,
+      redisPrefix: PREFIX,
+      roles: ["compute"],
+      models: [{ modelId, path: tiny.path }],
+      confirmations: 0,
+      pollIntervalMs: 200,
+      // every task of a key can wait in a batch at once
+      concurrency: TASKS + 1,
+      metrics: { port: -1 },
+      addresses: d.contracts,
+      startBlock: d.startBlock,
+      logLevel: "debug",
+      relay: { batchSize: ENTRIES, maxDelayMs: 3_600_000, blockTimeS: 1, safetyBlocks: Number(MARGIN_S) },
+    });
+    const log = pino.destination({ dest: join(LOG_DIR, `relay-${process.pid}.log`), sync: true });
+    relay = (await startNode(config, { logDestination: log, connectTimeoutMs: 60_000 })) as RunningRelay;
+    await relay.caughtUp;
+  });
+
+  after(async () => {
+    await relay?.stop();
+    await chain?.stop();
+    await wipeRedis(PREFIX, REDIS_DB);
+  });
+
+  const req = () => actor(chain.rpcUrl, d, devKey(REQUESTER));
+  const task = (id: bigint) => req().tm<TaskView>("getTask", [id]);
+  const logs = (event: AbiEvent, args?: Record<string, unknown>) =>
+    req().publicClient.getLogs({
+      address: d.contracts.TaskManager,
+      event,
+      args,
+      fromBlock: 0n,
+    } as Parameters<ReturnType<typeof req>["publicClient"]["getLogs"]>[0]) as Promise<
+      { args: Record<string, unknown>; transactionHash: Hash }[]
+    >;
+  async function chainNow(): Promise<bigint> {
+    const b = (await rpcCall(chain.rpcUrl, "eth_getBlockByNumber", ["latest", false])) as { timestamp: Hex };
+    return BigInt(b.timestamp);
+  }
+  /** The transactions that carried `entries` (events), each checked to be the relayer's call of `fn`. */
+  async function carriers(entries: { transactionHash: Hash }[], fn: string): Promise<Map<Hash, bigint>> {
+    const gas = new Map<Hash, bigint>();
+    for (const h of new Set(entries.map((e) => e.transactionHash))) {
+      const [tx, receipt] = await Promise.all([
+        req().publicClient.getTransaction({ hash: h }),
+        req().publicClient.getTransactionReceipt({ hash: h }),
+      ]);
+      assert.equal(tx.from.toLowerCase(), devAddress(RELAYER).toLowerCase(), `${fn} sent by the relayer`);
+      assert.equal(decodeFunctionData({ abi: taskManagerAbi as Abi, data: tx.input }).functionName, fn);
+      gas.set(h, receipt.gasUsed);
+    }
+    return gas;
+  }
+  const sum = (m: Map<Hash, bigint>) => [...m.values()].reduce((a, b) => a + b, 0n);
+
+  it("sends the 4 keys' commits, reveals and claims in batches; every task finalizes and every key is credited", async (t) => {
+    const key = generateResultKey();
+    const ids: bigint[] = [];
+    for (let i = 0; i < TASKS; i++)
+      ids.push(
+        await req().createTask({
+          modelId,
+          input: knownModel("tiny-mlp").sampleInput(i + 1),
+          reward: parseEther("10"),
+          redundancy: KEYS.length,
+          resultKey: key.publicKey,
+        }),
+      );
+    const inTasks = (l: { args: Record<string, unknown> }) => ids.includes(l.args.taskId as bigint);
+
+    // 1. Seats: each key signs its commitments; the relayer sends them all in commitBatch.
+    for (const id of ids)
+      await waitFor(`4 seats in task ${id}`, async () => (await task(id)).seatHolders.length === 4, 180_000);
+    const committed = (await logs(ev.committed)).filter(inTasks);
+    assert.equal(committed.length, ENTRIES, "every key's commitment is on chain");
+    for (const id of ids)
+      assert.deepEqual(
+        committed
+          .filter((l) => l.args.taskId === id)
+          .map((l) => (l.args.node as string).toLowerCase())
+          .sort(),
+        KEYS.map((i) => devAddress(i).toLowerCase()).sort(),
+      );
+    const commitTxs = await carriers(committed, "commitBatch");
+    assert.ok(commitTxs.size < ENTRIES, `${commitTxs.size} commitBatch transactions for ${ENTRIES} commits`);
+
+    // 2. Reveal window: the reveals go out in revealBatch.
+    const last = await task(ids[ids.length - 1]!);
+    await increaseTime(chain.rpcUrl, last.commitDeadline - (await chainNow()) + 1n);
+    for (const id of ids)
+      await waitFor(`4 reveals in task ${id}`, async () => (await task(id)).revealedCount === 4, 180_000);
+    const revealed = (await logs(ev.revealed)).filter(inTasks);
+    assert.equal(revealed.length, ENTRIES);
+    const revealTxs = await carriers(revealed, "revealBatch");
+    assert.ok(revealTxs.size < ENTRIES, `${revealTxs.size} revealBatch transactions for ${ENTRIES} reveals`);
+
+    // 3. Finalize (anyone: the relayer), then the claims in claimBatch; each key is credited its share.
+    await increaseTime(chain.rpcUrl, last.revealDeadline - (await chainNow()) + 1n);
+    for (const id of ids)
+      await waitFor(`task ${id} finalized`, async () => (await task(id)).status === 5, 180_000);
+    await waitFor(
+      "every key claimed in every task",
+      async () => (await logs(ev.claimed)).filter(inTasks).length === ENTRIES,
+      180_000,
+    );
+    const claimed = (await logs(ev.claimed)).filter(inTasks);
+    const claimTxs = await carriers(claimed, "claimBatch");
+    assert.ok(claimTxs.size < ENTRIES, `${claimTxs.size} claimBatch transactions for ${ENTRIES} claims`);
+    for (const i of KEYS) {
+      const node = devAddress(i);
+      const share = claimed
+        .filter((l) => (l.args.node as string).toLowerCase() === node.toLowerCase())
+        .reduce((s, l) => s + (l.args.amount as bigint), 0n);
+      const w = (await req().tm<{ workerShare: bigint }>("getTask", [ids[0]])).workerShare;
+      assert.equal(share, w * BigInt(TASKS), `key ${i} claimed its share in each task`);
+      assert.equal(
+        await req().tm<bigint>("creditOf", [node]),
+        share,
+        `key ${i} is credited (relay.withdraw off)`,
+      );
+    }
+
+    // The relayer's own count agrees, and the gas per relayed seat is reported.
+    const stats = relay.relayer()!.stats();
+    assert.ok(stats.commit.entries >= ENTRIES && stats.commit.transactions < stats.commit.entries);
+    const perSeat = (sum(commitTxs) + sum(revealTxs) + sum(claimTxs)) / BigInt(ENTRIES);
+    t.diagnostic(
+      `gas per relayed seat: ${perSeat} (commitBatch ${sum(commitTxs)} in ${commitTxs.size} tx, ` +
+        `revealBatch ${sum(revealTxs)} in ${revealTxs.size} tx, claimBatch ${sum(claimTxs)} in ${claimTxs.size} tx, ` +
+        `${ENTRIES} seats)`,
+    );
+  });
+
+  it("sends a batch that is not full before its earliest entry's deadline", async () => {
+    const id = await req().createTask({
+      modelId,
+      input: knownModel("tiny-mlp").sampleInput(7),
+      reward: parseEther("10"),
+      redundancy: KEYS.length,
+      resultKey: generateResultKey().publicKey,
+    });
+    // 4 commitments wait: fewer than a batch, far from the deadline, the max delay longer than the test.
+    await waitFor("4 commitments waiting", async () => relay.relayer()!.waiting().commit === 4, 180_000);
+    assert.equal(
+      (await task(id)).seatHolders.length,
+      0,
+      "nothing sent while the batch is neither full nor due",
+    );
+    assert.equal((await logs(ev.committed, { taskId: id })).length, 0);
+
+    // Chain time moves to just inside the safety margin before the seat deadline: the batch goes out.
+    const t0 = await task(id);
+    await increaseTime(chain.rpcUrl, t0.seatDeadline - MARGIN_S + 10n - (await chainNow()));
+    await waitFor("4 seats", async () => (await task(id)).seatHolders.length === 4, 180_000);
+    const committed = await logs(ev.committed, { taskId: id });
+    assert.equal(committed.length, 4);
+    const txs = await carriers(committed, "commitBatch");
+    assert.equal(txs.size, 1, "the 4 commitments went out together");
+    const receipt = await req().publicClient.getTransactionReceipt({ hash: [...txs.keys()][0]! });
+    const block = await req().publicClient.getBlock({ blockNumber: receipt.blockNumber });
+    assert.ok(block.timestamp < t0.seatDeadline, "mined before the seat window closed");
+  });
+});
