@@ -261,6 +261,9 @@ async function main(): Promise<void> {
     await rpc(chain.rpcUrl, "evm_setAutomine", [false]);
     const t0 = Date.now();
     await drive(chain.rpcUrl, d, net.modelId);
+    // Ponder indexes the last 30 blocks of an unknown chain (31337) as live blocks, one at a
+    // time; 32 empty blocks make the whole history a backfill, as a node catching up sees it.
+    await mineEmpty(chain.rpcUrl, 32);
     log(`chain filled in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     await report(chain.rpcUrl, d, file);
     if (flags.keep) {
