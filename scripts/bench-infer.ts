@@ -9,9 +9,11 @@
  *    safetensors): ≤ 5 % ocr-det 320×320 and ocr-rec, ≤ 15 % ocr-cls, ≤ 25 % silero-vad.
  * 2. Threads: 8 concurrent clients on ThreadedInferenceEngine with 1 and 2 inference threads.
  *    Target: 2 threads ≥ 1.7× the tasks per second of 1 (on 2 free cores).
- * 3. Batching: 8 concurrent single-row requests, engine max batch 1 / 4 / 8 (safetensors).
+ * 3. Fleet: 8 concurrent tasks through Redis to 1 and 2 inference processes (`node run --only
+ *    infer`, scripts/bench-fleet.ts). Target: 2 processes ≥ 1.7× the tasks per second of 1.
+ * 4. Batching: 8 concurrent single-row requests, engine max batch 1 / 4 / 8 (safetensors).
  * Prints the tables and rewrites the "bench:infer" section of docs/inference.md.
- * Options: --seconds S (time per measurement, default 2), --no-doc, --only overhead|threads|batch.
+ * Options: --seconds S (time per measurement, default 2), --no-doc, --only overhead|threads|fleet|batch.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import * as prettier from "prettier";
@@ -24,6 +26,7 @@ import { ThreadedInferenceEngine } from "../workers/src/inference/runtime/thread
 import { encodeSafetensors } from "../workers/src/sdk/safetensors.ts";
 import { knownModel, REPO_ROOT, textImage, type KnownModelId } from "../test/support/models.ts";
 import { makeTensor, runtimeVersion } from "../workers/src/inference/runtime/session.ts";
+import { fleetThroughput } from "./bench-fleet.ts";
 
 const args = process.argv.slice(2);
 const SECONDS = Number(args[args.indexOf("--seconds") + 1] || 0) || 2;
@@ -196,6 +199,18 @@ async function measure(): Promise<string[]> {
       "Tasks per second, 8 concurrent clients, safetensors input, `ThreadedInferenceEngine` with 1 and 2 inference threads (1 intra-op thread each; median of 4 alternating rounds):",
       "",
       table(["model", "1 thread", "2 threads", "2 vs 1"], rows),
+      "",
+    );
+  }
+  if (!ONLY || ONLY === "fleet") {
+    const rows = [
+      await fleetThroughput("ocr-cls", "ocr-cls", encodeSafetensors(tensorsOf(sample("ocr-cls"))), SECONDS),
+      await fleetThroughput(det320.label, "ocr-det", encodeSafetensors(tensorsOf(det320)), SECONDS),
+    ];
+    out.push(
+      "Tasks per second through a fleet (docs/operator.md §12): 8 concurrent tasks, each a distinct safetensors input, queued in Redis by a `FleetClient` (the submitter's side, in the benchmark's process) and run by 1 or 2 inference processes (`omnitensor node run --only infer`, 1 inference thread each), all on this machine; median of 2 rounds each, alternating:",
+      "",
+      table(["model", "1 process", "2 processes", "2 vs 1"], rows),
       "",
     );
   }

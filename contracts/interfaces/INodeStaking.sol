@@ -93,6 +93,7 @@ interface INodeStaking {
     function activeNodeCount() external view returns (uint256);
     function activeComputeCount() external view returns (uint256);
     function activeValidatorCount() external view returns (uint256);
+    function activeCounts() external view returns (uint256 compute, uint256 validators);
     function token() external view returns (address);
     function taskManager() external view returns (address);
 
@@ -103,6 +104,11 @@ interface INodeStaking {
 
     /// @notice TaskManager only: lock `amount` of the node's unlocked stake as a commitment bond.
     function lockBond(address node, uint256 amount) external;
+    /// @notice TaskManager only: eligibility (as eligibleAt at `at`), the VALIDATOR clocks now for a COMPUTE place, and
+    ///         the lock of `bond` (min(bond, unlocked) when `capped`) in one call; locks nothing when refused.
+    function lockFor(address node, uint8 role, uint64 createdAt, uint64 at, uint256 bond, bool capped)
+        external
+        returns (bool eligible, bool validator, uint256 locked, uint256 unlocked);
     /// @notice TaskManager only: unlock `amount` of the node's locked bonds.
     function releaseBond(address node, uint256 amount) external;
     /// @notice TaskManager only: take `bond` from the node's locked bonds (and its stake), then `bps` of

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {TaskData, KIND_SEATS, KIND_VERIFIERS, KIND_JURY, ROLE_VALIDATOR} from "../types/TaskTypes.sol";
+import {TaskState, TaskData, KIND_SEATS, KIND_VERIFIERS, KIND_JURY, ROLE_VALIDATOR} from "../types/TaskTypes.sol";
+import {TaskStore} from "../tasks/TaskStore.sol";
 import {INodeStaking} from "../interfaces/INodeStaking.sol";
 import {ITaskManager} from "../interfaces/ITaskManager.sol";
 import {Sortition} from "./Sortition.sol";
@@ -25,7 +26,7 @@ library TaskSeeds {
 
     /// @notice The seed of `kind`, stored (and SeedFixed emitted) the first time it is known. The jury seed is
     ///         stored only once the verifier seed is (callers store kind 2 first).
-    function fix(TaskData storage t, uint256 taskId, uint8 kind) internal returns (bytes32 seed, bool known) {
+    function fix(TaskState storage s, TaskData storage t, uint256 taskId, uint8 kind) internal returns (bytes32 seed, bool known) {
         (bytes32 stored,) = _slot(t, kind);
         if (stored != bytes32(0)) return (stored, true);
         (seed, known) = peek(t, taskId, kind);
@@ -37,32 +38,32 @@ library TaskSeeds {
         } else {
             t.jurySeed = seed;
             // §4.6: absent jurors are liable only for a jury seed stored while they had time to act.
-            if (block.timestamp <= t.commitDeadline - (t.seatDeadline - t.createdAt)) t.juryLiable = true;
+            if (block.timestamp <= TaskStore.juryDeadline(s, t)) t.juryLiable = true;
         }
         emit ITaskManager.SeedFixed(taskId, kind, seed);
     }
 
     /// @notice The seed of `kind`, stored; reverts TaskManagerSeedNotReady(taskId, kind) while unknown (not yet, or
     ///         lost: only fixSeed re-anchors).
-    function requireSeed(TaskData storage t, uint256 taskId, uint8 kind) internal returns (bytes32 seed) {
+    function requireSeed(TaskState storage s, TaskData storage t, uint256 taskId, uint8 kind) internal returns (bytes32 seed) {
         bool known;
-        (seed, known) = fix(t, taskId, kind);
+        (seed, known) = fix(s, t, taskId, kind);
         if (!known) revert ITaskManager.TaskManagerSeedNotReady(taskId, kind);
     }
 
     /// @notice fixSeed (PROTOCOL.md §4.1): store a known seed, or re-anchor a lost one to this block; a no-op when
     ///         stored, not yet known, or never asked for. Kind 3 first pokes kind 2; while kind 2 is still unstored
     ///         (not known yet, or just re-anchored), a lost kind 3 is re-anchored too and nothing else happens.
-    function poke(TaskData storage t, uint256 taskId, uint8 kind) internal {
+    function poke(TaskState storage s, TaskData storage t, uint256 taskId, uint8 kind) internal {
         if (kind == KIND_JURY) {
-            poke(t, taskId, KIND_VERIFIERS);
+            poke(s, t, taskId, KIND_VERIFIERS);
             if (t.verifierSeed == bytes32(0)) {
                 if (_lost(t, kind)) _reanchor(t, taskId, kind);
                 return;
             }
         }
         if (_lost(t, kind)) _reanchor(t, taskId, kind);
-        else fix(t, taskId, kind);
+        else fix(s, t, taskId, kind);
     }
 
     /// @dev Whether the seed of `kind` was asked for, is unstored, and its block b + 1 is older than 256 blocks.
@@ -73,7 +74,7 @@ library TaskSeeds {
 
     /// @dev Ask for the seed of `kind` again from this block (its seed is then blockhash(block.number + 1)).
     function _reanchor(TaskData storage t, uint256 taskId, uint8 kind) private {
-        uint64 b = uint64(block.number);
+        uint40 b = uint40(block.number);
         if (kind == KIND_SEATS) t.seatSeedBlock = b;
         else if (kind == KIND_VERIFIERS) t.verifierSeedBlock = b;
         else t.jurySeedBlock = b;
@@ -81,22 +82,38 @@ library TaskSeeds {
     }
 
     /// @notice Whether `node` passes the sampled verifier lottery (a "place", committed or not).
-    function isVerifierDrawn(TaskData storage t, bytes32 vSeed, address node) internal view returns (bool) {
-        return Sortition.isDrawn(vSeed, node, KIND_VERIFIERS, t.validatorCount, t.expectedVerifiers);
+    function isVerifierDrawn(TaskState storage s, TaskData storage t, bytes32 vSeed, address node)
+        internal
+        view
+        returns (bool)
+    {
+        return Sortition.isDrawn(vSeed, node, KIND_VERIFIERS, t.validatorCount, TaskStore.params(s, t).expectedVerifiers);
     }
 
     /// @notice Whether `node` is a drawn juror of a disputed task: a validator that could take a place as of the
     ///         dispute's time, without a verifier place, that passes the jury lottery. (The caller checks that it has
     ///         no commitment record.)
-    function isJuror(TaskData storage t, INodeStaking staking, bytes32 vSeed, bytes32 jSeed, address node)
+    function isJuror(
+        TaskState storage s,
+        TaskData storage t,
+        INodeStaking staking,
+        bytes32 vSeed,
+        bytes32 jSeed,
+        address node
+    ) internal view returns (bool) {
+        if (!isDrawnJuror(s, t, vSeed, jSeed, node)) return false;
+        return staking.eligibleAt(node, ROLE_VALIDATOR, t.createdAt, t.disputedAt);
+    }
+
+    /// @notice The lotteries of isJuror without the staking clocks (a disputed task, no verifier place, drawn).
+    function isDrawnJuror(TaskState storage s, TaskData storage t, bytes32 vSeed, bytes32 jSeed, address node)
         internal
         view
         returns (bool)
     {
         if (!t.disputed) return false;
-        if (isVerifierDrawn(t, vSeed, node)) return false;
-        if (!Sortition.isDrawn(jSeed, node, KIND_JURY, t.validatorCount, t.jurySize)) return false;
-        return staking.eligibleAt(node, ROLE_VALIDATOR, t.createdAt, t.disputedAt);
+        if (isVerifierDrawn(s, t, vSeed, node)) return false;
+        return Sortition.isDrawn(jSeed, node, KIND_JURY, t.validatorCount, TaskStore.params(s, t).jurySize);
     }
 
     function _slot(TaskData storage t, uint8 kind) private view returns (bytes32 stored, uint256 b) {

@@ -202,6 +202,42 @@ contract NodeStaking is INodeStaking, Ownable2Step, ReentrancyGuard {
         emit BondLocked(node, amount);
     }
 
+    /// @notice One call per commitment: whether `node` may take a place of `role` in a task created at `createdAt`,
+    ///         judged at `at` (as `eligibleAt`); whether it also passes the VALIDATOR clocks now (a seat's share of p,
+    ///         PROTOCOL.md §5); and, when eligible, the lock of `bond`, or of min(bond, unlocked) when `capped` (a
+    ///         juror: never refused for want of stake). Replaces eligibleAt + eligibleAt + unlockedOf + lockBond.
+    /// @dev    TaskManager only (else NodeStakingNotTaskManager). Not a stake change. Never reverts otherwise: when the
+    ///         node is not eligible, or (not `capped`) its unlocked stake is below `bond`, nothing is locked and
+    ///         `locked` is 0 (the TaskManager reverts with its own error). Emits `BondLocked` when it locks.
+    /// @return eligible whether the role's clocks pass; validator whether the VALIDATOR clocks pass at block.timestamp;
+    ///         locked the amount locked; unlocked the unlocked stake before the lock
+    function lockFor(address node, uint8 role, uint64 createdAt, uint64 at, uint256 bond, bool capped)
+        external
+        onlyTaskManager
+        returns (bool eligible, bool validator, uint256 locked, uint256 unlocked)
+    {
+        NodeInfo storage n = _nodes[node];
+        eligible = _eligibleAt(n, role, createdAt, at);
+        if (!eligible) return (false, false, 0, 0);
+        if (role == ROLE_COMPUTE) validator = _eligibleAt(n, ROLE_VALIDATOR, createdAt, uint64(block.timestamp));
+        uint256 s = n.stake;
+        uint256 lk = n.locked;
+        // lk <= s is the contract's invariant.
+        unchecked {
+            unlocked = s - lk;
+        }
+        if (bond <= unlocked) locked = bond;
+        else if (capped) locked = unlocked;
+        else return (true, validator, 0, unlocked);
+        if (locked != 0) {
+            // lk + locked <= s < 2^128: no overflow, and the cast is exact.
+            unchecked {
+                n.locked = uint128(lk + locked);
+            }
+        }
+        emit BondLocked(node, locked);
+    }
+
     /// @notice Unlock `amount` of the node's locked bonds.
     /// @dev    TaskManager only (else NodeStakingNotTaskManager). Not a stake change. Emits `BondReleased`.
     ///         Reverts NodeStakingInsufficientLocked(amount, locked) above the locked amount.
@@ -365,16 +401,7 @@ contract NodeStaking is INodeStaking, Ownable2Step, ReentrancyGuard {
     /// @dev    Reverts NodeStakingInvalidRoles(role) unless role is 1 or 2.
     function eligibleAt(address node, uint8 role, uint64 createdAt, uint64 at) external view returns (bool) {
         _checkSingleRole(role);
-        NodeInfo storage n = _nodes[node];
-        uint64 runStart = n.runStart;
-        if (runStart == 0 || runStart >= createdAt) return false;
-        uint64 runEnd = n.runEnd;
-        if (runEnd != 0 && runEnd <= at) return false;
-        (uint64 start, uint64 end) =
-            role == ROLE_COMPUTE ? (n.computeStart, n.computeEnd) : (n.validatorStart, n.validatorEnd);
-        if (start == 0 || start >= createdAt) return false;
-        if (end != 0 && end <= at) return false;
-        return true;
+        return _eligibleAt(_nodes[node], role, createdAt, at);
     }
 
     /// @notice Until when (`block.timestamp <` the result) a `stake` call by `node` that ends with it active and holding
@@ -420,6 +447,12 @@ contract NodeStaking is INodeStaking, Ownable2Step, ReentrancyGuard {
         return _activeValidators;
     }
 
+    /// @notice activeComputeCount() and activeValidatorCount() in one call (one slot): the snapshots C and V of a
+    ///         new task (PROTOCOL.md §4.1).
+    function activeCounts() external view returns (uint256 compute, uint256 validators) {
+        return (_activeCompute, _activeValidators);
+    }
+
     /// @notice The staking token (OMNIT).
     function token() external view returns (address) {
         return address(_token);
@@ -431,6 +464,19 @@ contract NodeStaking is INodeStaking, Ownable2Step, ReentrancyGuard {
     }
 
     // --------------------------------------------------------------- internal
+
+    /// @dev eligibleAt over a loaded record (`role` is 1 or 2).
+    function _eligibleAt(NodeInfo storage n, uint8 role, uint64 createdAt, uint64 at) private view returns (bool) {
+        uint64 runStart = n.runStart;
+        if (runStart == 0 || runStart >= createdAt) return false;
+        uint64 runEnd = n.runEnd;
+        if (runEnd != 0 && runEnd <= at) return false;
+        (uint64 start, uint64 end) =
+            role == ROLE_COMPUTE ? (n.computeStart, n.computeEnd) : (n.validatorStart, n.validatorEnd);
+        if (start == 0 || start >= createdAt) return false;
+        if (end != 0 && end <= at) return false;
+        return true;
+    }
 
     /// @dev Re-evaluates the node's activity after a stake change, applies `newRoles`, keeps the run and role
     ///      clocks and the active counts, and emits NodeStatusChanged when the status or the roles change.

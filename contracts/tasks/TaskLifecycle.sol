@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {TaskData, TaskRequest, TaskState, TaskStatus, Params, KIND_SEATS, KIND_JURY} from "../types/TaskTypes.sol";
+import {
+    Task, TaskData, TaskRequest, TaskState, TaskStatus, Params, CommitData, KIND_SEATS, KIND_JURY
+} from "../types/TaskTypes.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {INodeStaking} from "../interfaces/INodeStaking.sol";
 import {ITaskManager} from "../interfaces/ITaskManager.sol";
 import {Payouts} from "../libraries/Payouts.sol";
 import {TaskSeeds} from "../libraries/TaskSeeds.sol";
+import {TaskStore} from "./TaskStore.sol";
 
 /// @title TaskLifecycle
 /// @notice External library (linked into TaskManager): opening, cancelling and disputing a task and drawing its
@@ -17,14 +20,16 @@ library TaskLifecycle {
     ///      amount derived from it (bond ≤ 1,000 × reward, dispute bond = reward) fits the task's uint128 fields.
     uint256 internal constant MAX_REWARD = type(uint96).max;
 
-    /// @notice Validate `req`, store the task with its copied parameters and snapshots, emit TaskCreated.
-    /// @dev Reverts TaskManagerInvalidRequest(field) naming the first bad field.
+    /// @notice Validate `req`, store the task (its parameter set's id, the snapshots), emit TaskCreated.
+    /// @dev Reverts TaskManagerInvalidRequest(field) naming the first bad field. Writes three fresh slots (four with a
+    ///      callback, five with a disputer): see TaskData.
     /// @return taskId the new task's id (ids start at 1)
     function create(TaskState storage s, IModelRegistry registry, INodeStaking staking, TaskRequest calldata req)
         external
         returns (uint256 taskId)
     {
-        Params memory p = s.params;
+        uint16 paramsId = s.paramsId;
+        Params storage p = s.paramSets[paramsId];
         if (req.reward < p.minReward || req.reward > MAX_REWARD) revert ITaskManager.TaskManagerInvalidRequest("reward");
         if (req.redundancy == 0 || req.redundancy > p.maxRedundancy) {
             revert ITaskManager.TaskManagerInvalidRequest("redundancy");
@@ -37,29 +42,15 @@ library TaskLifecycle {
         if (modelOwner == address(0)) revert ITaskManager.TaskManagerInvalidRequest("modelId");
         (,, uint256 w,) = Payouts.split(req.reward, royaltyBps, p.verifierFeeBps, req.redundancy);
         if (w == 0) revert ITaskManager.TaskManagerInvalidRequest("reward");
+        (uint256 c, uint256 v) = staking.activeCounts();
+        // Each active node holds minStake > 0 of a token whose supply is 1e27: far fewer than 2^32 nodes.
+        if (c > type(uint32).max || v > type(uint32).max) revert ITaskManager.TaskManagerInvalidRequest("nodes");
 
         taskId = ++s.taskCount;
-        TaskData storage t = s.tasks[taskId];
-        t.requester = msg.sender;
-        t.disputer = req.disputer;
-        t.modelId = req.modelId;
-        t.inputHash = inputHash;
-        t.resultKey = req.resultKey;
-        t.callback = req.callback;
-        t.callbackGasLimit = req.callbackGasLimit;
-        t.redundancy = req.redundancy;
-        t.status = TaskStatus.Seating;
-        // reward ≤ 2^96 − 1 (checked above); w ≤ reward; bond ≤ max(2^128 − 1, 1,000 · w) < 2^128: the casts are exact.
-        t.reward = uint128(req.reward);
-        t.modelOwner = modelOwner;
-        t.royaltyBps = royaltyBps;
-        t.workerShare = uint128(w);
-        t.bond = uint128(Payouts.bond(p.minCommitBond, p.bondMultiplier, w));
-        _copyParams(t, p);
-        t.computeCount = uint64(staking.activeComputeCount());
-        t.validatorCount = uint64(staking.activeValidatorCount());
-        t.seatSeedBlock = uint64(block.number);
-        _emitCreated(taskId, t, req);
+        TaskData storage t = _store(s, taskId, req, paramsId, modelOwner, royaltyBps);
+        // Slot 2: the snapshots C and V (checked above) and the seat seed's block.
+        (t.computeCount, t.validatorCount, t.seatSeedBlock) = (uint32(c), uint32(v), uint40(block.number));
+        _emitCreated(s, t, taskId, req, inputHash);
     }
 
     /// @notice Cancel an open task: the requester, at or after the seat window, nothing committed, not disputed.
@@ -69,8 +60,9 @@ library TaskLifecycle {
         TaskData storage t = openTask(s, taskId);
         requester = t.requester;
         if (msg.sender != requester) revert ITaskManager.TaskManagerNotRequester(taskId, msg.sender);
-        if (block.timestamp < t.seatDeadline) revert ITaskManager.TaskManagerTooEarly(taskId, t.seatDeadline);
-        if (t.seatHolders.length != 0) revert ITaskManager.TaskManagerSeatsCommitted(taskId);
+        uint256 seatEnd = TaskStore.seatDeadline(s, t);
+        if (block.timestamp < seatEnd) revert ITaskManager.TaskManagerTooEarly(taskId, seatEnd);
+        if (t.seatCount != 0) revert ITaskManager.TaskManagerSeatsCommitted(taskId);
         // No seat means no dispute (dispute needs a seat), so the escrow is the reward alone.
         t.status = TaskStatus.Cancelled;
         refund = t.reward;
@@ -81,11 +73,13 @@ library TaskLifecycle {
     /// @dev Emits VerifiersDrawn. Reverts TaskManagerTooEarly/TooLate, TaskManagerAlreadyDrawn, TaskManagerNoSeatCommitted.
     function drawVerifiers(TaskState storage s, uint256 taskId) external {
         TaskData storage t = openTask(s, taskId);
-        if (block.timestamp < t.seatDeadline) revert ITaskManager.TaskManagerTooEarly(taskId, t.seatDeadline);
-        if (block.timestamp >= t.verifyDeadline) revert ITaskManager.TaskManagerTooLate(taskId, t.verifyDeadline);
+        uint256 seatEnd = TaskStore.seatDeadline(s, t);
+        if (block.timestamp < seatEnd) revert ITaskManager.TaskManagerTooEarly(taskId, seatEnd);
+        uint256 verifyEnd = TaskStore.verifyDeadline(s, t);
+        if (block.timestamp >= verifyEnd) revert ITaskManager.TaskManagerTooLate(taskId, verifyEnd);
         if (t.verifierSeedBlock != 0) revert ITaskManager.TaskManagerAlreadyDrawn(taskId);
-        if (t.seatHolders.length == 0) revert ITaskManager.TaskManagerNoSeatCommitted(taskId);
-        t.verifierSeedBlock = uint64(block.number);
+        if (t.seatCount == 0) revert ITaskManager.TaskManagerNoSeatCommitted(taskId);
+        t.verifierSeedBlock = uint40(block.number);
         emit ITaskManager.VerifiersDrawn(taskId);
     }
 
@@ -98,20 +92,20 @@ library TaskLifecycle {
         if (msg.sender != t.requester && (t.disputer == address(0) || msg.sender != t.disputer)) {
             revert ITaskManager.TaskManagerNotDisputer(taskId, msg.sender);
         }
-        if (block.timestamp < t.seatDeadline) revert ITaskManager.TaskManagerTooEarly(taskId, t.seatDeadline);
-        if (block.timestamp >= t.disputeDeadline) revert ITaskManager.TaskManagerTooLate(taskId, t.disputeDeadline);
+        uint256 seatEnd = TaskStore.seatDeadline(s, t);
+        if (block.timestamp < seatEnd) revert ITaskManager.TaskManagerTooEarly(taskId, seatEnd);
+        uint256 disputeEnd = TaskStore.disputeDeadline(s, t);
+        if (block.timestamp >= disputeEnd) revert ITaskManager.TaskManagerTooLate(taskId, disputeEnd);
         if (t.disputed) revert ITaskManager.TaskManagerAlreadyDisputed(taskId);
-        if (t.seatHolders.length == 0) revert ITaskManager.TaskManagerNoSeatCommitted(taskId);
+        if (t.seatCount == 0) revert ITaskManager.TaskManagerNoSeatCommitted(taskId);
         if (t.verifierSeedBlock == 0) {
-            t.verifierSeedBlock = uint64(block.number);
+            t.verifierSeedBlock = uint40(block.number);
             emit ITaskManager.VerifiersDrawn(taskId);
         }
-        bond = t.reward;
+        bond = t.reward; // the dispute bond equals the reward: not stored again
         t.disputed = true;
-        t.disputedAt = uint64(block.timestamp);
-        t.disputeBond = uint96(bond); // = reward ≤ 2^96 − 1 (checked at creation): exact
-        t.disputeBondPayer = msg.sender;
-        t.jurySeedBlock = uint64(block.number);
+        t.jurySeedBlock = uint40(block.number);
+        (t.disputeBondPayer, t.disputedAt) = (msg.sender, uint40(block.timestamp));
         emit ITaskManager.TaskDisputed(taskId, msg.sender, bond);
     }
 
@@ -122,7 +116,74 @@ library TaskLifecycle {
         if (kind < KIND_SEATS || kind > KIND_JURY) revert ITaskManager.TaskManagerUnknownSeedKind(kind);
         TaskData storage t = s.tasks[taskId];
         if (t.status == TaskStatus.None) revert ITaskManager.TaskManagerUnknownTask(taskId);
-        TaskSeeds.poke(t, taskId, kind);
+        TaskSeeds.poke(s, t, taskId, kind);
+    }
+
+    /// @notice The stored task as the `Task` that `getTask` returns (its status as stored): the deadlines, copied
+    ///         parameters, worker share and bond derived from its parameter set; modelId, inputHash and resultKey
+    ///         zero (TaskCreated carries them); seatHolders read from the seat list.
+    function toTask(TaskState storage s, uint256 taskId) external view returns (Task memory r) {
+        TaskData storage t = s.tasks[taskId];
+        if (t.status == TaskStatus.None) return r;
+        _who(r, t);
+        _times(s, t, r);
+        _terms(s, t, r);
+        _state(s, t, taskId, r);
+    }
+
+    function _who(Task memory r, TaskData storage t) private view {
+        (r.requester, r.createdAt, r.redundancy, r.status, r.delivered) =
+            (t.requester, t.createdAt, t.redundancy, t.status, t.delivered);
+        (r.disputer, r.callback, r.callbackGasLimit) = (t.disputer, t.callback, t.callbackGasLimit);
+        (r.modelOwner, r.computeCount, r.validatorCount) = (t.modelOwner, t.computeCount, t.validatorCount);
+        (r.disputeBondPayer, r.disputed, r.juryLiable, r.disputedAt) =
+            (t.disputeBondPayer, t.disputed, t.juryLiable, t.disputedAt);
+        (r.seatSeedBlock, r.verifierSeedBlock, r.jurySeedBlock) = (t.seatSeedBlock, t.verifierSeedBlock, t.jurySeedBlock);
+        (r.seatSeed, r.verifierSeed, r.jurySeed) = (t.seatSeed, t.verifierSeed, t.jurySeed);
+    }
+
+    function _times(TaskState storage s, TaskData storage t, Task memory r) private view {
+        // Every deadline is within 6 days of createdAt (a uint40): the uint64 casts are exact.
+        r.seatDeadline = uint64(TaskStore.seatDeadline(s, t));
+        r.verifyDeadline = uint64(TaskStore.verifyDeadline(s, t));
+        r.disputeDeadline = uint64(TaskStore.disputeDeadline(s, t));
+        r.commitDeadline = uint64(TaskStore.commitDeadline(s, t));
+        r.revealDeadline = uint64(TaskStore.revealDeadline(s, t));
+        r.liquidationDeadline = uint64(TaskStore.liquidationDeadline(s, t));
+        r.juryDeadline = uint64(TaskStore.juryDeadline(s, t));
+    }
+
+    function _terms(TaskState storage s, TaskData storage t, Task memory r) private view {
+        Params storage p = TaskStore.params(s, t);
+        (r.seatStep, r.seatFactor, r.expectedVerifiers, r.jurySize) =
+            (p.seatStep, p.seatFactor, p.expectedVerifiers, p.jurySize);
+        (r.verifierFeeBps, r.royaltyBps, r.slashBps, r.noRevealSlashBps, r.liquidatorBountyBps) =
+            (p.verifierFeeBps, t.royaltyBps, p.slashBps, p.noRevealSlashBps, p.liquidatorBountyBps);
+        (,, uint256 w,) = TaskStore.split(s, t);
+        // w ≤ reward < 2^96; bond ≤ max(minCommitBond, 1,000 · w) < 2^128.
+        (r.reward, r.workerShare, r.minCommitBond) = (t.reward, uint128(w), p.minCommitBond);
+        r.bond = uint128(TaskStore.bond(s, t));
+        if (t.disputed) r.disputeBond = t.reward;
+    }
+
+    function _state(TaskState storage s, TaskData storage t, uint256 taskId, Task memory r) private view {
+        (r.committedVerifiers, r.committedJurors, r.liveCommitments) =
+            (t.committedVerifiers, t.committedJurors, t.liveCommitments);
+        (r.revealedSeats, r.revealedVerifiers) = (t.revealedSeats, t.revealedVerifiers);
+        uint256 revealed = TaskStore.revealedCount(t);
+        r.revealedCount = uint32(revealed); // ≤ 2 · (2^16 − 1)
+        (r.n, r.m, r.tied, r.payMode) = (t.n, uint32(revealed - t.n), t.tied, t.payMode);
+        r.leader = s.hashes[taskId][t.leaderId];
+        if (t.status == TaskStatus.Finalized) r.acceptedOutputHash = r.leader;
+        r.verifierPay = s.tallies[taskId][r.leader].verifierPay;
+        (r.bondShare, r.perWinner, r.slashRemainder) = (t.bondShare, t.perWinner, t.slashRemainder);
+        r.seatHolders = new address[](t.seatCount);
+        address cur = t.seatHead;
+        for (uint256 i = 0; i < r.seatHolders.length; ++i) {
+            r.seatHolders[i] = cur;
+            CommitData storage c = s.commits[taskId][cur];
+            cur = c.nextSeat;
+        }
     }
 
     /// @notice The open task `taskId`: the guard of every step before finalize (cancel, drawVerifiers, dispute here;
@@ -133,6 +194,28 @@ library TaskLifecycle {
         TaskStatus st = t.status;
         if (st == TaskStatus.None) revert ITaskManager.TaskManagerUnknownTask(taskId);
         if (st != TaskStatus.Seating) revert ITaskManager.TaskManagerNotOpen(taskId, st);
+    }
+
+    /// @dev Slots 0 and 1, and the optional callback and disputer slots.
+    function _store(
+        TaskState storage s,
+        uint256 taskId,
+        TaskRequest calldata req,
+        uint16 paramsId,
+        address modelOwner,
+        uint16 royaltyBps
+    ) private returns (TaskData storage t) {
+        t = s.tasks[taskId];
+        // A uint40 holds timestamps and block numbers for thousands of years: the casts are exact.
+        (t.requester, t.createdAt, t.redundancy, t.status) =
+            (msg.sender, uint40(block.timestamp), req.redundancy, TaskStatus.Seating);
+        (t.paramsId, t.royaltyBps) = (paramsId, royaltyBps);
+        // reward ≤ 2^96 − 1 (checked by create).
+        (t.modelOwner, t.reward) = (modelOwner, uint96(req.reward));
+        if (req.callback != address(0) || req.callbackGasLimit != 0) {
+            (t.callback, t.callbackGasLimit) = (req.callback, req.callbackGasLimit);
+        }
+        if (req.disputer != address(0)) t.disputer = req.disputer;
     }
 
     function _inputHash(TaskRequest calldata req) private pure returns (bytes32 h) {
@@ -148,39 +231,26 @@ library TaskLifecycle {
         }
     }
 
-    function _copyParams(TaskData storage t, Params memory p) private {
-        uint64 createdAt = uint64(block.timestamp);
-        t.createdAt = createdAt;
-        t.seatDeadline = createdAt + p.seatWindow;
-        t.verifyDeadline = createdAt + p.verifyWindow;
-        t.disputeDeadline = createdAt + p.disputeWindow;
-        t.commitDeadline = createdAt + p.commitWindow;
-        t.revealDeadline = createdAt + p.commitWindow + p.revealWindow;
-        t.seatStep = p.seatStep;
-        t.seatFactor = p.seatFactor;
-        t.expectedVerifiers = p.expectedVerifiers;
-        t.jurySize = p.jurySize;
-        t.verifierFeeBps = p.verifierFeeBps;
-        t.slashBps = p.slashBps;
-        t.noRevealSlashBps = p.noRevealSlashBps;
-        t.liquidatorBountyBps = p.liquidatorBountyBps;
-        t.minCommitBond = p.minCommitBond;
-        t.liquidationWindow = p.liquidationWindow;
-    }
-
-    function _emitCreated(uint256 taskId, TaskData storage t, TaskRequest calldata req) private {
+    function _emitCreated(
+        TaskState storage s,
+        TaskData storage t,
+        uint256 taskId,
+        TaskRequest calldata req,
+        bytes32 inputHash
+    ) private {
+        uint64[2] memory d = [uint64(TaskStore.seatDeadline(s, t)), uint64(TaskStore.revealDeadline(s, t))];
         emit ITaskManager.TaskCreated(
             taskId,
             msg.sender,
             req.modelId,
             req.input,
             req.inputURI,
-            t.inputHash,
+            inputHash,
             req.reward,
             req.redundancy,
             req.resultKey,
-            t.seatDeadline,
-            t.revealDeadline
+            d[0],
+            d[1]
         );
     }
 }

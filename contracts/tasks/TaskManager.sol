@@ -12,6 +12,8 @@ import {
     Task,
     TaskData,
     TallyData,
+    CommitData,
+    RepData,
     TaskRequest,
     SignedCommit,
     TaskStatus,
@@ -31,6 +33,7 @@ import {TaskLifecycle} from "./TaskLifecycle.sol";
 import {TaskCommits} from "./TaskCommits.sol";
 import {TaskSettlement} from "./TaskSettlement.sol";
 import {TaskParams} from "./TaskParams.sol";
+import {TaskStore} from "./TaskStore.sol";
 
 /// @title TaskManager
 /// @notice The OmniTensor task contract (PROTOCOL.md §4–§6, §9): escrow, sortition, sealed commitments, reveals,
@@ -75,7 +78,7 @@ contract TaskManager is TaskParams, ReentrancyGuard, EIP712 {
         _staking = INodeStaking(staking_);
         _registry = IModelRegistry(registry_);
         _treasury = treasury_;
-        _s.params = _defaultParams();
+        _s.paramSets[0] = _defaultParams();
     }
 
     // ------------------------------------------------------------------ external: lifecycle
@@ -212,10 +215,12 @@ contract TaskManager is TaskParams, ReentrancyGuard, EIP712 {
 
     /// @inheritdoc ITaskManager
     /// @dev Pull payment of msg.sender's whole credit. Emits Withdrawn. Reverts TaskManagerNothingToWithdraw.
+    ///      The slot keeps 1 (credit + 1 = 1: nothing owed), so that the next credit updates a non-zero slot.
     function withdraw() external nonReentrant {
-        uint256 amount = _s.credits[msg.sender];
-        if (amount == 0) revert TaskManagerNothingToWithdraw(msg.sender);
-        _s.credits[msg.sender] = 0;
+        uint256 stored = _s.credits[msg.sender];
+        if (stored <= 1) revert TaskManagerNothingToWithdraw(msg.sender);
+        uint256 amount = stored - 1;
+        _s.credits[msg.sender] = 1;
         emit Withdrawn(msg.sender, amount);
         _token.safeTransfer(msg.sender, amount);
     }
@@ -230,7 +235,8 @@ contract TaskManager is TaskParams, ReentrancyGuard, EIP712 {
         if (t.status != TaskStatus.Finalized) revert TaskManagerNotFinalized(taskId);
         if (t.delivered) revert TaskManagerAlreadyDelivered(taskId);
         bytes32 h = keccak256(output);
-        if (h != t.leader) revert TaskManagerWrongOutput(taskId, h); // Finalized: leader == acceptedOutputHash
+        // Finalized: the leader is the accepted output hash.
+        if (h != _s.hashes[taskId][t.leaderId]) revert TaskManagerWrongOutput(taskId, h);
         t.delivered = true;
         emit ResultDelivered(taskId, output);
 
@@ -260,15 +266,17 @@ contract TaskManager is TaskParams, ReentrancyGuard, EIP712 {
         if (amount > pool) revert TaskManagerPoolInsufficient(amount, pool);
         if (to == address(0)) revert TaskManagerZeroAddress("to");
         _s.pool = pool - amount;
-        _s.credits[to] += amount;
+        TaskStore.credit(_s, to, amount);
         emit PoolSpent(to, amount);
     }
 
     // ------------------------------------------------------------------ views
 
     /// @inheritdoc ITaskManager
+    /// @dev modelId, inputHash and resultKey are read by nobody on chain and are not stored: they are zero here,
+    ///      and TaskCreated carries them (PROTOCOL.md §9, docs/dapp.md).
     function getTask(uint256 taskId) external view returns (Task memory t) {
-        t = _toTask(taskId, _s.tasks[taskId]);
+        t = TaskLifecycle.toTask(_s, taskId);
         t.status = statusOf(taskId);
     }
 
@@ -277,15 +285,15 @@ contract TaskManager is TaskParams, ReentrancyGuard, EIP712 {
         TaskData storage t = _s.tasks[taskId];
         TaskStatus st = t.status;
         if (st != TaskStatus.Seating) return st;
-        if (block.timestamp < t.seatDeadline) return TaskStatus.Seating;
-        if (block.timestamp < t.commitDeadline) return TaskStatus.Verifying;
-        if (block.timestamp < t.revealDeadline) return TaskStatus.Revealing;
+        if (block.timestamp < TaskStore.seatDeadline(_s, t)) return TaskStatus.Seating;
+        if (block.timestamp < TaskStore.commitDeadline(_s, t)) return TaskStatus.Verifying;
+        if (block.timestamp < TaskStore.revealDeadline(_s, t)) return TaskStatus.Revealing;
         return TaskStatus.AwaitingFinalize;
     }
 
     /// @inheritdoc ITaskManager
     function creditOf(address account) external view returns (uint256) {
-        return _s.credits[account];
+        return TaskStore.creditOf(_s, account);
     }
 
     /// @inheritdoc ITaskManager
@@ -306,8 +314,13 @@ contract TaskManager is TaskParams, ReentrancyGuard, EIP712 {
     }
 
     /// @inheritdoc ITaskManager
-    function commitmentOf(uint256 taskId, address node) external view returns (Commitment memory) {
-        return _s.commits[taskId][node];
+    function commitmentOf(uint256 taskId, address node) external view returns (Commitment memory r) {
+        CommitData storage c = _s.commits[taskId][node];
+        (r.commitment, r.place, r.voided, r.revealed) = (c.commitment, c.place, c.voided, c.revealed);
+        (r.validatorRole, r.claimed, r.bondReleased, r.claimedPerWinner) =
+            (c.validatorRole, c.claimed, c.bondReleased, c.claimedPerWinner);
+        if (c.revealed) r.outputHash = _s.hashes[taskId][c.hashId];
+        if (c.place != 0) r.bond = uint128(TaskStore.bondOf(_s, _s.tasks[taskId], c)); // ≤ a stake < 2^128
     }
 
     /// @inheritdoc ITaskManager
@@ -323,7 +336,8 @@ contract TaskManager is TaskParams, ReentrancyGuard, EIP712 {
 
     /// @inheritdoc ITaskManager
     function reputationOf(address node) external view returns (Reputation memory) {
-        return _s.reputation[node];
+        RepData storage r = _s.reputation[node];
+        return Reputation(r.commitments, r.revealed, r.agreed, r.wrong, r.silent, r.earned);
     }
 
     /// @inheritdoc ITaskManager
@@ -371,45 +385,22 @@ contract TaskManager is TaskParams, ReentrancyGuard, EIP712 {
 
     /// @dev TaskParams' storage: inside `_s`, where the lifecycle libraries read the parameters.
     function _params() internal view override returns (Params storage) {
-        return _s.params;
+        return _s.paramSets[_s.paramsId];
+    }
+
+    /// @dev TaskParams' history: a new entry, a copy of the last one, in force from now on (reverts past 65,536
+    ///      entries).
+    function _nextParams() internal override returns (Params storage p) {
+        uint16 id = _s.paramsId + 1;
+        p = _s.paramSets[id];
+        _s.paramSets[id] = _s.paramSets[id - 1];
+        _s.paramsId = id;
     }
 
     /// @dev Open the task (TaskLifecycle) and pull its reward.
     function _create(TaskRequest calldata req) private returns (uint256 taskId) {
         taskId = TaskLifecycle.create(_s, _registry, _staking, req);
         _token.safeTransferFrom(msg.sender, address(this), req.reward);
-    }
-
-    /// @dev The stored task as the `Task` that `getTask` returns: TaskData's fields slot by slot, plus the derived m,
-    ///      acceptedOutputHash and verifierPay. `Task` stays a flat tuple because off-chain readers decode getTask's
-    ///      ABI by field name; nesting it in TaskData's slot groups is a change of that ABI (docs/protocol.md).
-    function _toTask(uint256 taskId, TaskData storage d) private view returns (Task memory t) {
-        (t.requester, t.createdAt, t.redundancy, t.status, t.delivered) =
-            (d.requester, d.createdAt, d.redundancy, d.status, d.delivered);
-        (t.disputer, t.seatDeadline, t.modelId, t.inputHash, t.resultKey) =
-            (d.disputer, d.seatDeadline, d.modelId, d.inputHash, d.resultKey);
-        (t.callback, t.callbackGasLimit, t.verifyDeadline) = (d.callback, d.callbackGasLimit, d.verifyDeadline);
-        (t.disputeDeadline, t.commitDeadline, t.revealDeadline, t.seatStep) =
-            (d.disputeDeadline, d.commitDeadline, d.revealDeadline, d.seatStep);
-        (t.seatFactor, t.expectedVerifiers, t.jurySize, t.verifierFeeBps, t.royaltyBps) =
-            (d.seatFactor, d.expectedVerifiers, d.jurySize, d.verifierFeeBps, d.royaltyBps);
-        (t.slashBps, t.noRevealSlashBps, t.liquidatorBountyBps, t.computeCount, t.tied, t.payMode) =
-            (d.slashBps, d.noRevealSlashBps, d.liquidatorBountyBps, d.computeCount, d.tied, d.payMode);
-        (t.modelOwner, t.validatorCount) = (d.modelOwner, d.validatorCount);
-        t.liquidationDeadline = d.revealDeadline + d.liquidationWindow;
-        t.juryDeadline = d.commitDeadline - (d.seatDeadline - d.createdAt);
-        (t.reward, t.workerShare, t.minCommitBond, t.bond) = (d.reward, d.workerShare, d.minCommitBond, d.bond);
-        (t.seatSeedBlock, t.verifierSeedBlock, t.jurySeedBlock, t.disputedAt) =
-            (d.seatSeedBlock, d.verifierSeedBlock, d.jurySeedBlock, d.disputedAt);
-        (t.seatSeed, t.verifierSeed, t.jurySeed) = (d.seatSeed, d.verifierSeed, d.jurySeed);
-        (t.disputeBondPayer, t.disputed, t.juryLiable, t.committedVerifiers, t.committedJurors) =
-            (d.disputeBondPayer, d.disputed, d.juryLiable, d.committedVerifiers, d.committedJurors);
-        (t.disputeBond, t.liveCommitments, t.revealedCount, t.revealedSeats, t.revealedVerifiers) =
-            (d.disputeBond, d.liveCommitments, d.revealedCount, d.revealedSeats, d.revealedVerifiers);
-        (t.n, t.m, t.seatHolders, t.leader) = (d.n, d.revealedCount - d.n, d.seatHolders, d.leader);
-        (t.bondShare, t.perWinner, t.slashRemainder) = (d.bondShare, d.perWinner, d.slashRemainder);
-        t.acceptedOutputHash = d.status == TaskStatus.Finalized ? d.leader : bytes32(0);
-        t.verifierPay = _s.tallies[taskId][d.leader].verifierPay;
     }
 
     /// @dev Reverts TaskManagerSignatureExpired, TaskManagerWrongPlace (a place outside 1..3) or

@@ -9,8 +9,9 @@ import {ITaskManager} from "../interfaces/ITaskManager.sol";
 /// @notice The TaskManager's parameters (PROTOCOL.md §3, §9): the defaults, one getter and one bounded, owner-only
 ///         setter per parameter. Every setter emits ParameterSet(name, value) and reverts
 ///         TaskManagerParameterOutOfBounds(name, value) outside its bound: §3's bound, narrowed to the packed storage
-///         type (docs/protocol.md, "Packed parameters"). `createTask` copies into the task what its life needs, so a
-///         change never applies to an open task.
+///         type (docs/protocol.md, "Packed parameters"). The parameters are an append-only history: a setter
+///         that changes a value appends a new set (3 slots), and each task records the index of the set in force at
+///         its creation (PROTOCOL.md §3 allows it), so a change never applies to an open task.
 /// @dev Modelled on OpenZeppelin's `GovernorSettings` and Uniswap v4's `ProtocolFees`: the settings live in an abstract
 ///      base that the entry contract inherits, so that `TaskManager` reads as the lifecycle only. The values sit in the
 ///      `Params` struct returned by `_params()`, which TaskManager keeps inside its `TaskState`: the linked lifecycle
@@ -19,8 +20,12 @@ import {ITaskManager} from "../interfaces/ITaskManager.sol";
 abstract contract TaskParams is ITaskManager, Ownable2Step {
     // ------------------------------------------------------------------ hooks of the inheriting contract
 
-    /// @dev Where the parameters are stored.
+    /// @dev The parameter set in force (the last entry of the history).
     function _params() internal view virtual returns (Params storage);
+
+    /// @dev Append a copy of the set in force to the history and return it, to be changed: it is in force from now
+    ///      on, for tasks created from now on; open tasks keep the entry they were created with.
+    function _nextParams() internal virtual returns (Params storage);
 
 
     // ------------------------------------------------------------------ fixed bounds (PROTOCOL.md §3)
@@ -66,7 +71,7 @@ abstract contract TaskParams is ITaskManager, Ownable2Step {
         Params storage p = _params();
         uint256 hi = _min(uint256(p.verifyWindow) - 1, uint256(p.commitWindow) - p.disputeWindow);
         _check("seatWindow", value, 1 hours, hi);
-        p.seatWindow = uint64(value);
+        if (p.seatWindow != value) _nextParams().seatWindow = uint32(value);
         emit ParameterSet("seatWindow", value);
     }
 
@@ -74,7 +79,7 @@ abstract contract TaskParams is ITaskManager, Ownable2Step {
     function setVerifyWindow(uint256 value) external onlyOwner {
         Params storage p = _params();
         _check("verifyWindow", value, uint256(p.seatWindow) + 1, _subOrZero(p.disputeWindow, 1 hours));
-        p.verifyWindow = uint64(value);
+        if (p.verifyWindow != value) _nextParams().verifyWindow = uint32(value);
         emit ParameterSet("verifyWindow", value);
     }
 
@@ -84,7 +89,7 @@ abstract contract TaskParams is ITaskManager, Ownable2Step {
         Params storage p = _params();
         uint256 hi = uint256(p.commitWindow) - p.seatWindow;
         _check("disputeWindow", value, uint256(p.verifyWindow) + 1 hours, hi);
-        p.disputeWindow = uint64(value);
+        if (p.disputeWindow != value) _nextParams().disputeWindow = uint32(value);
         emit ParameterSet("disputeWindow", value);
     }
 
@@ -94,14 +99,15 @@ abstract contract TaskParams is ITaskManager, Ownable2Step {
         Params storage p = _params();
         uint256 lo = uint256(p.disputeWindow) + p.seatWindow;
         _check("commitWindow", value, lo, _subOrZero(MAX_TASK_SPAN, p.revealWindow));
-        p.commitWindow = uint64(value);
+        if (p.commitWindow != value) _nextParams().commitWindow = uint32(value);
         emit ParameterSet("commitWindow", value);
     }
 
     /// @notice Jury size (11..255).
     function setJurySize(uint256 value) external onlyOwner {
         _check("jurySize", value, 11, 255);
-        _params().jurySize = uint32(value);
+        Params storage p = _params();
+        if (p.jurySize != value) _nextParams().jurySize = uint8(value);
         emit ParameterSet("jurySize", value);
     }
 
@@ -109,98 +115,111 @@ abstract contract TaskParams is ITaskManager, Ownable2Step {
     function setRevealWindow(uint256 value) external onlyOwner {
         Params storage p = _params();
         _check("revealWindow", value, 1 hours, _subOrZero(MAX_TASK_SPAN, p.commitWindow));
-        p.revealWindow = uint64(value);
+        if (p.revealWindow != value) _nextParams().revealWindow = uint32(value);
         emit ParameterSet("revealWindow", value);
     }
 
-    /// @notice Seat step (≥ 1 min).
+    /// @notice Seat step (≥ 1 min, ≤ 2^32 − 1 s: the packed type).
     function setSeatStep(uint256 value) external onlyOwner {
-        _check("seatStep", value, 1 minutes, type(uint64).max);
-        _params().seatStep = uint64(value);
+        _check("seatStep", value, 1 minutes, type(uint32).max);
+        Params storage p = _params();
+        if (p.seatStep != value) _nextParams().seatStep = uint32(value);
         emit ParameterSet("seatStep", value);
     }
 
     /// @notice Seat factor (1..64).
     function setSeatFactor(uint256 value) external onlyOwner {
         _check("seatFactor", value, 1, 64);
-        _params().seatFactor = uint32(value);
+        Params storage p = _params();
+        if (p.seatFactor != value) _nextParams().seatFactor = uint8(value);
         emit ParameterSet("seatFactor", value);
     }
 
     /// @notice Expected sampled verifiers (1..64).
     function setExpectedVerifiers(uint256 value) external onlyOwner {
         _check("expectedVerifiers", value, 1, 64);
-        _params().expectedVerifiers = uint32(value);
+        Params storage p = _params();
+        if (p.expectedVerifiers != value) _nextParams().expectedVerifiers = uint8(value);
         emit ParameterSet("expectedVerifiers", value);
     }
 
     /// @notice Minimum commitment bond (≤ 2^128 − 1).
     function setMinCommitBond(uint256 value) external onlyOwner {
         _check("minCommitBond", value, 0, type(uint128).max);
-        _params().minCommitBond = uint128(value);
+        Params storage p = _params();
+        if (p.minCommitBond != value) _nextParams().minCommitBond = uint128(value);
         emit ParameterSet("minCommitBond", value);
     }
 
     /// @notice Bond multiplier (1..1,000).
     function setBondMultiplier(uint256 value) external onlyOwner {
         _check("bondMultiplier", value, 1, 1_000);
-        _params().bondMultiplier = uint32(value);
+        Params storage p = _params();
+        if (p.bondMultiplier != value) _nextParams().bondMultiplier = uint16(value);
         emit ParameterSet("bondMultiplier", value);
     }
 
     /// @notice Slash bps (≤ 10,000).
     function setSlashBps(uint256 value) external onlyOwner {
         _check("slashBps", value, 0, 10_000);
-        _params().slashBps = uint16(value);
+        Params storage p = _params();
+        if (p.slashBps != value) _nextParams().slashBps = uint16(value);
         emit ParameterSet("slashBps", value);
     }
 
     /// @notice No-reveal slash bps (≤ 10,000).
     function setNoRevealSlashBps(uint256 value) external onlyOwner {
         _check("noRevealSlashBps", value, 0, 10_000);
-        _params().noRevealSlashBps = uint16(value);
+        Params storage p = _params();
+        if (p.noRevealSlashBps != value) _nextParams().noRevealSlashBps = uint16(value);
         emit ParameterSet("noRevealSlashBps", value);
     }
 
     /// @notice Liquidator bounty bps (≤ 2,000).
     function setLiquidatorBountyBps(uint256 value) external onlyOwner {
         _check("liquidatorBountyBps", value, 0, 2_000);
-        _params().liquidatorBountyBps = uint16(value);
+        Params storage p = _params();
+        if (p.liquidatorBountyBps != value) _nextParams().liquidatorBountyBps = uint16(value);
         emit ParameterSet("liquidatorBountyBps", value);
     }
 
     /// @notice Verifier fee bps (≤ 5,000).
     function setVerifierFeeBps(uint256 value) external onlyOwner {
         _check("verifierFeeBps", value, 0, 5_000);
-        _params().verifierFeeBps = uint16(value);
+        Params storage p = _params();
+        if (p.verifierFeeBps != value) _nextParams().verifierFeeBps = uint16(value);
         emit ParameterSet("verifierFeeBps", value);
     }
 
     /// @notice Maximum redundancy (1..10).
     function setMaxRedundancy(uint256 value) external onlyOwner {
         _check("maxRedundancy", value, 1, 10);
-        _params().maxRedundancy = uint8(value);
+        Params storage p = _params();
+        if (p.maxRedundancy != value) _nextParams().maxRedundancy = uint8(value);
         emit ParameterSet("maxRedundancy", value);
     }
 
     /// @notice Maximum callback gas (≤ 10,000,000).
     function setMaxCallbackGas(uint256 value) external onlyOwner {
         _check("maxCallbackGas", value, 0, 10_000_000);
-        _params().maxCallbackGas = uint32(value);
+        Params storage p = _params();
+        if (p.maxCallbackGas != value) _nextParams().maxCallbackGas = uint32(value);
         emit ParameterSet("maxCallbackGas", value);
     }
 
     /// @notice Minimum reward (> 0, ≤ 2^128 − 1).
     function setMinReward(uint256 value) external onlyOwner {
         _check("minReward", value, 1, type(uint128).max);
-        _params().minReward = uint128(value);
+        Params storage p = _params();
+        if (p.minReward != value) _nextParams().minReward = uint128(value);
         emit ParameterSet("minReward", value);
     }
 
     /// @notice Liquidation window (1 h .. 3 days): liquidate works until revealDeadline + liquidationWindow.
     function setLiquidationWindow(uint256 value) external onlyOwner {
         _check("liquidationWindow", value, 1 hours, MAX_LIQUIDATION_WINDOW);
-        _params().liquidationWindow = uint32(value);
+        Params storage p = _params();
+        if (p.liquidationWindow != value) _nextParams().liquidationWindow = uint32(value);
         emit ParameterSet("liquidationWindow", value);
     }
 

@@ -5,9 +5,9 @@ import {
     TaskData,
     TaskState,
     TaskStatus,
-    Commitment,
+    CommitData,
     TallyData,
-    Reputation,
+    RepData,
     PLACE_SEAT,
     PAY_NONE,
     PAY_LEADER,
@@ -19,6 +19,7 @@ import {Consensus} from "../libraries/Consensus.sol";
 import {Payouts} from "../libraries/Payouts.sol";
 import {TaskSeeds} from "../libraries/TaskSeeds.sol";
 import {TaskLifecycle} from "./TaskLifecycle.sol";
+import {TaskStore} from "./TaskStore.sol";
 
 /// @title TaskSettlement
 /// @notice External library (linked into TaskManager): finalize (the §5 rule in O(1) and the §6 money as
@@ -29,29 +30,32 @@ library TaskSettlement {
     ///      TaskLifecycle.openTask's errors. O(1): p of §5 is the seatValidators counter + committedVerifiers.
     function finalize(TaskState storage s, uint256 taskId) external {
         TaskData storage t = TaskLifecycle.openTask(s, taskId);
-        if (block.timestamp < t.revealDeadline) revert ITaskManager.TaskManagerTooEarly(taskId, t.revealDeadline);
+        uint256 revealEnd = TaskStore.revealDeadline(s, t);
+        if (block.timestamp < revealEnd) revert ITaskManager.TaskManagerTooEarly(taskId, revealEnd);
         bool disputed = t.disputed;
         uint256 n = t.n;
-        uint256 m = uint256(t.revealedCount) - n;
+        uint256 m = TaskStore.revealedCount(t) - n;
         bool tied = t.tied;
         uint256 activeOfVote;
         if (disputed) {
             activeOfVote = Consensus.voteSize(
-                t.seatHolders.length,
+                t.seatCount,
                 t.committedVerifiers,
-                t.jurySize,
+                TaskStore.params(s, t).jurySize,
                 t.validatorCount,
                 uint256(t.seatValidators) + t.committedVerifiers
             );
         }
         if (Consensus.accepts(disputed, n, m, tied, activeOfVote)) {
             t.status = TaskStatus.Finalized;
-            _settleFinalized(s, t, taskId);
-            emit ITaskManager.TaskFinalized(taskId, t.leader, n, m);
+            bytes32 leader = s.hashes[taskId][t.leaderId];
+            _settleFinalized(s, t, taskId, leader);
+            emit ITaskManager.TaskFinalized(taskId, leader, n, m);
         } else {
             t.status = TaskStatus.Unresolved;
-            _settleUnresolved(s, t, taskId);
-            emit ITaskManager.TaskUnresolved(taskId, t.leader, n, m, tied);
+            bytes32 leader = s.hashes[taskId][t.leaderId];
+            _settleUnresolved(s, t, taskId, leader);
+            emit ITaskManager.TaskUnresolved(taskId, leader, n, m, tied);
         }
     }
 
@@ -64,7 +68,7 @@ library TaskSettlement {
         returns (uint256 amount)
     {
         TaskData storage t = settledTask(s, taskId);
-        Commitment storage c = s.commits[taskId][node];
+        CommitData storage c = s.commits[taskId][node];
         if (!_isPaid(t, c)) revert ITaskManager.TaskManagerNothingToClaim(taskId, node);
         return _claim(s, staking, t, c, taskId, node);
     }
@@ -85,11 +89,13 @@ library TaskSettlement {
             uint256 taskId = taskIds[i];
             address node = nodes[i];
             TaskData storage t = s.tasks[taskId];
-            if (t.status != TaskStatus.Finalized && t.status != TaskStatus.Unresolved) continue;
-            Commitment storage c = s.commits[taskId][node];
+            TaskStatus st = t.status;
+            if (st != TaskStatus.Finalized && st != TaskStatus.Unresolved) continue;
+            CommitData storage c = s.commits[taskId][node];
             if (!_isPaid(t, c)) continue;
-            bool accrued = t.status == TaskStatus.Finalized && t.perWinner != c.claimedPerWinner;
-            if (c.claimed && c.bondReleased && !accrued) continue;
+            if (c.claimed && c.bondReleased) {
+                if (st != TaskStatus.Finalized || t.perWinner == c.claimedPerWinner) continue;
+            }
             _claim(s, staking, t, c, taskId, node);
         }
     }
@@ -100,31 +106,36 @@ library TaskSettlement {
         TaskState storage s,
         INodeStaking staking,
         TaskData storage t,
-        Commitment storage c,
+        CommitData storage c,
         uint256 taskId,
         address node
     ) private returns (uint256 amount) {
-        Reputation storage rep = s.reputation[node];
+        RepData storage rep = s.reputation[node];
+        bool finalized = t.status == TaskStatus.Finalized;
         if (!c.claimed) {
             c.claimed = true;
-            amount = c.place == PLACE_SEAT ? t.workerShare : s.tallies[taskId][t.leader].verifierPay + t.bondShare;
+            if (c.place == PLACE_SEAT) {
+                (,, amount,) = TaskStore.split(s, t);
+            } else {
+                amount = s.tallies[taskId][s.hashes[taskId][t.leaderId]].verifierPay + t.bondShare;
+            }
             // Paid in a Finalized task means revealed the accepted hash: counted once, at the first claim.
-            if (t.status == TaskStatus.Finalized) ++rep.agreed;
+            if (finalized) ++rep.agreed;
         }
-        if (t.status == TaskStatus.Finalized) {
+        if (finalized) {
             uint256 acc = t.perWinner;
             // acc only grows from 0 (liquidations): with acc == 0 the winner's mark is 0 too; skip its slot.
             if (acc != 0) {
                 amount += acc - c.claimedPerWinner;
-                c.claimedPerWinner = acc;
+                c.claimedPerWinner = uint128(acc);
             }
         }
-        s.credits[node] += amount;
-        if (amount != 0) rep.earned += amount;
+        TaskStore.credit(s, node, amount);
+        if (amount != 0) TaskStore.earn(rep, amount);
         emit ITaskManager.Claimed(taskId, node, amount);
         if (!c.bondReleased) {
             c.bondReleased = true;
-            uint256 bond = c.bond;
+            uint256 bond = TaskStore.bondOf(s, t, c);
             staking.releaseBond(node, bond);
             emit ITaskManager.BondReleased(taskId, node, bond);
         }
@@ -135,13 +146,13 @@ library TaskSettlement {
     ///      TaskManagerBondReleased, TaskManagerBondAtRisk.
     function release(TaskState storage s, INodeStaking staking, uint256 taskId, address node) external {
         TaskData storage t = settledTask(s, taskId);
-        Commitment storage c = s.commits[taskId][node];
+        CommitData storage c = s.commits[taskId][node];
         if (c.commitment == bytes32(0)) revert ITaskManager.TaskManagerNoCommitment(taskId, node);
         if (c.voided) revert ITaskManager.TaskManagerCommitmentVoided(taskId, node);
         if (c.bondReleased) revert ITaskManager.TaskManagerBondReleased(taskId, node);
         if (_atRisk(s, t, c, taskId, node)) revert ITaskManager.TaskManagerBondAtRisk(taskId, node);
         c.bondReleased = true;
-        uint256 bond = c.bond;
+        uint256 bond = TaskStore.bondOf(s, t, c);
         staking.releaseBond(node, bond);
         emit ITaskManager.BondReleased(taskId, node, bond);
     }
@@ -154,7 +165,7 @@ library TaskSettlement {
     ///      TaskManagerSelfLiquidation, TaskManagerAlreadyLiquidated, TaskManagerNotLiquidatable.
     function liquidate(TaskState storage s, INodeStaking staking, uint256 taskId, address node) external {
         TaskData storage t = settledTask(s, taskId);
-        uint256 closes = liquidationDeadline(t);
+        uint256 closes = TaskStore.liquidationDeadline(s, t);
         if (block.timestamp >= closes) revert ITaskManager.TaskManagerTooLate(taskId, closes);
         if (msg.sender == node) revert ITaskManager.TaskManagerSelfLiquidation(taskId, node);
         if (s.liquidated[taskId][node]) revert ITaskManager.TaskManagerAlreadyLiquidated(taskId, node);
@@ -168,9 +179,9 @@ library TaskSettlement {
         if (t.status == TaskStatus.Finalized) {
             uint256 rest = slashed;
             if (_bountyDue(s, t, taskId, wrongHash)) {
-                uint256 bounty = Payouts.bpsOf(slashed, t.liquidatorBountyBps);
-                s.credits[msg.sender] += bounty;
-                s.reputation[msg.sender].earned += bounty;
+                uint256 bounty = Payouts.bpsOf(slashed, TaskStore.params(s, t).liquidatorBountyBps);
+                TaskStore.credit(s, msg.sender, bounty);
+                TaskStore.earn(s.reputation[msg.sender], bounty);
                 rest -= bounty;
             }
             // n ≥ 1 in a Finalized task.
@@ -193,14 +204,9 @@ library TaskSettlement {
         TaskData storage t = s.tasks[taskId];
         if (t.status != TaskStatus.Finalized && t.status != TaskStatus.Unresolved) return false;
         if (s.liquidated[taskId][node]) return false;
-        Commitment storage c = s.commits[taskId][node];
+        CommitData storage c = s.commits[taskId][node];
         if (c.commitment != bytes32(0)) return !c.voided && _atRisk(s, t, c, taskId, node);
-        return block.timestamp < liquidationDeadline(t) && _isLiableJuror(t, staking, node);
-    }
-
-    /// @notice revealDeadline + the task's copied liquidationWindow: liquidation ends, every bond is releasable.
-    function liquidationDeadline(TaskData storage t) internal view returns (uint256) {
-        return uint256(t.revealDeadline) + t.liquidationWindow;
+        return block.timestamp < TaskStore.liquidationDeadline(s, t) && _isLiableJuror(s, t, staking, node);
     }
 
     // ------------------------------------------------------------------ internal
@@ -219,40 +225,44 @@ library TaskSettlement {
         private
         returns (uint256 bond, uint256 bps, bool wrongHash)
     {
-        Commitment storage c = s.commits[taskId][node];
+        CommitData storage c = s.commits[taskId][node];
         bool finalized = t.status == TaskStatus.Finalized;
         if (c.commitment != bytes32(0)) {
             if (c.voided || !_atRisk(s, t, c, taskId, node)) revert ITaskManager.TaskManagerNotLiquidatable(taskId, node);
             wrongHash = c.revealed;
-            bps = finalized ? t.slashBps : t.noRevealSlashBps;
-            bond = c.bond;
+            bps = finalized ? TaskStore.params(s, t).slashBps : TaskStore.params(s, t).noRevealSlashBps;
+            bond = TaskStore.bondOf(s, t, c);
             c.bondReleased = true; // the bond is taken by the slash below
             return (bond, bps, wrongHash);
         }
-        if (!_isLiableJuror(t, staking, node)) revert ITaskManager.TaskManagerNotLiquidatable(taskId, node);
-        return (0, t.noRevealSlashBps, false);
+        if (!_isLiableJuror(s, t, staking, node)) revert ITaskManager.TaskManagerNotLiquidatable(taskId, node);
+        return (0, TaskStore.params(s, t).noRevealSlashBps, false);
     }
 
     /// @dev A drawn juror with no commitment record is liable iff the jury seed was stored by createdAt + commitWindow
     ///      − seatWindow (juryLiable; the verifier seed is stored before it): judged on the stored seeds only, never
     ///      on a seed stored now, and whatever its stake now (jurors are never excused, PROTOCOL.md §4.5, §4.10).
-    function _isLiableJuror(TaskData storage t, INodeStaking staking, address node) private view returns (bool) {
-        if (!t.juryLiable) return false; // also: not disputed, or the jury seed not stored in time
-        return TaskSeeds.isJuror(t, staking, t.verifierSeed, t.jurySeed, node);
-    }
-
-    /// @dev A live commitment's bond is at risk while it can still be liquidated: before the liquidation deadline,
-    ///      never revealed, or revealed a hash other than R in a Finalized disputed task; and not liquidated yet.
-    function _atRisk(TaskState storage s, TaskData storage t, Commitment storage c, uint256 taskId, address node)
+    function _isLiableJuror(TaskState storage s, TaskData storage t, INodeStaking staking, address node)
         private
         view
         returns (bool)
     {
-        if (block.timestamp >= liquidationDeadline(t)) return false;
+        if (!t.juryLiable) return false; // also: not disputed, or the jury seed not stored in time
+        return TaskSeeds.isJuror(s, t, staking, t.verifierSeed, t.jurySeed, node);
+    }
+
+    /// @dev A live commitment's bond is at risk while it can still be liquidated: before the liquidation deadline,
+    ///      never revealed, or revealed a hash other than R in a Finalized disputed task; and not liquidated yet.
+    function _atRisk(TaskState storage s, TaskData storage t, CommitData storage c, uint256 taskId, address node)
+        private
+        view
+        returns (bool)
+    {
+        if (block.timestamp >= TaskStore.liquidationDeadline(s, t)) return false;
         if (s.liquidated[taskId][node]) return false;
         if (!c.revealed) return true;
         // Finalized: the accepted hash is the leader.
-        return t.status == TaskStatus.Finalized && t.disputed && c.outputHash != t.leader;
+        return t.status == TaskStatus.Finalized && t.disputed && c.hashId != t.leaderId;
     }
 
     /// @dev The bounty goes to a caller that revealed R, or to the requester/disputer against a wrong reveal.
@@ -261,74 +271,77 @@ library TaskSettlement {
         view
         returns (bool)
     {
-        Commitment storage mine = s.commits[taskId][msg.sender];
+        CommitData storage mine = s.commits[taskId][msg.sender];
         // Only called for a Finalized task, whose accepted hash is the leader.
-        if (mine.revealed && !mine.voided && mine.outputHash == t.leader) return true;
+        if (mine.revealed && !mine.voided && mine.hashId == t.leaderId) return true;
         return wrongHash && (msg.sender == t.requester || (t.disputer != address(0) && msg.sender == t.disputer));
     }
 
     /// @dev Whether `c` is a live, revealed commitment whose hash the settlement pays. A record exists iff its place
     ///      is set (every commit stores a non-zero place with its commitment): reading the flags' slot only.
-    function _isPaid(TaskData storage t, Commitment storage c) private view returns (bool) {
+    function _isPaid(TaskData storage t, CommitData storage c) private view returns (bool) {
         if (c.place == 0 || c.voided || !c.revealed) return false;
         uint8 mode = t.payMode;
-        return mode == PAY_ANY || (mode == PAY_LEADER && c.outputHash == t.leader);
+        return mode == PAY_ANY || (mode == PAY_LEADER && c.hashId == t.leaderId);
     }
 
     /// @dev §6 Finalized: royalty to the model owner, w to each worker that revealed R (claimed later), the other
     ///      seats' shares and the division remainder to the requester, min(w, fee / v) to each verifier and juror
     ///      that revealed R, the rest of the fee to the pool; the dispute bond forfeited iff groundless.
-    function _settleFinalized(TaskState storage s, TaskData storage t, uint256 taskId) private {
-        (uint256 royalty, uint256 fee, uint256 w, uint256 rem) =
-            Payouts.split(t.reward, t.royaltyBps, t.verifierFeeBps, t.redundancy);
-        TallyData storage r = s.tallies[taskId][t.leader];
+    function _settleFinalized(TaskState storage s, TaskData storage t, uint256 taskId, bytes32 leader) private {
+        (uint256 royalty, uint256 fee, uint256 w, uint256 rem) = TaskStore.split(s, t);
+        TallyData storage r = s.tallies[taskId][leader];
         uint256 v = r.verifierVotes;
         uint256 pay = Payouts.verifierPay(w, fee, v);
         t.payMode = PAY_LEADER;
         r.verifierPay = uint128(pay); // pay ≤ w < 2^128
-        s.credits[t.modelOwner] += royalty;
+        TaskStore.credit(s, t.modelOwner, royalty);
         s.pool += fee - pay * v;
-        s.credits[t.requester] += (t.redundancy - r.seatVotes) * w + rem;
+        TaskStore.credit(s, t.requester, (t.redundancy - r.seatVotes) * w + rem);
         if (t.disputed) {
-            uint256 bond = t.disputeBond;
-            if (t.revealedCount == t.n && t.revealedCount == t.liveCommitments && v > 0) {
-                t.bondShare = uint128(bond / v); // ≤ disputeBond < 2^128
+            uint256 bond = t.reward; // the dispute bond
+            uint256 revealed = TaskStore.revealedCount(t);
+            if (revealed == t.n && revealed == t.liveCommitments && v > 0) {
+                t.bondShare = uint128(bond / v); // ≤ reward < 2^96
                 s.pool += bond % v;
             } else {
-                s.credits[t.disputeBondPayer] += bond;
+                TaskStore.credit(s, t.disputeBondPayer, bond);
             }
         }
     }
 
     /// @dev §6 Unresolved: undisputed with a reveal pays the work; disputed with an untied leader pays the leader's
     ///      workers, verifiers and jurors and refunds the rest; otherwise everything is refunded.
-    function _settleUnresolved(TaskState storage s, TaskData storage t, uint256 taskId) private {
+    function _settleUnresolved(TaskState storage s, TaskData storage t, uint256 taskId, bytes32 leader) private {
+        bool disputed = t.disputed;
+        if (!disputed && TaskStore.revealedCount(t) != 0) return _payAny(s, t, taskId, leader);
         uint256 reward = t.reward;
-        (uint256 royalty, uint256 fee, uint256 w, uint256 rem) =
-            Payouts.split(reward, t.royaltyBps, t.verifierFeeBps, t.redundancy);
-        if (!t.disputed && t.revealedCount != 0) {
-            uint256 v = t.revealedVerifiers;
-            uint256 pay = Payouts.verifierPay(w, fee, v);
-            t.payMode = PAY_ANY;
-            // revealedCount ≠ 0: the leader has a vote, so its record's slot is already non-zero.
-            s.tallies[taskId][t.leader].verifierPay = uint128(pay); // pay ≤ w < 2^128
-            s.credits[t.modelOwner] += royalty;
-            s.pool += fee - pay * v;
-            s.credits[t.requester] += (t.redundancy - t.revealedSeats) * w + rem;
-            return;
-        }
-        if (t.disputed) s.credits[t.disputeBondPayer] += t.disputeBond;
-        if (t.disputed && t.n != 0 && !t.tied) {
-            TallyData storage lead = s.tallies[taskId][t.leader];
+        if (disputed) TaskStore.credit(s, t.disputeBondPayer, reward); // the dispute bond
+        if (disputed && t.n != 0 && !t.tied) {
+            (, uint256 fee, uint256 w,) = TaskStore.split(s, t);
+            TallyData storage lead = s.tallies[taskId][leader];
             uint256 v = lead.verifierVotes;
             uint256 pay = Payouts.verifierPay(w, fee, v);
             t.payMode = PAY_LEADER;
             lead.verifierPay = uint128(pay); // pay ≤ w < 2^128
             s.pool += fee - pay * v;
-            s.credits[t.requester] += reward - fee - w * lead.seatVotes;
+            TaskStore.credit(s, t.requester, reward - fee - w * lead.seatVotes);
             return;
         }
         t.payMode = PAY_NONE;
-        s.credits[t.requester] += reward;
+        TaskStore.credit(s, t.requester, reward);
+    }
+
+    /// @dev §6 Unresolved, not disputed, at least one reveal: the work is paid (every revealed node).
+    function _payAny(TaskState storage s, TaskData storage t, uint256 taskId, bytes32 leader) private {
+        (uint256 royalty, uint256 fee, uint256 w, uint256 rem) = TaskStore.split(s, t);
+        uint256 v = t.revealedVerifiers;
+        uint256 pay = Payouts.verifierPay(w, fee, v);
+        t.payMode = PAY_ANY;
+        // A reveal happened: the leader has a vote, so its record's slot is already non-zero.
+        s.tallies[taskId][leader].verifierPay = uint128(pay); // pay ≤ w < 2^128
+        TaskStore.credit(s, t.modelOwner, royalty);
+        s.pool += fee - pay * v;
+        TaskStore.credit(s, t.requester, (t.redundancy - t.revealedSeats) * w + rem);
     }
 }

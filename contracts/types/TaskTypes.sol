@@ -129,95 +129,105 @@ struct Task {
     uint128 slashRemainder;
 }
 
-/// @notice How TaskManager stores a task: the fields of `Task` (same names and meanings), packed differently so that
-///         the hot paths write fewer slots; plus `seatValidators`. Internal only: `getTask` returns a `Task`.
+/// @notice How TaskManager stores a task (docs/gas.md): only what the contract reads again, in as few slots as the
+///         rules need. createTask writes slots 0–2 (and the callback and disputer slots only when they are non-zero);
+///         the first commit writes slot 3. The copied parameters of §3 are not copied: `paramsId` names the entry of
+///         the append-only parameter history (`TaskState.paramSets`) in force at creation, and every deadline, the
+///         worker share and the bond derive from it, `createdAt`, `reward`, `royaltyBps` and `redundancy`. The model
+///         id, the input hash and the result key are read by nobody on chain: they live in TaskCreated only.
+///         Internal only: `getTask` returns a `Task`.
 struct TaskData {
-    // slot: who, when, what state
+    // slot 0 (createTask): who, when, what state
     address requester;
-    uint64 createdAt;
+    uint40 createdAt; // seconds: uint40 lasts until the year 36,812
     uint8 redundancy;
     TaskStatus status;
+    uint16 paramsId; // index into paramSets (at most 65,536 parameter sets)
+    uint16 royaltyBps; // the model's royalty, copied (a model's royalty is fixed, its copy keeps §3's promise anyway)
     bool delivered;
+    // slot 1 (createTask): the royalty's payee and the escrow
+    address modelOwner;
+    uint96 reward; // ≤ 2^96 − 1 (checked at creation); the dispute bond equals it
+    // slot 2 (createTask): the snapshots C and V, the seed blocks (0: not asked for; a re-anchor moves them), the
+    // seat count and p's seat part, the flags, and the tally's leader (the id of its hash, see `hashes`)
+    uint32 computeCount;
+    uint32 validatorCount;
+    uint40 seatSeedBlock;
+    uint40 verifierSeedBlock;
+    uint40 jurySeedBlock;
+    uint8 seatCount; // live seat holders (≤ maxRedundancy ≤ 10)
     uint8 seatValidators; // live seat holders that were members of V when they committed (p of §5, seats)
-    // slot
-    address disputer;
-    uint64 seatDeadline;
-    bytes32 modelId;
-    bytes32 inputHash;
-    bytes32 resultKey;
-    // slot
+    bool disputed;
+    bool juryLiable; // the jury seed was stored at or before createdAt + commitWindow − seatWindow (§4.6)
+    bool tied;
+    uint8 payMode;
+    uint16 leaderId; // the leading hash's id (0: no reveal yet)
+    // slot 3 (first commit): the seat list and the counters (uint16: a task's places are ~ redundancy +
+    // expectedVerifiers + jurySize ≤ 330 expected; checked arithmetic reverts far above that)
+    address seatHead; // the seat holders are a list through CommitData.nextSeat
+    uint16 liveCommitments;
+    uint16 committedVerifiers;
+    uint16 committedJurors;
+    uint16 revealedSeats;
+    uint16 revealedVerifiers;
+    uint16 n; // the leader's votes; revealedCount = revealedSeats + revealedVerifiers, m = revealedCount − n
+    // slot 4 (only when a callback is given)
     address callback;
     uint32 callbackGasLimit;
-    uint64 verifyDeadline;
-    // slot: the other deadlines and the copied seat step
-    uint64 disputeDeadline;
-    uint64 commitDeadline;
-    uint64 revealDeadline;
-    uint64 seatStep;
-    // slot: parameters copied at creation (a later change never applies to this task) and the snapshot C
-    uint32 seatFactor;
-    uint32 expectedVerifiers;
-    uint32 jurySize;
-    uint16 verifierFeeBps;
-    uint16 royaltyBps;
-    uint16 slashBps;
-    uint16 noRevealSlashBps;
-    uint16 liquidatorBountyBps;
-    uint64 computeCount;
-    bool tied; // the tally's tie flag and the settlement mode live in this slot, non-zero since createTask
-    uint8 payMode;
-    // slot: the royalty's payee, the snapshot V and the copied liquidationWindow (≤ 3 days < 2^32 s)
-    address modelOwner;
-    uint64 validatorCount;
-    uint32 liquidationWindow;
-    // slots: amounts
-    uint128 reward;
-    uint128 workerShare;
-    uint128 minCommitBond;
-    uint128 bond;
-    // slot: the blocks whose successors' hashes fix the seeds (0: not asked for; a re-anchor moves them), and the
-    // dispute's time
-    uint64 seatSeedBlock;
-    uint64 verifierSeedBlock;
-    uint64 jurySeedBlock;
-    uint64 disputedAt;
+    // slot 5 (only when a disputer is given)
+    address disputer;
+    // slot 6 (dispute)
+    address disputeBondPayer;
+    uint40 disputedAt;
     // seeds: zero until stored
     bytes32 seatSeed;
     bytes32 verifierSeed;
     bytes32 jurySeed;
-    // slot: the dispute and commit counts
-    address disputeBondPayer;
-    bool disputed;
-    bool juryLiable; // the jury seed was stored at or before createdAt + commitWindow − seatWindow (§4.6)
-    uint32 committedVerifiers;
-    uint32 committedJurors;
-    // slot
-    uint96 disputeBond; // = the reward ≤ 2^96 − 1
-    uint32 liveCommitments;
-    uint32 revealedCount;
-    uint32 revealedSeats;
-    uint32 revealedVerifiers;
-    uint32 n; // the leader's votes; m of `Task` is revealedCount − n
-    // live seat holders (voided seats are replaced in place)
-    address[] seatHolders;
-    // tally (PROTOCOL.md §5): the leading hash (n, tied: above). A Finalized task's acceptedOutputHash is its
-    // leader (reveals stop before finalize): not stored again.
-    bytes32 leader;
-    // settlement (set at finalize; perWinner and slashRemainder grow with liquidations; verifierPay is stored in
-    // the leader's TallyData)
+    // settlement: written only when non-zero (a forfeited dispute bond, liquidations)
     uint128 bondShare;
     uint128 perWinner;
     uint128 slashRemainder;
 }
-/// @notice How TaskManager stores a `HashTally`, plus (in the leader's record only) the task's verifierPay: finalize
-///         writes it into a slot that the reveals already made non-zero. Internal only: `tallyOf` returns a HashTally.
+
+/// @notice How TaskManager stores a `HashTally`: the counts, the hash's id in the task (see `TaskState.hashes`) and,
+///         in the leader's record only, the task's verifierPay (finalize writes it into a slot the reveals already
+///         made non-zero). Internal only: `tallyOf` returns a HashTally.
 struct TallyData {
     uint32 votes;
     uint32 verifierVotes;
     uint32 seatVotes;
+    uint16 id;
     uint128 verifierPay;
 }
 
+/// @notice How TaskManager stores a commitment: the commitment hash, and one slot of the rest (written by commit,
+///         updated in place by reveal and claim), plus a third slot only for jurors (their bond may be less than the
+///         task's) and for winners paid from liquidations. A seat's or sampled verifier's bond is the task's bond.
+///         Internal only: `commitmentOf` returns a `Commitment`.
+struct CommitData {
+    bytes32 commitment;
+    address nextSeat; // the next live seat holder of the task's seat list (seats only)
+    uint16 hashId; // the revealed hash's id (see TaskState.hashes)
+    uint8 place;
+    bool voided;
+    bool revealed;
+    bool validatorRole;
+    bool claimed;
+    bool bondReleased;
+    uint128 jurorBond;
+    uint128 claimedPerWinner;
+}
+
+/// @notice How TaskManager stores a node's reputation: one slot (earned saturates at 2^96 − 1 wei, 79 times the
+///         whole OMNIT supply). Internal only: `reputationOf` returns a `Reputation`.
+struct RepData {
+    uint32 commitments;
+    uint32 revealed;
+    uint32 agreed;
+    uint32 wrong;
+    uint32 silent;
+    uint96 earned;
+}
 
 /// @notice One node's commitment in one task.
 struct Commitment {
@@ -259,40 +269,46 @@ struct HashTally {
     uint32 seatVotes;
 }
 
-/// @notice The TaskManager's parameters (PROTOCOL.md §3), packed.
+/// @notice The TaskManager's parameters (PROTOCOL.md §3), packed in three slots: one entry of the append-only history
+///         `TaskState.paramSets`. Windows are seconds (commitWindow + revealWindow ≤ 3 days < 2^32).
 struct Params {
-    uint64 seatWindow;
-    uint64 verifyWindow;
-    uint64 disputeWindow;
-    uint64 commitWindow;
-    uint64 revealWindow;
-    uint64 seatStep;
-    uint32 jurySize;
-    uint32 seatFactor;
-    uint32 expectedVerifiers;
-    uint32 bondMultiplier;
+    // slot 0: the windows, the seat step and the draw sizes (what commits and seeds read)
+    uint32 seatWindow;
+    uint32 verifyWindow;
+    uint32 disputeWindow;
+    uint32 commitWindow;
+    uint32 revealWindow;
+    uint32 seatStep;
+    uint32 liquidationWindow;
+    uint8 seatFactor;
+    uint8 expectedVerifiers;
+    uint8 jurySize;
+    // slot 1: the bps, the bond's terms and the bounds of a request
     uint16 slashBps;
     uint16 noRevealSlashBps;
     uint16 liquidatorBountyBps;
     uint16 verifierFeeBps;
+    uint16 bondMultiplier;
     uint8 maxRedundancy;
     uint32 maxCallbackGas;
-    uint32 liquidationWindow;
     uint128 minCommitBond;
+    // slot 2
     uint128 minReward;
 }
 
 /// @notice All TaskManager storage that its libraries act on.
 struct TaskState {
-    uint256 taskCount;
+    uint64 taskCount;
+    uint16 paramsId; // the entry of paramSets in force (the last one)
     uint256 pool;
-    Params params;
+    mapping(uint256 id => Params) paramSets; // append-only: a setter that changes a value adds an entry
     mapping(uint256 taskId => TaskData) tasks;
-    mapping(uint256 taskId => mapping(address node => Commitment)) commits;
+    mapping(uint256 taskId => mapping(address node => CommitData)) commits;
     mapping(uint256 taskId => mapping(bytes32 outputHash => TallyData)) tallies;
+    mapping(uint256 taskId => mapping(uint256 id => bytes32 outputHash)) hashes; // the revealed hashes by id
     mapping(uint256 taskId => mapping(address node => bool)) liquidated;
-    mapping(address account => uint256) credits;
-    mapping(address node => Reputation) reputation;
+    mapping(address account => uint256) credits; // credit + 1 once an account was ever credited (0: never)
+    mapping(address node => RepData) reputation;
 }
 
 /// @dev Role bits (NodeStaking's public ROLE_COMPUTE / ROLE_VALIDATOR are these) and the basis-point denominator

@@ -28,6 +28,7 @@ export interface SimEvent {
   name: string;
   args: Record<string, unknown>;
   tx: Hex;
+  block: bigint;
 }
 
 /** One transaction the simulation sent: who paid its gas, how much, and what for. */
@@ -101,16 +102,16 @@ export class SimChain {
     const ok = r.status === "0x1";
     this.txs.push({ from, fn, gasUsed: BigInt(r.gasUsed), ok, payers: opts.payers });
     if (!ok && !opts.mayFail) throw new Error(`${fn} from ${from} reverted (tx ${hash})`);
-    for (const l of r.logs) this.record(l, hash);
+    for (const l of r.logs) this.record(l, hash, BigInt(r.blockNumber));
     return ok ? BigInt(r.blockNumber) : 0n;
   }
 
-  private record(l: Log & { topics: [Hex, ...Hex[]] }, tx: Hex): void {
+  private record(l: Log & { topics: [Hex, ...Hex[]] }, tx: Hex, block: bigint): void {
     const { TaskManager, NodeStaking } = this.d.contracts;
     const abi = l.address.toLowerCase() === TaskManager.toLowerCase() ? TM : NS;
     if (abi === NS && l.address.toLowerCase() !== NodeStaking.toLowerCase()) return;
     const e = decodeEventLog({ abi, data: l.data, topics: l.topics });
-    this.events.push({ name: e.eventName ?? "", args: (e.args ?? {}) as Record<string, unknown>, tx });
+    this.events.push({ name: e.eventName ?? "", args: (e.args ?? {}) as Record<string, unknown>, tx, block });
   }
 
   tm = (from: Address, fn: string, args: readonly unknown[], opts?: Parameters<SimChain["send"]>[5]) =>
@@ -134,6 +135,10 @@ export class SimChain {
 
   async now(): Promise<bigint> {
     return devnet.chainTime(this.provider);
+  }
+  async blockTime(n: bigint): Promise<bigint> {
+    const b = (await this.rpc("eth_getBlockByNumber", [toHex(n), false])) as { timestamp: Hex };
+    return BigInt(b.timestamp);
   }
   async blockHash(n: bigint): Promise<Hex> {
     const b = (await this.rpc("eth_getBlockByNumber", [toHex(n), false])) as { hash: Hex } | null;

@@ -2,6 +2,7 @@
 import { parseEther } from "viem";
 import { NODE_STRATEGIES, type NodeStrategyName } from "./strategies/index.ts";
 import { REQUESTER_KINDS, type RequesterKind } from "./requesters.ts";
+import { SEAT_WEIGHTS, type SeatWeight } from "./reputation.ts";
 
 /** TaskManager parameters the simulation may set (PROTOCOL.md §3), by setter name without `set`. */
 export const PARAMS = [
@@ -43,6 +44,16 @@ export interface SimConfig {
   sweepTasks: number;
   write: boolean;
   quiet: boolean;
+  /** How seats are weighted by `reputationOf` (scripts/sim/reputation.ts); "none" is today's sortition. */
+  seatWeight: SeatWeight;
+  /** Honest nodes that stake only at the start of the second round (how fast a new node earns). */
+  newcomers: number;
+  /** Also run the reputation comparison: every seat weighting on --replicates seeds. */
+  compareReputation: boolean;
+  /** Seeds per variant of the reputation comparison. */
+  replicates: number;
+  /** Tasks of each run of the reputation comparison. */
+  compareTasks: number;
   /** Also write the report as JSON to this file (the test reads it). */
   json?: string;
 }
@@ -68,7 +79,15 @@ export const DEFAULTS: SimConfig = {
   sweepTasks: 200,
   write: true,
   quiet: false,
+  seatWeight: "none",
+  newcomers: 0,
+  compareReputation: false,
+  replicates: 3,
+  compareTasks: 400,
 };
+
+/** Newcomers of each run of the reputation comparison. */
+export const COMPARE_NEWCOMERS = 10;
 
 export const SMALL: Partial<SimConfig> = { nodes: 24, tasks: 60, batch: 60, write: false };
 
@@ -77,7 +96,7 @@ export const HELP = `npm run sim -- [flags]
   --tasks N          tasks in all                                         (default ${DEFAULTS.tasks})
   --batch N          tasks per round (one task life, about a chain day)   (default ${DEFAULTS.batch})
   --alpha A          share of colluding nodes                             (default ${DEFAULTS.alpha})
-  --mix s=x,...      shares of the other nodes: ${NODE_STRATEGIES.filter((s) => s !== "colluder" && s !== "honest").join(", ")} (honest: the rest)
+  --mix s=x,...      shares of the other nodes: ${NODE_STRATEGIES.filter((s) => s !== "colluder" && s !== "honest" && s !== "newcomer").join(", ")} (honest: the rest)
   --requesters k=x,.. shares of tasks by requester: ${REQUESTER_KINDS.join(", ")}
   --redundancy K     seats per task                                       (default ${DEFAULTS.redundancy})
   --reward OMNIT     reward per task                                      (default 10)
@@ -90,6 +109,12 @@ export const HELP = `npm run sim -- [flags]
   --small            CI size (${SMALL.nodes} nodes, ${SMALL.tasks} tasks, no docs written)
   --sweep            also sweep alpha x redundancy (small runs) into the report
   --sweep-tasks N    tasks of each sweep run                              (default 200)
+  --seat-weight W    seats weighted by reputationOf: ${SEAT_WEIGHTS.join(", ")} (default none: today's)
+  --newcomers N      honest nodes that join at the start of the second round  (default 0)
+  --compare-reputation  also compare the seat weightings (--replicates seeds, --compare-tasks tasks,
+                     ${COMPARE_NEWCOMERS} newcomers each) into the report
+  --replicates N     seeds per weighting in the comparison                (default ${DEFAULTS.replicates})
+  --compare-tasks N  tasks of each comparison run                         (default ${DEFAULTS.compareTasks})
   --no-write         do not write docs/economics.md
   --json FILE        also write the report as JSON to FILE`;
 
@@ -134,6 +159,14 @@ function applyFlag(c: SimConfig, flag: string, v: string | undefined): boolean {
     omnitPrice: () => (c.omnitPriceEth = num(flag, v, 1e-18)),
     seed: () => (c.seed = v ?? ""),
     sweepTasks: () => (c.sweepTasks = num(flag, v, 1)),
+    seatWeight: () => {
+      if (!SEAT_WEIGHTS.includes(v as SeatWeight))
+        throw new Error(`${flag} must be one of ${SEAT_WEIGHTS.join(", ")}, got ${v}`);
+      c.seatWeight = v as SeatWeight;
+    },
+    newcomers: () => (c.newcomers = num(flag, v, 0)),
+    replicates: () => (c.replicates = num(flag, v, 1)),
+    compareTasks: () => (c.compareTasks = num(flag, v, 1)),
     json: () => (c.json = v),
   };
   if (!set[name]) throw new Error(`unknown flag ${flag} (see --help)`);
@@ -155,6 +188,7 @@ export function parseArgs(argv: string[]): SimConfig | "help" {
     if (f === "--help" || f === "-h") return "help";
     if (f === "--small") continue;
     if (f === "--sweep") c.sweep = true;
+    else if (f === "--compare-reputation") c.compareReputation = true;
     else if (f === "--no-write") c.write = false;
     else if (f === "--quiet") c.quiet = true;
     else if (f.startsWith("--") && applyFlag(c, f, argv[i + 1])) i++;

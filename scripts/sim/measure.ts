@@ -80,7 +80,24 @@ export interface SimReport {
   requesters: RequesterRow[];
   gas: { perTask: number; txs: number; failed: number; omnitPerTask: number };
   pool: number;
+  /** Honest nodes that joined at the second round (--newcomers): how many earned, how soon, how much. */
+  newcomers: {
+    nodes: number;
+    earned: number;
+    /** Days from staking to the first Claimed event with an amount, over those that earned. */
+    daysToFirstEarning: number[];
+    /** Profit per node-day over the days each was staked. */
+    perNodeDay: Stat;
+    /** The established honest nodes' profit per node-day over the same days. */
+    honestPerNodeDay: Stat;
+    /** Seats (Committed, place 1) per node-day over those days: newcomers, established honest nodes. */
+    seatsPerNodeDay: Stat;
+    honestSeatsPerNodeDay: Stat;
+  };
 }
+
+/** Per newcomer: days staked by the end of the run, days from joining to its first earning (if any). */
+export type NewcomerTimes = Map<Address, { staked: number; firstEarning: number | undefined }>;
 
 export interface MeasureInput {
   c: SimConfig;
@@ -93,6 +110,9 @@ export interface MeasureInput {
   days: number;
   pool: bigint;
   seconds: number;
+  newcomers: NewcomerTimes;
+  /** From the newcomers' joining on: the established honest nodes' wealth then, the txs and events since. */
+  sinceJoin: { wealth: Map<Address, bigint>; txs: SimTx[]; events: SimEvent[] };
 }
 
 export function stat(xs: number[]): Stat {
@@ -194,6 +214,7 @@ function strategyRows(m: MeasureInput, gas: Map<Address, number>): StrategyRow[]
     const profit = nodes.map(
       (n) => delta(n.addr) + (name === "selfDisputer" ? selfReq / selfNodes.length : 0),
     );
+    const days = nodes.map((n) => m.newcomers.get(n.addr)?.staked ?? m.days);
     const mine = new Set(nodes.map((n) => n.addr));
     const ofMine = liq.filter((e) => mine.has(e.args.node as Address));
     const p = nodes.map((n) => places.get(n.addr) ?? 0);
@@ -205,7 +226,7 @@ function strategyRows(m: MeasureInput, gas: Map<Address, number>): StrategyRow[]
       slashed: ofMine.reduce((a, e) => a + omnit(e.args.amount as bigint), 0),
       gas: nodes.reduce((a, n) => a + (gas.get(n.addr) ?? 0), 0),
       profitPerPlace: stat(profit.flatMap((x, i) => (p[i] > 0 ? [x / p[i]] : []))),
-      profitPerNodeDay: stat(profit.map((x) => x / m.days)),
+      profitPerNodeDay: stat(profit.map((x, i) => x / days[i])),
     });
   }
   return rows;
@@ -270,7 +291,9 @@ function sortitionDiag(m: MeasureInput): SimReport["sortition"] {
 export function measure(m: MeasureInput): SimReport {
   const gas = gasByAccount(m);
   const honest = new Set(
-    m.w.nodes.filter((n) => n.name === "honest" || n.name === "selfDisputer").map((n) => n.addr),
+    m.w.nodes
+      .filter((n) => n.name === "honest" || n.name === "selfDisputer" || n.name === "newcomer")
+      .map((n) => n.addr),
   );
   const cheaters = new Set(m.w.nodes.filter((n) => n.name === "cheater").map((n) => n.addr));
   const liq = by(m.events, "Liquidated");
@@ -309,5 +332,33 @@ export function measure(m: MeasureInput): SimReport {
       omnitPerTask: (gasTotal * m.c.gasPriceGwei * 1e-9) / m.c.omnitPriceEth / m.tasks.length,
     },
     pool: omnit(m.pool),
+    newcomers: newcomerSummary(m, gas),
+  };
+}
+
+function newcomerSummary(m: MeasureInput, gas: Map<Address, number>): SimReport["newcomers"] {
+  const times = [...m.newcomers.values()];
+  const days = times[0]?.staked ?? 0;
+  const perDay = [...m.newcomers.entries()].map(
+    ([a, t]) => (omnit((m.after.get(a) ?? 0n) - (m.before.get(a) ?? 0n)) - (gas.get(a) ?? 0)) / t.staked,
+  );
+  const gasSince = gasByAccount({ ...m, txs: m.sinceJoin.txs });
+  const honest = [...m.sinceJoin.wealth.entries()].map(
+    ([a, w0]) => (omnit((m.after.get(a) ?? 0n) - w0) - (gasSince.get(a) ?? 0)) / days,
+  );
+  const seats = new Map<Address, number>();
+  for (const e of by(m.sinceJoin.events, "Committed"))
+    if (Number(e.args.place) === 1)
+      seats.set(e.args.node as Address, (seats.get(e.args.node as Address) ?? 0) + 1);
+  const seatsPer = (as: Address[]) => stat(as.map((a) => (seats.get(a) ?? 0) / days));
+  const earned = times.flatMap((t) => (t.firstEarning === undefined ? [] : [t.firstEarning]));
+  return {
+    nodes: times.length,
+    earned: earned.length,
+    daysToFirstEarning: earned,
+    perNodeDay: stat(perDay),
+    honestPerNodeDay: stat(honest),
+    seatsPerNodeDay: seatsPer([...m.newcomers.keys()]),
+    honestSeatsPerNodeDay: seatsPer([...m.sinceJoin.wealth.keys()]),
   };
 }

@@ -9,6 +9,7 @@ import * as prettier from "prettier";
 import { formatEther } from "viem";
 import { ROOT } from "../../test/support/devnet.ts";
 import type { SimReport, Stat } from "./measure.ts";
+import { reputationPlot, reputationTable, summarize, type RepPoint } from "./reputation-report.ts";
 import { barChart, lineChart } from "./svg.ts";
 
 export interface SweepPoint {
@@ -92,22 +93,32 @@ function sweepTable(points: SweepPoint[]): string[] {
   ];
 }
 
+const INTRO = [
+  "# Economics: the network simulation",
+  "",
+  "Written by `npm run sim` (scripts/sim/); do not edit the tables by hand. The simulation drives the real",
+  "contracts on Hardhat's in-process EDR chain (deployed by the Ignition module through test/support/devnet.ts),",
+  "with real sortition and real OMNIT; only inference is synthetic (an output is a label, its hash the output",
+  "hash). Every number below is read from the chain: receipts' events (TaskCreated, Committed, TaskDisputed,",
+  "TaskFinalized / TaskUnresolved / TaskCancelled, Liquidated, NodeStaking's Slashed), each account's wallet +",
+  "`creditOf` + `stakeOf` + unbonding before and after, and receipts' `gasUsed`.",
+  "",
+];
+
 /** Prints the report; writes docs/economics.md and its plots when asked. */
 export async function writeReport(
   r: SimReport,
   command: string,
-  o: { write: boolean; sweep?: SweepPoint[]; sweepCommand?: string },
+  o: {
+    write: boolean;
+    sweep?: SweepPoint[];
+    sweepCommand?: string;
+    reputation?: RepPoint[];
+    reputationCommand?: string;
+  },
 ): Promise<string> {
   const md = [
-    "# Economics: the network simulation",
-    "",
-    "Written by `npm run sim` (scripts/sim/); do not edit the tables by hand. The simulation drives the real",
-    "contracts on Hardhat's in-process EDR chain (deployed by the Ignition module through test/support/devnet.ts),",
-    "with real sortition and real OMNIT; only inference is synthetic (an output is a label, its hash the output",
-    "hash). Every number below is read from the chain: receipts' events (TaskCreated, Committed, TaskDisputed,",
-    "TaskFinalized / TaskUnresolved / TaskCancelled, Liquidated, NodeStaking's Slashed), each account's wallet +",
-    "`creditOf` + `stakeOf` + unbonding before and after, and receipts' `gasUsed`.",
-    "",
+    ...INTRO,
     ...setup(r, command),
     "",
     "## Headline",
@@ -143,14 +154,48 @@ export async function writeReport(
           "![wrong accepted vs α](economics/sweep.svg)",
         ]
       : []),
+    ...(o.reputation?.length ? reputationSection(o.reputation, o.reputationCommand ?? "") : []),
     "",
   ].join("\n");
   console.log(md);
-  if (o.write) await writeFiles(r, md, o.sweep);
+  if (o.write) await writeFiles(r, md, o.sweep, o.reputation);
   return md;
 }
 
-async function writeFiles(r: SimReport, md: string, sweep?: SweepPoint[]): Promise<void> {
+function reputationSection(points: RepPoint[], command: string): string[] {
+  return [
+    "",
+    "## Reputation in use: seats weighted by `reputationOf`",
+    "",
+    `Command: \`${command}\`.`,
+    "",
+    "The contracts' sortition is today's in every run. A weighting gives each active node a seat chance w",
+    "from its `reputationOf` counters, read from the chain at the start of each round (scripts/sim/reputation.ts):",
+    "`none` w = 1 (today); `liquidations` w = 2^−(wrong + silent), each liquidation halves the chance;",
+    "`ramp` the same times min(1, (agreed + 1) / 10), a new node starting at a tenth. It is applied by",
+    "thinning: a node keeps a task's seat draw when a uniform number from keccak256(seat seed, node) is",
+    "below w, and the k best ranks among the nodes that keep it commit; the thinned nodes do not commit",
+    "and the contract's doubling seat threshold lets the next ranks in. That is a node-side seat policy on",
+    "today's contracts, applied here to every node (attackers included) as a contract rule would be;",
+    "verifier and jury draws are not weighted (a drawn juror that does not commit is liquidated). Newcomers",
+    "are 10 honest nodes that stake at the start of the second round; their income and seats are compared",
+    "with the established honest nodes' over the same days. Intervals: Wilson's for the pooled",
+    "wrong-accepted rate; Student's t over the seeds for the rest (days to first earning: over the",
+    "newcomers). Claims are sent at the end of each round, so days to first earning is counted in rounds",
+    "(one round ≈ one chain day).",
+    "",
+    ...reputationTable(summarize(points)),
+    "",
+    "![seats per node-day by seat weight](economics/reputation.svg)",
+  ];
+}
+
+async function writeFiles(
+  r: SimReport,
+  md: string,
+  sweep?: SweepPoint[],
+  reputation?: RepPoint[],
+): Promise<void> {
   const out = join(ROOT, "docs", "economics.md");
   mkdirSync(join(ROOT, "docs", "economics"), { recursive: true });
   const bars = r.strategies.map((s) => ({
@@ -161,6 +206,8 @@ async function writeFiles(r: SimReport, md: string, sweep?: SweepPoint[]): Promi
   const title = "Profit per node-day (OMNIT, 95 % CI)";
   writeFileSync(join(ROOT, "docs", "economics", "profit.svg"), barChart(title, "OMNIT per node-day", bars));
   if (sweep?.length) writeFileSync(join(ROOT, "docs", "economics", "sweep.svg"), sweepPlot(sweep));
+  if (reputation?.length)
+    writeFileSync(join(ROOT, "docs", "economics", "reputation.svg"), reputationPlot(summarize(reputation)));
   const full = md + "\n" + readFileSync(join(ROOT, "scripts", "sim", "economics-notes.md"), "utf8");
   writeFileSync(out, await prettier.format(full, { ...(await prettier.resolveConfig(out)), filepath: out }));
   console.error(`wrote ${out}`);

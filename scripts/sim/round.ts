@@ -5,7 +5,7 @@
  * clock jump per phase. What nodes and requesters do comes from their strategies; what happened
  * is read back from the chain by the report.
  */
-import { bytesToHex, keccak256, toHex, zeroAddress, type Address, type Hex } from "viem";
+import { bytesToHex, keccak256, slice, toHex, zeroAddress, type Address, type Hex } from "viem";
 import {
   commitmentOf,
   openSealedOutput,
@@ -16,6 +16,7 @@ import type { CommitmentReport } from "../../workers/src/sdk/watchCommitments.ts
 import type { SimChain } from "./chain.ts";
 import type { SimConfig } from "./config.ts";
 import { wantsDispute, type RequesterKind } from "./requesters.ts";
+import { keepsDraw, weightsOf } from "./reputation.ts";
 import { drawOf, KIND, seatThreshold } from "./sortition.ts";
 import type { Answer, Place } from "./strategies/index.ts";
 import type { SimNode, SimRequester, World } from "./world.ts";
@@ -63,6 +64,8 @@ export interface RoundCtx {
   w: World;
   active: SimNode[];
   nextTask: number;
+  /** Each active node's seat weight this round (reputation.ts; all 1 for today's sortition). */
+  weights?: Map<Address, number>;
 }
 
 const chunks = <T>(xs: T[], n: number): T[][] =>
@@ -171,7 +174,11 @@ async function commit(ctx: RoundCtx, task: SimTask, node: SimNode, place: Place)
   const commitment = commitmentOf(task.id, node.addr, outputHash, salt);
   const sealed =
     answer.seal === "ok"
-      ? sealOutput(task.req.key.publicKey, task.id, node.addr, salt, answer.label)
+      ? sealOutput(task.req.key.publicKey, task.id, node.addr, salt, answer.label, {
+          // The ephemeral key and nonce from the seed: the same seed gives the same calldata, blocks and draws.
+          ephemeralSecretKey: keccak256(toHex(`sim:${ctx.c.seed}:esk:${task.id}:${node.addr}`)),
+          nonce: slice(keccak256(toHex(`sim:${ctx.c.seed}:nonce:${task.id}:${node.addr}`)), 0, 24),
+        })
       : bytesToHex(
           Uint8Array.from({ length: answer.label.length + 104 }, () => Math.floor(ctx.w.rng() * 256)),
         );
@@ -180,12 +187,18 @@ async function commit(ctx: RoundCtx, task: SimTask, node: SimNode, place: Place)
   return ok > 0n;
 }
 
-/** The k best ranks (rank, then address) among the active compute nodes: the seats a rational network fills. */
+/**
+ * The k best ranks (rank, then address) among the active compute nodes that keep their draw under the
+ * round's seat weights (all of them today): the seats a rational network fills.
+ */
 async function bestSeats(ctx: RoundCtx, task: SimTask): Promise<{ node: SimNode; rank: bigint }[]> {
   const seed = task.t.seatSeed;
   if (BigInt(seed) === 0n) throw new Error(`task ${task.id}: seat seed not stored`);
   const C = task.t.computeCount;
-  const ranked = ctx.active.map((node) => ({ node, rank: drawOf(seed, node.addr, KIND.seat) % C }));
+  const keeps = (n: SimNode) => keepsDraw(seed, n.addr, ctx.weights?.get(n.addr) ?? 1);
+  const ranked = ctx.active
+    .filter(keeps)
+    .map((node) => ({ node, rank: drawOf(seed, node.addr, KIND.seat) % C }));
   ranked.sort((a, b) =>
     a.rank !== b.rank ? (a.rank < b.rank ? -1 : 1) : BigInt(a.node.addr) < BigInt(b.node.addr) ? -1 : 1,
   );
@@ -353,6 +366,8 @@ async function activeNodes(ctx: RoundCtx): Promise<SimNode[]> {
 /** One round of `n` tasks; returns them. */
 export async function runRound(ctx: RoundCtx, n: number): Promise<SimTask[]> {
   ctx.active = await activeNodes(ctx);
+  const addrs = ctx.active.map((n) => n.addr);
+  ctx.weights = await weightsOf(ctx.chain, ctx.c.seatWeight, addrs);
   const tasks = await createTasks(ctx, n);
   await takeSeats(ctx, tasks);
   const live = await verifiers(ctx, tasks);

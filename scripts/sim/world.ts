@@ -56,7 +56,7 @@ export function strategyCounts(c: SimConfig): [NodeStrategyName, number][] {
   const out: [NodeStrategyName, number][] = [["colluder", colluders]];
   let used = colluders;
   for (const name of NODE_STRATEGIES) {
-    if (name === "colluder" || name === "honest") continue;
+    if (name === "colluder" || name === "honest" || name === "newcomer") continue;
     const n = Math.round((c.mix[name] ?? 0) * rest);
     out.push([name, n]);
     used += n;
@@ -64,6 +64,7 @@ export function strategyCounts(c: SimConfig): [NodeStrategyName, number][] {
   if (used > c.nodes)
     throw new Error(`--mix: the shares add up to more nodes (${used}) than --nodes ${c.nodes}`);
   out.push(["honest", c.nodes - used]);
+  out.push(["newcomer", c.newcomers]);
   return out.filter(([, n]) => n > 0);
 }
 
@@ -93,19 +94,22 @@ export function makeWorld(c: SimConfig, modelId: Hex): World {
   };
 }
 
-/** Funds and stakes every node (both roles), funds the requesters and sets the protocol parameters. */
+/** Funds `n` and stakes --stake OMNIT for it, both roles. */
+export async function stakeNode(chain: SimChain, c: SimConfig, w: World, n: SimNode): Promise<void> {
+  await chain.account(n.addr);
+  await chain.token(w.owner, "transfer", [n.addr, c.stake]);
+  await chain.token(n.addr, "approve", [chain.d.contracts.NodeStaking, c.stake]);
+  await chain.staking(n.addr, "stake", [c.stake, 3, `sim:${n.name}`]);
+}
+
+/** Funds and stakes every node but the newcomers (both roles), funds the requesters and sets the protocol parameters. */
 export async function setUp(chain: SimChain, c: SimConfig, w: World): Promise<void> {
-  const { TaskManager, NodeStaking } = chain.d.contracts;
+  const { TaskManager } = chain.d.contracts;
   await chain.account(w.owner);
   await chain.account(w.keeper);
   for (const [name, v] of Object.entries(c.params))
     await chain.tm(w.owner, `set${name[0].toUpperCase()}${name.slice(1)}`, [v]);
-  for (const n of w.nodes) {
-    await chain.account(n.addr);
-    await chain.token(w.owner, "transfer", [n.addr, c.stake]);
-    await chain.token(n.addr, "approve", [NodeStaking, c.stake]);
-    await chain.staking(n.addr, "stake", [c.stake, 3, `sim:${n.name}`]);
-  }
+  for (const n of w.nodes) if (n.name !== "newcomer") await stakeNode(chain, c, w, n);
   const budget = c.reward * 3n * BigInt(c.tasks) + parseEther("1000");
   for (const r of w.requesters) {
     await chain.account(r.addr);

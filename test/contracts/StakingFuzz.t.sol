@@ -217,6 +217,11 @@ contract StakingFuzzTest is StakingBase {
             if (active && !wasActive) {
                 assertTrue(ghostStop == 0 || now_ >= ghostStop + period, "restarted in its cooldown");
                 assertEq(staking.activeSince(alice), now_, "a new run starts now");
+                // A new run forgets the role ends of the last one (NodeStaking keeps the records of the current run
+                // only): every role ended by the stop at the latest, whose cooldown has passed by the restart in the
+                // period then in force. (A period raised after the restart does not revive them.)
+                ghostRoleEnd[1] = 0;
+                ghostRoleEnd[2] = 0;
             }
             if (!active && wasActive) ghostStop = now_;
             for (uint8 r = 1; r <= 2; ++r) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Vm} from "forge-std/Vm.sol";
 import {TaskManagerUnitBase} from "./base/TaskManagerBase.t.sol";
 import {TaskManager} from "../../contracts/tasks/TaskManager.sol";
 import {ITaskManager} from "../../contracts/interfaces/ITaskManager.sol";
@@ -67,8 +68,10 @@ contract TaskManagerCreateTest is TaskManagerUnitBase {
         assertEq(token.balanceOf(address(tm)), REWARD);
         Task memory t = _task(id);
         assertEq(t.requester, requester);
-        assertEq(t.modelId, modelId);
-        assertEq(t.inputHash, keccak256(INPUT));
+        // Read by nobody on chain: TaskCreated carries them (checked above), getTask returns zero (PROTOCOL.md §9).
+        assertEq(t.modelId, bytes32(0));
+        assertEq(t.inputHash, bytes32(0));
+        assertEq(t.resultKey, bytes32(0));
         assertEq(t.reward, REWARD);
         assertEq(t.redundancy, 3);
         assertEq(t.createdAt, block.timestamp);
@@ -88,8 +91,18 @@ contract TaskManagerCreateTest is TaskManagerUnitBase {
         req.input = "";
         req.inputURI = "ipfs://input";
         req.inputHash = keccak256("remote");
+        vm.recordLogs();
         uint256 id = _createTaskWith(req);
-        assertEq(_task(id).inputHash, keccak256("remote"));
+        // The stored hash travels in TaskCreated only (data: input, inputURI, inputHash, ...).
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        bytes32 inputHash;
+        for (uint256 i = 0; i < logs.length; ++i) {
+            if (logs[i].emitter == address(tm) && logs[i].topics[0] == ITaskManager.TaskCreated.selector) {
+                (,, inputHash) = abi.decode(logs[i].data, (bytes, string, bytes32));
+            }
+        }
+        assertEq(inputHash, keccak256("remote"));
+        assertEq(_task(id).inputHash, bytes32(0));
     }
 
     function test_createTask_revertsNamingTheField() public {

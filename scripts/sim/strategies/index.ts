@@ -18,6 +18,7 @@ export const NODE_STRATEGIES = [
   "colluder",
   "absentJuror",
   "selfDisputer",
+  "newcomer",
 ] as const;
 export type NodeStrategyName = (typeof NODE_STRATEGIES)[number];
 
@@ -25,6 +26,8 @@ export function nodeStrategy(name: NodeStrategyName, opts: { cheatRate: number }
   switch (name) {
     case "honest":
       return honest;
+    case "newcomer": // honest, staking only from the second round (--newcomers)
+      return { ...honest, name: "newcomer" };
     case "cheater":
       return cheater(opts.cheatRate);
     case "lazy":

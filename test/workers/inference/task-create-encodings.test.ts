@@ -74,13 +74,16 @@ describe("omnitensor task create --input: the encoding from the file", () => {
     if (r.code !== 0) return { r };
     const id = BigInt(/task created: (\d+)/.exec(r.out)![1]);
     const pc = createPublicClient({ transport: http(chain.rpcUrl) });
-    const task = await pc.readContract({
+    // The contract keeps no input hash: TaskCreated carries it (docs/gas.md).
+    const [ev] = await pc.getContractEvents({
       address: d.contracts.TaskManager,
       abi: taskManagerAbi,
-      functionName: "getTask",
-      args: [id],
+      eventName: "TaskCreated",
+      args: { taskId: id },
+      fromBlock: 0n,
+      strict: true,
     });
-    return { r, inputHash: task.inputHash };
+    return { r, inputHash: ev.args.inputHash };
   }
 
   before(async () => {

@@ -1451,6 +1451,24 @@ export const nodeStakingAbi = [
   },
   {
     "inputs": [],
+    "name": "activeCounts",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "compute",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "validators",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "activeNodeCount",
     "outputs": [
       {
@@ -1591,6 +1609,65 @@ export const nodeStakingAbi = [
     ],
     "name": "lockBond",
     "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "node",
+        "type": "address"
+      },
+      {
+        "internalType": "uint8",
+        "name": "role",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint64",
+        "name": "createdAt",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "at",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint256",
+        "name": "bond",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bool",
+        "name": "capped",
+        "type": "bool"
+      }
+    ],
+    "name": "lockFor",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "eligible",
+        "type": "bool"
+      },
+      {
+        "internalType": "bool",
+        "name": "validator",
+        "type": "bool"
+      },
+      {
+        "internalType": "uint256",
+        "name": "locked",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "unlocked",
+        "type": "uint256"
+      }
+    ],
     "stateMutability": "nonpayable",
     "type": "function"
   },
@@ -3954,7 +4031,7 @@ export const taskManagerAbi = [
           }
         ],
         "internalType": "struct Commitment",
-        "name": "",
+        "name": "r",
         "type": "tuple"
       }
     ],

@@ -2,6 +2,8 @@
  * The types and constants of the model spec (PROTOCOL.md §7); parsing and validation are in
  * `spec.ts`, which re-exports everything here.
  */
+import type { GenerateSpec } from "./generate-spec.ts";
+
 /** Tensor element types a task input may use. */
 export const INPUT_TYPES = ["float32", "float16", "int64", "int32", "uint8", "bool"] as const;
 export type InputType = (typeof INPUT_TYPES)[number];
@@ -90,6 +92,8 @@ export interface ModelSpec {
   /** Absent means ["json"]. With "safetensors", input bytes not starting with `{` are safetensors. */
   inputEncodings?: InputEncoding[];
   description?: string;
+  /** A generative model (PROTOCOL.md §7): then `inputs` and `outputs` are []. */
+  generate?: GenerateSpec;
 }
 
 export const DEFAULT_MARGIN = 1e-6;

@@ -17,6 +17,7 @@
  */
 import { ModelSpecError } from "./errors.ts";
 import { StrictJsonError, isJsonObject, parseStrictJson } from "./json-strict.ts";
+import { nonPlainNumberInSection, parseGenerate } from "./generate-spec.ts";
 import {
   DECIMAL_INT,
   INT64_MAX,
@@ -42,6 +43,7 @@ import {
 } from "./spec-types.ts";
 
 export * from "./spec-types.ts";
+export type { CacheEntry, GenerateSpec, Sampling } from "./generate-spec.ts";
 
 function allowedKeys(
   obj: Record<string, unknown>,
@@ -301,15 +303,16 @@ function checkBatching(inputs: InputSpec[], outputs: OutputSpec[], problems: str
  * Validates a parsed spec object. Returns the typed spec and every problem found (the spec is
  * undefined when there is at least one problem).
  */
-export function validateModelSpec(raw: unknown): { spec?: ModelSpec; problems: string[] } {
+export function validateModelSpec(raw: unknown, text?: string): { spec?: ModelSpec; problems: string[] } {
   const problems: string[] = [];
   if (!isJsonObject(raw)) return { problems: ["spec: must be a JSON object"] };
   allowedKeys(
     raw,
-    ["inputs", "outputs", "execution", "maxInputBytes", "inputEncodings", "description"],
+    ["inputs", "outputs", "execution", "maxInputBytes", "inputEncodings", "description", "generate"],
     "",
     problems,
   );
+  if (raw.generate !== undefined) return validateGenerative(raw, text, problems);
   const inputs = parseList(raw.inputs, "inputs", parseInput, problems);
   const outputs = parseList(raw.outputs, "outputs", parseOutput, problems);
   const execution = parseExecution(raw.execution, problems);
@@ -328,6 +331,42 @@ export function validateModelSpec(raw: unknown): { spec?: ModelSpec; problems: s
   return { spec, problems };
 }
 
+/**
+ * A generative spec (§7): `inputs` and `outputs` are `[]`, no `inputEncodings`, and the
+ * `generate` section's numbers are integers written `0|[1-9][0-9]*` (checked on the JSON text
+ * when there is one: a spec object built in code has no written form).
+ */
+function validateGenerative(
+  raw: Record<string, unknown>,
+  text: string | undefined,
+  problems: string[],
+): { spec?: ModelSpec; problems: string[] } {
+  if (!Array.isArray(raw.inputs) || raw.inputs.length > 0)
+    problems.push("inputs: must be [] in a generative spec");
+  if (!Array.isArray(raw.outputs) || raw.outputs.length > 0)
+    problems.push("outputs: must be [] in a generative spec");
+  if (raw.inputEncodings !== undefined) problems.push("inputEncodings: not allowed in a generative spec");
+  const execution = parseExecution(raw.execution, problems);
+  const maxInputBytes = raw.maxInputBytes;
+  if (typeof maxInputBytes !== "number" || !Number.isSafeInteger(maxInputBytes) || maxInputBytes < 1)
+    problems.push("maxInputBytes: must be a positive integer");
+  if (raw.description !== undefined && typeof raw.description !== "string")
+    problems.push("description: must be a string");
+  const bad = text === undefined ? null : nonPlainNumberInSection(text, "generate");
+  if (bad !== null) problems.push(`generate: ${bad} is not an integer written 0|[1-9][0-9]*`);
+  const generate = parseGenerate(raw.generate, problems);
+  if (problems.length > 0) return { problems };
+  const spec: ModelSpec = {
+    inputs: [],
+    outputs: [],
+    execution: execution!,
+    maxInputBytes: maxInputBytes as number,
+    generate,
+  };
+  if (typeof raw.description === "string") spec.description = raw.description;
+  return { spec, problems };
+}
+
 /** Parses a spec from its JSON text (strict: duplicate keys rejected); throws {@link ModelSpecError}. */
 export function parseModelSpec(json: string | ModelSpec | Record<string, unknown>): ModelSpec {
   let raw: unknown = json;
@@ -338,14 +377,14 @@ export function parseModelSpec(json: string | ModelSpec | Record<string, unknown
       throw new ModelSpecError([`spec: ${(err as StrictJsonError).message}`]);
     }
   }
-  const { spec, problems } = validateModelSpec(raw);
+  const { spec, problems } = validateModelSpec(raw, typeof json === "string" ? json : undefined);
   if (!spec) throw new ModelSpecError(problems);
   return spec;
 }
 
 /** The batch dim name when the spec allows batching (maxBatch > 1), else null. */
 export function batchDimName(spec: ModelSpec): string | null {
-  if (spec.execution.maxBatch <= 1) return null;
+  if (spec.execution.maxBatch <= 1 || spec.inputs.length === 0) return null;
   const first = spec.inputs[0].dims[0];
   return typeof first === "string" ? first : null;
 }

@@ -37,9 +37,10 @@ export type Role = (typeof ROLES)[number];
 const modelSchema = z.object({
   /** The ModelRegistry id (bytes32) this bot serves. */
   modelId: hex32.transform((s) => s.toLowerCase() as Hex),
-  /** Local ONNX file; its sha256 must equal the registered onnxSha256 (checked at start). */
-  path: z.string().min(1),
+  /** Local ONNX file; its sha256 must equal the registered onnxSha256 (checked at start). Not read by a submit-only node. */
+  path: z.string().min(1).optional(),
 });
+const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
 
 export const nodeConfigSchema = z
   .object({
@@ -126,6 +127,25 @@ export const nodeConfigSchema = z
     /** A file holding the node keys of relay mode, one per line (`#` comments); read at load. */
     nodeKeysFile: z.string().min(1).optional(),
     relay: relaySchema.prefault({}),
+    // Scale-out (docs/operator.md, "Running a fleet"; `--only infer` is fleet/infer-config.ts):
+    /** "submit": holds the key and sends every transaction, runs no model (the fleet does); "all": both. */
+    only: z
+      .enum(["all", "submit"], { error: () => 'must be "all", "submit" or "infer" (an inference process)' })
+      .default("all"),
+    /** In "all" mode: run models through the fleet's Redis queues (consumed here and by any inference process). */
+    fleet: flag.default(false),
+    /** Seats skipped by this node's own reputation data (workers/src/node/skip.ts). Off by default. */
+    reputationSkip: z
+      .object({
+        enabled: z
+          .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
+          .default(false),
+        /** Seats (or decided results) before a loss share is judged. */
+        minTasks: int(1).default(3),
+        /** Largest share of liquidations a requester, a model or the node's own record may show. */
+        maxLossShare: z.coerce.number().min(0).max(1).default(0.34),
+      })
+      .prefault({}),
   })
   .strict();
 
@@ -156,6 +176,7 @@ export const ENV_FIELDS: Record<string, string> = {
   DEPLOYMENT_FILE: "deploymentFile",
   NODE_KEYS: "nodeKeys",
   NODE_KEYS_FILE: "nodeKeysFile",
+  REPUTATION_SKIP: "reputationSkip.enabled",
 };
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
@@ -252,6 +273,11 @@ export function parseNodeConfig(input: unknown, _env: NodeJS.ProcessEnv = proces
     );
   if (c.nodeKeys && new Set(c.nodeKeys.map((k) => k.toLowerCase())).size !== c.nodeKeys.length)
     throw new ConfigError("invalid node config: nodeKeys: a key is listed twice");
+  const noPath = c.models.findIndex((m) => m.path === undefined);
+  if (c.only !== "submit" && noPath >= 0)
+    throw new ConfigError(
+      `invalid node config: models.${noPath}.path: is required (unless only is "submit")`,
+    );
   return c;
 }
 

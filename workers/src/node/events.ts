@@ -7,7 +7,8 @@ import { parseEventLogs, type AbiEvent, type Log } from "viem";
 import type { NodeContext, TaskRecord } from "./context.ts";
 import { taskLogger } from "./common.ts";
 import { nodeStakingAbi, taskManagerAbi } from "../chain/abis.ts";
-import { SeedKind } from "../protocol/constants.ts";
+import { Place, SeedKind } from "../protocol/constants.ts";
+import { noteOf, skippedByReputation } from "./skip.ts";
 
 const EVENT_NAMES = [
   "TaskCreated",
@@ -78,7 +79,7 @@ async function onTaskCreated(ctx: NodeContext, log: EventOf<"TaskCreated">): Pro
     } else if (a.reward < config.minReward) {
       tlog.info({ reward: rec.reward }, "reward below minReward; skipped");
       metrics.skipped.inc({ reason: "reward" });
-    } else if (a.seatDeadline > ctx.chainNow()) {
+    } else if (a.seatDeadline > ctx.chainNow() && !(await skippedByReputation(ctx, rec, tlog))) {
       await storeSeed(ctx, a.taskId, SeedKind.Seats, blockOf(ctx, log));
       await ctx.queues.add({ data: { step: "infer", taskId: rec.taskId, place: 1, seenAt } });
     }
@@ -92,6 +93,7 @@ async function onTaskCreated(ctx: NodeContext, log: EventOf<"TaskCreated">): Pro
 async function onCommitted(ctx: NodeContext, { args: a }: EventOf<"Committed">): Promise<void> {
   await ctx.redis.sadd(ctx.key(`committers:${a.taskId}`), a.node.toLowerCase());
   if (!isMe(ctx, a.node)) return;
+  if (Number(a.place) === Place.Seat) await noteOf(ctx, a.taskId, "seat"); // skip.ts
   const taskId = a.taskId.toString();
   const rec = await ctx.redis.get(ctx.key(`task:${taskId}`));
   const revealDeadline = rec ? BigInt((JSON.parse(rec) as TaskRecord).revealDeadline) : undefined;
@@ -106,6 +108,7 @@ async function onLiquidated(ctx: NodeContext, { args: a }: EventOf<"Liquidated">
       "this node was liquidated (slashed)",
     );
     ctx.common.metrics.slashed.inc();
+    await noteOf(ctx, a.taskId, "loss"); // skip.ts
   } else if (await ctx.redis.sismember(ctx.key(`committers:${a.taskId}`), ctx.me.toLowerCase())) {
     // A liquidation adds to what the nodes that revealed R can claim: claim again (a repeat that
     // finds nothing new credits nothing; the settle step tolerates it), then withdraw.

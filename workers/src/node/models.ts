@@ -34,7 +34,7 @@ export async function loadModels(
         functionName: "getModel",
         args: [m.modelId],
       });
-      const loaded = await engine.load(model.spec, { path: m.path, sha256: model.onnxSha256 });
+      const loaded = await engine.load(model.spec, { path: m.path ?? "", sha256: model.onnxSha256 });
       models.set(m.modelId, loaded);
       log.info({ path: m.path, provider: loaded.provider }, "model loaded and its hash checked");
     } catch (e) {

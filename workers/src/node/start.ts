@@ -35,12 +35,11 @@ import { startRelayNode, type RelayedNode } from "./relay/start.ts";
 import { TASK_EVENTS, handleLogs } from "./events.ts";
 import { nodeRecovery, type StateRecovery } from "./recovery.ts";
 import { createHandlers } from "./steps/index.ts";
-import { ThreadedInferenceEngine } from "../inference/runtime/index.ts";
 import { connectRedis, redactUrl, redisCheckpoint, type NodeRedis } from "./redis.ts";
 import { acquireNodeLock } from "./lock.ts";
 import { HeadWatch, NodeHealth, QueueFailures, type HealthReport } from "./health.ts";
 import { autoStake, readStake, roleBits, stakeProblem } from "./stake.ts";
-import { loadModels } from "./models.ts";
+import { nodeModels } from "./fleet/node-models.ts";
 
 export interface RunningNode {
   /** The node address. */
@@ -191,7 +190,7 @@ async function assemble(
   health: NodeHealth,
   opts: StartOptions,
 ): Promise<NodeContext> {
-  const { config, logger, shutdown, metrics: m } = common;
+  const { config, logger, metrics: m } = common;
   const { clients, deployment, me } = link;
   const submitter = new Submitter({
     clients,
@@ -202,10 +201,8 @@ async function assemble(
     onSent: (fn) => m.txSent.inc({ fn }),
     onFailed: (fn) => m.txFailed.inc({ fn }),
   });
-  // Models run in a worker thread: session.run never blocks the watcher, the signer or /health.
-  const engine = new ThreadedInferenceEngine({ threads: 1, logger });
-  shutdown.onStop("inference", () => engine.close());
-  const { models, refused } = await loadModels({ common, clients, deployment }, engine);
+  // Models run in a worker thread, or in the fleet's inference processes (fleet/node-models.ts).
+  const { models, refused } = await nodeModels({ common, clients, deployment, store: link.store });
   health.detail("models", () => models.size);
   if (config.roles.includes("compute") && models.size === 0) {
     logger.error("compute role without any usable model: no task will be taken");

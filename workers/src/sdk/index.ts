@@ -77,3 +77,17 @@ export {
 export { defaultKeyDir, loadResultKey, resultKeyPath, saveResultKey } from "./keystore.ts";
 export { generateResultKey, resultKeyOf, openSealedOutput, type ResultKeyPair } from "../protocol/sealed.ts";
 export { encodeSafetensors, isSafetensorsBytes, type SafetensorsTensor } from "./safetensors.ts";
+export {
+  decodeGeneration,
+  generateSection,
+  loadTokenizer,
+  modelSpec,
+  parseTokenizer,
+  promptInput,
+  randomSeed,
+  sha256Hex,
+  TokenizerError,
+  type Generated,
+  type PromptOptions,
+  type Tokenizer,
+} from "./generate.ts";

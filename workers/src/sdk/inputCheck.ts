@@ -6,6 +6,7 @@
  * INVALID_INPUT and keep the reward. Imports pure inference modules only (no onnxruntime).
  */
 import { decodeInput } from "../inference/codec.ts";
+import { decodeGenerateInput } from "../inference/generate-input.ts";
 import { parseStrictJson, StrictJsonError } from "../inference/json-strict.ts";
 import { validateModelSpec } from "../inference/spec.ts";
 import { OmniTensorError } from "../protocol/errors.ts";
@@ -79,9 +80,9 @@ export function assertInputFitsSpec(bytes: Uint8Array, specText: string): void {
   } catch {
     return;
   }
-  const { spec } = validateModelSpec(raw);
+  const { spec } = validateModelSpec(raw, specText);
   if (!spec) return;
-  const r = decodeInput(bytes, spec);
+  const r = spec.generate ? decodeGenerateInput(bytes, spec) : decodeInput(bytes, spec);
   if (r.ok) return;
   const m = /^([A-Za-z0-9_.[\]-]+): (.*)$/s.exec(r.reason);
   if (m)

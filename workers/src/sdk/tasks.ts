@@ -12,15 +12,40 @@ export type { TaskStatusName };
 
 /**
  * A task as `getTask` returns it (the generated ABI's `Task`, so it cannot drift from the
- * contract), with its id and its status by name.
+ * contract), with its id and its status by name. `modelId`, `inputHash` and `resultKey` are not
+ * stored by the contract (docs/gas.md): they come from the task's `TaskCreated` event.
  */
 export type TaskInfo = Omit<Task, "status"> & { taskId: bigint; status: TaskStatusName };
+
+type Created = { modelId: Hex; inputHash: Hex; resultKey: Hex };
+const createdCache = new Map<string, Created>();
+
+/** The fields only `TaskCreated` carries (immutable: cached per TaskManager and task). */
+async function createdFields(ctx: OmniTensorContext, taskId: bigint): Promise<Created> {
+  const address = ctx.deployment.contracts.TaskManager;
+  const key = `${address}:${taskId}`;
+  const hit = createdCache.get(key);
+  if (hit) return hit;
+  const [ev] = await ctx.publicClient.getContractEvents({
+    address,
+    abi: taskManagerAbi,
+    eventName: "TaskCreated",
+    args: { taskId },
+    fromBlock: BigInt(ctx.deployment.startBlock),
+    strict: true,
+  });
+  if (!ev) throw new TaskNotFoundError(taskId);
+  const { modelId, inputHash, resultKey } = ev.args;
+  const created = { modelId, inputHash, resultKey };
+  createdCache.set(key, created);
+  return created;
+}
 
 /** Reads a task; `TaskNotFoundError` when no task has this id. */
 export async function getTask(ctx: OmniTensorContext, taskId: bigint): Promise<TaskInfo> {
   const t = await readTask(ctx.publicClient, ctx.deployment.contracts.TaskManager, taskId);
   if (t.status === 0 || t.createdAt === 0n) throw new TaskNotFoundError(taskId);
-  return { ...t, taskId, status: TASK_STATUS[t.status] ?? "None" };
+  return { ...t, ...(await createdFields(ctx, taskId)), taskId, status: TASK_STATUS[t.status] ?? "None" };
 }
 
 /** The task's status by time (`statusOf`). */

@@ -15,7 +15,7 @@ Example:
 /** Reads the command line and the spec file (strict JSON). */
 async function readArgs(
   argv: string[],
-): Promise<{ model: string; spec: string; sha256?: string; raw: unknown }> {
+): Promise<{ model: string; spec: string; sha256?: string; raw: unknown; text: string }> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -36,7 +36,8 @@ async function readArgs(
     );
   }
   try {
-    return { model: values.model, spec: values.spec, sha256: values.sha256, raw: parseStrictJson(specText) };
+    const raw = parseStrictJson(specText);
+    return { model: values.model, spec: values.spec, sha256: values.sha256, raw, text: specText };
   } catch (err) {
     throw new CliError(`${values.spec}: ${(err as StrictJsonError).message}`);
   }
@@ -103,7 +104,7 @@ const command: CliCommand = {
     const { runtimeVersion, versionCompatible } = await import("../../inference/runtime/session.ts");
     const actualSha = await checkSha(values.model, values.sha256, problems);
     const io = await modelIo(values.model);
-    const { spec, problems: specProblems } = checkSpecJson(values.raw, io);
+    const { spec, problems: specProblems } = checkSpecJson(values.raw, io, values.text);
     problems.push(...specProblems);
     if (spec && !versionCompatible(spec.execution.version, runtimeVersion()))
       problems.push(
@@ -117,7 +118,7 @@ const command: CliCommand = {
     console.log(`  outputs: ${io.outputs.map(fmt).join("  ")}`);
     if (problems.length === 0) {
       console.log(
-        `spec ${values.spec}: OK${spec && spec.execution.maxBatch > 1 ? ` (batching up to ${spec.execution.maxBatch})` : ""}`,
+        `spec ${values.spec}: OK${spec && spec.execution.maxBatch > 1 ? ` (batching up to ${spec.execution.maxBatch})` : ""}${spec?.generate ? ` (generative: ${spec.generate.sampling.method}, vocab ${spec.generate.vocab}, ${spec.generate.cache ? `${spec.generate.cache.length} cache pairs` : "no cache"})` : ""}`,
       );
       return 0;
     }

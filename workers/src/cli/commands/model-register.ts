@@ -59,7 +59,7 @@ async function readSpec(path: string): Promise<unknown> {
   } catch (e) {
     throw new CliError(`--spec: ${path} is not valid JSON: ${(e as Error).message}`);
   }
-  const { problems } = validateModelSpec(raw);
+  const { problems } = validateModelSpec(raw, specText);
   if (problems.length)
     throw new CliError(`--spec: ${path} is not a valid model spec:\n  - ${problems.join("\n  - ")}`);
   return raw;

@@ -15,8 +15,14 @@ RELAYER_PRIVATE_KEY (else the node key variable); batching in the file's "relay"
 SIGTERM/SIGINT stop it gracefully: jobs in flight finish, the rest stays queued in Redis and
 resumes at the next start. The old name \`omnitensor worker\` still works.
 
+Scale-out with one key (docs/operator.md, "Running a fleet"): \`--only submit\` holds the key
+and sends every transaction but runs no model; \`--only infer\` starts an inference process that
+needs only --redis-url (and --redis-prefix) and the model files of the config (no key, no RPC),
+on any machine, as many as you like; \`--fleet true\` makes a full node share its runs with them.
+
 Example:
-  NODE_PRIVATE_KEY=0x... npx omnitensor node run --config node.json --metrics-port 9464`;
+  NODE_PRIVATE_KEY=0x... npx omnitensor node run --config node.json --metrics-port 9464
+  npx omnitensor node run --only infer --config node.json --redis-url redis://10.0.0.5:6379`;
 
 /** "validator" (the protocol's word) → "verifier" (the node config's word) in a roles list. */
 function configRoles(value: string): string {
@@ -26,16 +32,42 @@ function configRoles(value: string): string {
     .join(",");
 }
 
+/** Runs signal-driven until SIGTERM/SIGINT, then `stop()`. */
+function untilSignal(log: { info(o: object, m: string): void }, stop: () => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const onSignal = (sig: NodeJS.Signals) => {
+      log.info({ signal: sig }, "signal received; stopping gracefully");
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+      void stop().then(resolve);
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+}
+
+/** `node run --only infer`: an inference process (Redis and model files only; no key is read). */
+async function runInfer(parsed: { configFile?: string; fields: Record<string, unknown> }): Promise<number> {
+  const { ConfigError } = await import("../../node/config.ts");
+  const { loadInferConfig } = await import("../../node/fleet/infer-config.ts");
+  const { startInferenceProcess } = await import("../../node/fleet/infer-process.ts");
+  let config;
+  try {
+    config = await loadInferConfig({ file: parsed.configFile, flags: parsed.fields });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliError(e.message, 2);
+    throw e;
+  }
+  const p = await startInferenceProcess(config);
+  await untilSignal(p.logger, () => p.stop());
+  return 0;
+}
+
 const command: CliCommand = {
   help,
   async run(argv) {
     // Loaded here, not at the top: `--help` never loads BullMQ or onnxruntime.
     const { ConfigError, loadWorkerConfig, parseFlags } = await import("../../node/config.ts");
-    const { startWorker } = await import("../../node/start.ts");
-    const resolved = resolveKey(undefined, "node");
-    const env = { ...process.env };
-    if (resolved) env.PRIVATE_KEY = resolved.key;
-    if (env.ROLES) env.ROLES = configRoles(env.ROLES);
     const args = argv.map((a, i) =>
       argv[i - 1] === "--roles"
         ? configRoles(a)
@@ -43,9 +75,24 @@ const command: CliCommand = {
           ? `--roles=${configRoles(a.slice(8))}`
           : a,
     );
+    const { requestedMode } = await import("../../node/fleet/infer-config.ts");
+    const parsed = (() => {
+      try {
+        return parseFlags(args);
+      } catch (e) {
+        throw e instanceof ConfigError ? new CliError(e.message, 2) : e;
+      }
+    })();
+    // An inference process reads no key: decided before the key is looked for.
+    if ((await requestedMode(parsed.configFile, parsed.fields)) === "infer") return runInfer(parsed);
+    const { startWorker } = await import("../../node/start.ts");
+    const resolved = resolveKey(undefined, "node");
+    const env = { ...process.env };
+    if (resolved) env.PRIVATE_KEY = resolved.key;
+    if (env.ROLES) env.ROLES = configRoles(env.ROLES);
     let config;
     try {
-      const { configFile, fields } = parseFlags(args);
+      const { configFile, fields } = parsed;
       config = await loadWorkerConfig({ file: configFile, flags: fields, env });
     } catch (e) {
       if (e instanceof ConfigError) throw new CliError(e.message, 2);
@@ -58,16 +105,7 @@ const command: CliCommand = {
       // A key or port in use, an unreachable RPC (OmniTensorError: it has a code): one line, no stack.
       throw typeof (e as { code?: unknown }).code === "string" ? new CliError((e as Error).message, 1) : e;
     });
-    await new Promise<void>((resolve) => {
-      const onSignal = (sig: NodeJS.Signals) => {
-        worker.common.logger.info({ signal: sig }, "signal received; stopping gracefully");
-        process.off("SIGTERM", onSignal);
-        process.off("SIGINT", onSignal);
-        void worker.stop().then(resolve);
-      };
-      process.on("SIGTERM", onSignal);
-      process.on("SIGINT", onSignal);
-    });
+    await untilSignal(worker.common.logger, () => worker.stop());
     return 0;
   },
 };

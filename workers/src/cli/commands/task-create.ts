@@ -8,10 +8,13 @@ import { defaultKeyDir, saveResultKey } from "../../sdk/keystore.ts";
 import { getTask } from "../../sdk/tasks.ts";
 import { waitForResult } from "../../sdk/waitForResult.ts";
 import { readTaskInput } from "../input-file.ts";
+import { generatedText, PROMPT_HELP, PROMPT_OPTIONS, promptTaskInput } from "../prompt.ts";
+import { modelSpec } from "../../sdk/generate.ts";
+import type { Tokenizer } from "../../inference/tokenizer.ts";
 import { COMMON_HELP, connectCli, isoTime, parseAddress, parseCli, runCli } from "../options.ts";
 
 const help = `Usage: omnitensor task create --model <modelId> (--input <file> | --input-json '<json>' |
-                              --input-uri <url> --input-hash <0x…>) --reward <OMNIT> [options]
+                              --input-uri <url> --input-hash <0x…> | --prompt <text>) --reward <OMNIT> [options]
 
 Opens an inference task: escrows the reward (one transaction, with an EIP-2612 permit), makes a
 fresh result key and saves its private half to <key-dir>/<chainId>/task-<id>.json (mode 600):
@@ -25,6 +28,9 @@ Options:
   --input-json <json>      the same, inline
   --input-uri <url>        input by URI instead; nodes check keccak256(bytes) == --input-hash
   --input-hash <0x…>       keccak256 of the bytes at --input-uri
+${PROMPT_HELP}
+                           (the model's registered spec names the tokenizer; with --wait the
+                           result is printed as text too)
   --reward <OMNIT>         the reward in OMNIT, e.g. 5 or 2.5 (not wei)
   --redundancy <n>         worker seats, 1..maxRedundancy (default 1)
   --callback <address>     a contract implementing IInferenceConsumer that receives the result
@@ -61,6 +67,7 @@ const OPTIONS = {
   wait: { type: "boolean" },
   "auto-dispute": { type: "boolean" },
   "key-dir": { type: "string" },
+  ...PROMPT_OPTIONS,
 } as const;
 
 type Values = ReturnType<typeof parseCli<typeof OPTIONS>>["values"];
@@ -69,9 +76,11 @@ type Values = ReturnType<typeof parseCli<typeof OPTIONS>>["values"];
 async function taskParams(values: Values): Promise<CreateTaskParams> {
   if (!values.model) throw new CliError(`--model is required\n\n${help}`, 2);
   if (!values.reward) throw new CliError(`--reward is required (in OMNIT, e.g. --reward 5)\n\n${help}`, 2);
-  const sources = [values.input, values["input-json"], values["input-uri"]].filter((x) => x !== undefined);
+  const sources = [values.input, values["input-json"], values["input-uri"], values.prompt].filter(
+    (x) => x !== undefined,
+  );
   if (sources.length !== 1)
-    throw new CliError(`give exactly one of --input, --input-json or --input-uri\n\n${help}`, 2);
+    throw new CliError(`give exactly one of --input, --input-json, --input-uri or --prompt\n\n${help}`, 2);
   let input: string | Uint8Array | undefined = values["input-json"];
   if (values.input !== undefined) {
     const file = await readTaskInput(values.input, (path, code) => `--input: cannot read ${path} (${code})`);
@@ -96,7 +105,12 @@ async function taskParams(values: Values): Promise<CreateTaskParams> {
 }
 
 /** --wait: follows the task to its result, printing progress and each node's output. */
-async function follow(ctx: OmniTensorContext, created: CreatedTask, autoDispute: boolean): Promise<void> {
+async function follow(
+  ctx: OmniTensorContext,
+  created: CreatedTask,
+  autoDispute: boolean,
+  tokenizer?: Tokenizer,
+): Promise<void> {
   const result = await waitForResult(ctx, created.taskId, {
     resultPrivateKey: created.resultKey.privateKey,
     fromBlock: created.receipt.blockNumber,
@@ -109,6 +123,8 @@ async function follow(ctx: OmniTensorContext, created: CreatedTask, autoDispute:
       ),
   });
   console.log(`result: ${result.outputText ?? "(accepted, but the output bytes are not known here)"}`);
+  const text = tokenizer && result.outputText ? generatedText(tokenizer, result.outputText) : null;
+  if (text !== null) console.log(`text: ${JSON.stringify(text)}`);
   console.log(
     `  output hash ${result.outputHash} (${result.n} votes, ${result.m} others)${result.delivered ? ", delivered" : ""}`,
   );
@@ -121,6 +137,12 @@ const command: CliCommand = {
       const { values } = parseCli(argv, OPTIONS, help);
       const params = await taskParams(values);
       const ctx = await connectCli(values, true, "requester");
+      let tokenizer: Tokenizer | undefined;
+      if (values.prompt !== undefined) {
+        const spec = await modelSpec(ctx, params.modelId);
+        ({ input: params.input, tokenizer } = await promptTaskInput(spec, values));
+        console.log(`prompt: ${params.input}`);
+      }
       const created = await createTask(ctx, params);
       const keyPath = await saveResultKey(
         values["key-dir"] ?? defaultKeyDir(),
@@ -135,7 +157,7 @@ const command: CliCommand = {
       );
       console.log(`  result key saved to ${keyPath} (keep it: it opens the nodes' sealed outputs)`);
       console.log(`  transaction: ${created.receipt.transactionHash}`);
-      if (values.wait) await follow(ctx, created, values["auto-dispute"] ?? false);
+      if (values.wait) await follow(ctx, created, values["auto-dispute"] ?? false, tokenizer);
       else
         console.log(
           `Next: omnitensor task status ${created.taskId}   |   omnitensor task result ${created.taskId}`,

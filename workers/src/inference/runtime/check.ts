@@ -4,6 +4,7 @@
  * models and hand-written metadata. Returns every problem found, each naming the field.
  */
 import type { ModelIo } from "./session.ts";
+import { checkGenerateAgainstModel } from "./check-generate.ts";
 import { FLOAT_TYPES, INTEGER_TYPES, validateModelSpec, type Dim, type ModelSpec } from "../spec.ts";
 
 function isSymbolic(d: number | string): boolean {
@@ -53,6 +54,7 @@ function checkBatchDims(
 
 /** Checks a parsed spec against model metadata; returns the problems (empty when the spec fits). */
 export function checkSpecAgainstModel(spec: ModelSpec, io: ModelIo): string[] {
+  if (spec.generate) return checkGenerateAgainstModel(spec.generate, io);
   const problems: string[] = [];
   const modelIn = new Map(io.inputs.map((v) => [v.name, v]));
   const modelOut = new Map(io.outputs.map((v) => [v.name, v]));
@@ -100,8 +102,12 @@ export function checkSpecAgainstModel(spec: ModelSpec, io: ModelIo): string[] {
 }
 
 /** Validates spec JSON (already parsed) and checks it against the model: all problems, in order. */
-export function checkSpecJson(raw: unknown, io: ModelIo): { spec?: ModelSpec; problems: string[] } {
-  const { spec, problems } = validateModelSpec(raw);
+export function checkSpecJson(
+  raw: unknown,
+  io: ModelIo,
+  text?: string,
+): { spec?: ModelSpec; problems: string[] } {
+  const { spec, problems } = validateModelSpec(raw, text);
   if (!spec) return { problems };
   return { spec, problems: checkSpecAgainstModel(spec, io) };
 }

@@ -14,7 +14,8 @@
  */
 import { performance } from "node:perf_hooks";
 import { canonicalize, invalidInputResult, type CanonicalResult, type RawOutput } from "../canonical.ts";
-import { decodeInput, type DecodedTensor, type TensorData } from "../codec.ts";
+import { decodeInput, type DecodedTensor } from "../codec.ts";
+import { concatData, generateFromBytes, type RunResult } from "./generator.ts";
 import { checkSpecAgainstModel } from "./check.ts";
 import { keccakReady } from "../keccak.ts";
 import { InferenceError, InferenceResourceError, ModelHashMismatchError, ModelSpecError } from "../errors.ts";
@@ -65,6 +66,8 @@ export interface EngineOptions {
   batchWindowMs?: number;
   /** Upper bound on the batch size, on top of the spec's execution.maxBatch (default 32). */
   maxBatch?: number;
+  /** A generation's time budget in ms (default 300000); past it the node skips the task. */
+  maxGenerateMs?: number;
 }
 
 interface Pending {
@@ -73,18 +76,6 @@ interface Pending {
   start: number;
   resolve: (r: InferenceResult) => void;
   reject: (e: unknown) => void;
-}
-
-function concatData(parts: TensorData[]): TensorData {
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const Ctor = parts[0].constructor as new (n: number) => TensorData;
-  const out = new Ctor(total);
-  let off = 0;
-  for (const p of parts) {
-    (out as unknown as { set(a: ArrayLike<unknown>, o: number): void }).set(p, off);
-    off += p.length;
-  }
-  return out;
 }
 
 function toRaw(name: string, t: OrtTensor): RawOutput {
@@ -109,6 +100,7 @@ export class LoadedModel {
     private readonly logger: InferenceLogger,
     private readonly windowMs: number,
     maxBatch: number,
+    private readonly maxGenerateMs = 300_000,
   ) {
     this.batchDim = windowMs > 0 ? batchDimName(spec) : null;
     this.maxBatch = Math.min(spec.execution.maxBatch, maxBatch);
@@ -132,6 +124,7 @@ export class LoadedModel {
     if (this.closed) throw new InferenceError("model is closed");
     const start = performance.now();
     const bytes = typeof input === "string" ? new TextEncoder().encode(input) : input;
+    if (this.spec.generate) return this.generate(bytes, start);
     const decoded = decodeInput(bytes, this.spec);
     if (!decoded.ok) {
       this.logger.debug({ model: this.sha256, reason: decoded.reason }, "invalid input");
@@ -170,11 +163,9 @@ export class LoadedModel {
   }
 
   /** Runs the session; a resource failure throws, any other failure is the input's (null + reason). */
-  private async run(
-    feeds: Record<string, OrtTensor>,
-  ): Promise<{ ok: true; out: Record<string, OrtTensor> } | { ok: false; reason: string }> {
+  private async run(feeds: Record<string, OrtTensor>, outputNames = this.outputNames): Promise<RunResult> {
     if (this.closed) throw new InferenceError("model is closed");
-    const p = this.session.run(feeds, this.outputNames);
+    const p = this.session.run(feeds, outputNames);
     this.running.add(p);
     try {
       return { ok: true, out: await p };
@@ -187,6 +178,14 @@ export class LoadedModel {
     } finally {
       this.running.delete(p);
     }
+  }
+
+  /** A generative model (§7): the task input's rules, then the step loop of generator.ts. */
+  private async generate(bytes: Uint8Array, start: number): Promise<InferenceResult> {
+    const run = (f: Record<string, OrtTensor>, names: string[]) => this.run(f, names);
+    const r = await generateFromBytes(this.spec, bytes, sessionIo(this.session), run, this.maxGenerateMs);
+    if (r.reason) this.logger.debug({ model: this.sha256, reason: r.reason }, `generation ${r.result}`);
+    return this.finish(r, start, 1);
   }
 
   private canonical(raw: RawOutput[]): CanonicalResult {
@@ -345,6 +344,7 @@ export class InferenceEngine {
           this.logger,
           this.opts.batchWindowMs ?? 2,
           this.opts.maxBatch ?? 32,
+          this.opts.maxGenerateMs,
         );
       })();
       this.sessions.set(key, p);

@@ -2,11 +2,13 @@
  * A node's output for a task: the input (inline or fetched and checked), the model run, the
  * canonical result kept in Redis (recomputed when lost), the derived salt (PROTOCOL.md §7).
  */
-import { keccak256, toBytes, type Hex } from "viem";
+import { toBytes, type Hex } from "viem";
 import type { Logger } from "pino";
 import { performance } from "node:perf_hooks";
 import { loadTaskRecord, type StepContext, type TaskRecord } from "../context.ts";
 import { deriveSalt, toLocalAccount } from "../../protocol/index.ts";
+import { keccak256Hex } from "../../inference/keccak.ts";
+import { OmniTensorError } from "../../protocol/errors.ts";
 
 /** The canonical output this node computed for a task (kept in Redis; recomputed if lost). */
 export interface Output {
@@ -35,7 +37,8 @@ async function inputBytes(rec: TaskRecord, log: Logger): Promise<Uint8Array | un
     const res = await fetch(rec.inputURI, { signal: AbortSignal.timeout(30_000) });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const bytes = new Uint8Array(await res.arrayBuffer());
-    if (keccak256(bytes) !== rec.inputHash.toLowerCase()) {
+    // hash-wasm's keccak (inputs run to megabytes; about 10× the pure-JavaScript one)
+    if (keccak256Hex(bytes) !== rec.inputHash.toLowerCase()) {
       log.warn({ uri: rec.inputURI }, "input fetched from inputURI does not match inputHash; skipped");
       return undefined;
     }
@@ -61,15 +64,19 @@ async function runModel(ctx: StepContext, rec: TaskRecord, log: Logger): Promise
     return undefined;
   }
   const t0 = performance.now();
+  log.debug({ modelId: rec.modelId }, "model run starts");
   let r;
   try {
     r = await model.infer(input);
   } catch (e) {
+    if (e instanceof OmniTensorError && e.retryable) throw e; // e.g. no answer from the fleet yet: retry the step
     log.warn({ err: (e as Error).message }, "inference failed (resource or profile); skipped");
     metrics.skipped.inc({ reason: "inference" });
     return undefined;
   }
-  metrics.inferenceSeconds.observe({ model: rec.modelId.slice(0, 10) }, (performance.now() - t0) / 1000);
+  const ms = performance.now() - t0;
+  log.debug({ ms: Math.round(ms), result: r.result }, "model run done");
+  metrics.inferenceSeconds.observe({ model: rec.modelId.slice(0, 10) }, ms / 1000);
   if (r.skip) {
     log.info({ margin: r.margin }, "result too close to a decision boundary (skip band); skipped");
     metrics.skipped.inc({ reason: "margin" });
@@ -101,7 +108,7 @@ export async function computeOutput(
       modelId: rec.modelId,
     });
     if (canonical !== out.canonical) {
-      out = { canonical, outputHash: keccak256(toBytes(canonical)) };
+      out = { canonical, outputHash: keccak256Hex(toBytes(canonical)) };
       log.warn("output transform: committing a replaced result");
     }
   }

@@ -1,0 +1,60 @@
+/**
+ * The trained byte-level model of models/tiny-lm (train.py): the spec fits the file, honest reruns
+ * agree, the cache export and the whole-sequence export give the same tokens, and the result
+ * decodes to text with the spec's tokenizer.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { InferenceEngine, type LoadedModel } from "../../../workers/src/inference/runtime/engine.ts";
+import { decodeGeneration, loadTokenizer, promptInput } from "../../../workers/src/sdk/generate.ts";
+import { REPO_ROOT } from "../../support/models.ts";
+
+const dir = join(REPO_ROOT, "models", "tiny-lm");
+const TINY_LM_SHA256 = "0x23c04b8a9e6c723a96324400749a63f5c230ff2f13cf9afb3b555512885b9cbe";
+const TINY_LM_NOCACHE_SHA256 = "0xd4627307793db19d8e1d500c34eddd22bf9c99c5ef7f9fac754105a2b37639b3";
+const specText = readFileSync(join(dir, "tiny-lm.spec.json"), "utf8");
+const noCacheSpec = (() => {
+  const s = JSON.parse(specText) as { generate: Record<string, unknown> };
+  delete s.generate.cache;
+  delete s.generate.cacheSeqDim;
+  return JSON.stringify(s);
+})();
+
+describe("tiny-lm (trained)", () => {
+  const engine = new InferenceEngine({ batchWindowMs: 0 });
+  let cached: LoadedModel;
+  let whole: LoadedModel;
+  before(async () => {
+    cached = await engine.load(specText, { path: join(dir, "tiny-lm.onnx"), sha256: TINY_LM_SHA256 });
+    whole = await engine.load(noCacheSpec, {
+      path: join(dir, "tiny-lm-nocache.onnx"),
+      sha256: TINY_LM_NOCACHE_SHA256,
+    });
+  });
+  after(() => engine.close());
+
+  it("generates text from a prompt; reruns and the no-cache export agree", async () => {
+    const tok = await loadTokenizer(specText, { path: join(dir, "tokenizer.json") });
+    const hashes = new Set<string>();
+    for (const [prompt, seed] of [
+      ["We hold these truths", "11"],
+      ["In the beginning", "22"],
+      ["The Lord is my", "33"],
+    ]) {
+      const input = promptInput(specText, tok, prompt, { maxNewTokens: 16, seed: `0x${seed.repeat(32)}` });
+      const a = await cached.infer(input);
+      const b = await cached.infer(input);
+      const c = await whole.infer(input);
+      assert.equal(a.result, "ok", a.reason);
+      assert.equal(b.outputHash, a.outputHash);
+      assert.equal(c.canonical, a.canonical, "cache and whole sequence give the same tokens");
+      const g = decodeGeneration(tok, a.canonical)!;
+      assert.ok(g.tokens.length >= 1 && g.tokens.length <= 16);
+      assert.equal(typeof g.text, "string");
+      hashes.add(a.outputHash);
+    }
+    assert.equal(hashes.size, 3);
+  });
+});

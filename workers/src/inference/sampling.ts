@@ -1,0 +1,106 @@
+/**
+ * The token choice of PROTOCOL.md §7 ("Generative models"), pure and in float64: greedy and
+ * seeded top-k, each with its step margin in logit units, and the keccak draw. Shared by the
+ * engine, the SDK and the tests (test/vectors/generate.json).
+ *
+ * - greedy: the argmax (lowest index among equal maxima); margin ℓ(top) − ℓ(second), where the
+ *   second is the largest value at another index (equal maxima give 0; infinite when V = 1).
+ * - topk: S = the K largest logits (ties: lower index first); t = the float64 nearest the
+ *   temperature string; p_j = exp((ℓ_j − ℓ_max)/t) / Σ_{i∈S} exp((ℓ_i − ℓ_max)/t), the sum in
+ *   ascending token id; x = the float64 nearest uint256(keccak256(abi.encode(seed, step))) / 2^256;
+ *   running sums c_j in ascending token id, the token the first j with c_j > x (the last of S
+ *   if none). Margin: min(ℓ(K-th) − ℓ((K+1)-th) (infinite when K = V), 4t·|c_j − x| over every
+ *   running sum but the last (infinite when K = 1)).
+ */
+import type { Hex } from "viem";
+import { keccak256Hex } from "./keccak.ts";
+
+export interface StepChoice {
+  token: number;
+  /** How far the choice is from flipping, in logit units (Infinity when nothing can flip). */
+  margin: number;
+}
+
+const TWO_256 = 2 ** 256;
+
+/** The 64 bytes of abi.encode(bytes32 seed, uint256 step). */
+export function drawPreimage(seed: Hex, step: number): Uint8Array {
+  const out = new Uint8Array(64);
+  const hex = seed.slice(2);
+  for (let i = 0; i < 32; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  let s = BigInt(step);
+  for (let i = 63; i >= 32 && s > 0n; i--) {
+    out[i] = Number(s & 0xffn);
+    s >>= 8n;
+  }
+  return out;
+}
+
+/**
+ * The draw x of step `step`: the float64 nearest to uint256(keccak256(abi.encode(seed, step))) / 2^256.
+ * `Number(bigint)` rounds to nearest (ties to even), and dividing by 2^256 is exact.
+ */
+export function drawX(seed: Hex, step: number): number {
+  return Number(BigInt(keccak256Hex(drawPreimage(seed, step)))) / TWO_256;
+}
+
+/** The index of the first NaN or ±Infinity in a row, or -1. */
+export function firstNonFiniteIndex(row: ArrayLike<number>): number {
+  for (let j = 0; j < row.length; j++) if (row[j] - row[j] !== 0) return j;
+  return -1;
+}
+
+/** Greedy: the argmax (lowest index among equal maxima) and ℓ(top) − ℓ(second). Row finite. */
+export function greedyChoice(row: ArrayLike<number>): StepChoice {
+  let top = 0;
+  for (let j = 1; j < row.length; j++) if (row[j] > row[top]) top = j;
+  let second = -Infinity;
+  for (let j = 0; j < row.length; j++) if (j !== top && row[j] > second) second = row[j];
+  return { token: top, margin: row.length === 1 ? Infinity : row[top] - second };
+}
+
+/**
+ * The indices of the `count` largest values, by value descending, ties lower index first.
+ * Insertion into a short sorted list: O(V · count), no sort of the whole row.
+ */
+export function largest(row: ArrayLike<number>, count: number): number[] {
+  const best: number[] = [];
+  for (let j = 0; j < row.length; j++) {
+    const v = row[j];
+    if (best.length === count && !(v > row[best[count - 1]])) continue;
+    // A later index with an equal value ranks after: insert after every value ≥ v.
+    let at = best.length;
+    while (at > 0 && row[best[at - 1]] < v) at--;
+    best.splice(at, 0, j);
+    if (best.length > count) best.pop();
+  }
+  return best;
+}
+
+/** The top-k probabilities over S (ascending token id), in float64 as §7 writes them. */
+export function topkProbabilities(row: ArrayLike<number>, ids: readonly number[], t: number): number[] {
+  let max = -Infinity;
+  for (const j of ids) if (row[j] > max) max = row[j];
+  const e = ids.map((j) => Math.exp((row[j] - max) / t));
+  let sum = 0;
+  for (const x of e) sum += x;
+  return e.map((x) => x / sum);
+}
+
+/** Seeded top-k (§7): the token and the step margin. Row finite, 1 ≤ k ≤ row length. */
+export function topkChoice(row: ArrayLike<number>, k: number, t: number, x: number): StepChoice {
+  const V = row.length;
+  const ranked = largest(row, Math.min(k + 1, V));
+  const boundary = k === V ? Infinity : row[ranked[k - 1]] - row[ranked[k]];
+  const ids = ranked.slice(0, k).sort((a, b) => a - b);
+  const p = topkProbabilities(row, ids, t);
+  let c = 0;
+  let token = -1;
+  let margin = boundary;
+  for (let i = 0; i < ids.length; i++) {
+    c += p[i];
+    if (token < 0 && c > x) token = ids[i];
+    if (i < ids.length - 1) margin = Math.min(margin, 4 * t * Math.abs(c - x));
+  }
+  return { token: token < 0 ? ids[ids.length - 1] : token, margin };
+}
