@@ -23,6 +23,10 @@ export const task = onchainTable(
     disputeDeadline: t.bigint().notNull(),
     commitDeadline: t.bigint().notNull(),
     revealDeadline: t.bigint().notNull(),
+    /** Copied at creation (PROTOCOL.md §3): the verifier fee, the model's royalty, the liquidator's bounty. */
+    verifierFeeBps: t.integer().notNull(),
+    royaltyBps: t.integer().notNull(),
+    bountyBps: t.integer().notNull(),
     /** Open until a terminal event: Finalized, Unresolved or Cancelled (the live phase follows the clocks). */
     status: t.text().notNull(),
     verifiersDrawn: t.boolean().notNull(),
@@ -34,6 +38,8 @@ export const task = onchainTable(
     jurors: t.integer().notNull(),
     seatsLost: t.integer().notNull(),
     reveals: t.integer().notNull(),
+    /** Reveals of sampled verifiers and jurors, by output hash ({hash: count}): v of §6 at settlement. */
+    verifierVotes: t.json().$type<Record<string, number>>().notNull(),
     /** The accepted hash (Finalized) or the leading one (Unresolved). */
     outputHash: t.hex(),
     n: t.integer(),
@@ -66,6 +72,10 @@ export const commitment = onchainTable(
     outputHash: t.hex(),
     revealedAt: t.bigint(),
     claimed: t.bigint().notNull(),
+    /** Claimed events (the first one counts `agreed` in a Finalized task). */
+    claims: t.integer().notNull(),
+    /** The bond this commitment locked (NodeStaking's BondLocked just before it). */
+    bond: t.bigint().notNull(),
     bondReleased: t.bigint().notNull(),
     liquidated: t.bigint().notNull(),
   }),
@@ -84,6 +94,8 @@ export const node = onchainTable(
     metadataURI: t.text().notNull(),
     unstaking: t.bigint().notNull(),
     locked: t.bigint().notNull(),
+    /** The node's last BondLocked amount: the bond of its next Committed (same transaction). */
+    lastBond: t.bigint().notNull(),
     firstSeen: t.bigint().notNull(),
     lastActive: t.bigint().notNull(),
     commitments: t.integer().notNull(),
@@ -141,6 +153,19 @@ export const parameter = onchainTable(
   }),
   (t) => ({ pk: primaryKey({ columns: [t.contract, t.name] }) }),
 );
+
+/**
+ * The TaskManager parameters a new task copies that its TaskCreated event does not carry (one row,
+ * id "TaskManager"): read from the getters once, at the first task, then followed by ParameterSet.
+ */
+export const taskParams = onchainTable("task_params", (t) => ({
+  id: t.text().primaryKey(),
+  verifyWindow: t.bigint().notNull(),
+  disputeWindow: t.bigint().notNull(),
+  commitWindow: t.bigint().notNull(),
+  verifierFeeBps: t.integer().notNull(),
+  liquidatorBountyBps: t.integer().notNull(),
+}));
 
 /** Every parameter change, in order. */
 export const parameterChange = onchainTable("parameter_change", (t) => ({

@@ -7,8 +7,10 @@
  * reveals, finalize, claims. Transactions are signed here and sent raw with automine off, then
  * mined in full blocks (the base fee held at 1 wei). Then the indexer starts from the deployment's
  * startBlock and the time until it has indexed the head is measured, then API latencies.
+ * `--keep` leaves the filled chain running; `--rpc URL --deployment FILE` times the indexer again
+ * on it (filling 1,000 tasks takes minutes, indexing them should not).
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -24,7 +26,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { taskManagerAbi } from "../workers/src/chain/abis.ts";
-import type { Deployment } from "../workers/src/chain/deployment.ts";
+import { parseDeployment, type Deployment } from "../workers/src/chain/deployment.ts";
 import {
   commitmentOf,
   deriveSalt,
@@ -41,10 +43,26 @@ import {
   startHardhatNode,
   warpTo,
 } from "../test/support/devnet.ts";
-import { startIndexer } from "../test/support/indexer.ts";
+import { startIndexer, type RunningIndexer } from "../test/support/indexer.ts";
+import { buildDashboard, CHROMIUM, OFFLINE_ARGS, serveDashboard } from "../test/support/dashboard.ts";
 import { CANONICAL, OWNER, REQUESTER, setupNetwork } from "../test/support/scenario.ts";
 
-const { values: flags } = parseArgs({ options: { tasks: { type: "string", default: "1000" } } });
+const { values: flags } = parseArgs({
+  options: {
+    tasks: { type: "string", default: "1000" },
+    /** Leave the filled chain running (and its deployment file) to time the indexer again with --rpc. */
+    keep: { type: "boolean", default: false },
+    /** Time the indexer on a chain filled before (by --keep) instead of filling one. */
+    rpc: { type: "string" },
+    deployment: { type: "string" },
+    /** Also time the dashboard's pages in headless Chromium (vite build, served as `npm run dashboard` does). */
+    browser: { type: "boolean", default: false },
+    /** PostgreSQL (a database of its own, created empty) instead of PGlite. */
+    "database-url": { type: "string" },
+    /** Keep the indexer's (Ponder's JSON) log in this file. */
+    log: { type: "string" },
+  },
+});
 const TASKS = Number(flags.tasks);
 const NODES = [1, 2, 3, 4];
 const log = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
@@ -223,6 +241,15 @@ async function drive(url: string, d: Deployment, modelId: Hex): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (flags.rpc || flags.deployment) {
+    if (!flags.rpc || !flags.deployment) throw new Error("--rpc and --deployment go together");
+    const d = parseDeployment(JSON.parse(readFileSync(flags.deployment, "utf8")), flags.deployment);
+    return report(flags.rpc, d, flags.deployment);
+  }
+  // No interval mining: with a block every second besides the script's own, a slow machine let
+  // more than 256 blocks pass between a task's creation and its seat commits, whose seeds were
+  // then lost (TaskManagerSeedNotReady: the reverted commits of earlier runs).
+  process.env.OMNITENSOR_NODE_BLOCK_MS = "0";
   const chain = await startHardhatNode({ logFile: join(tmpdir(), "bench-indexer-chain.log") });
   const dir = mkdtempSync(join(tmpdir(), "omnit-bench-ix-"));
   try {
@@ -234,8 +261,15 @@ async function main(): Promise<void> {
     await rpc(chain.rpcUrl, "evm_setAutomine", [false]);
     const t0 = Date.now();
     await drive(chain.rpcUrl, d, net.modelId);
+    // Ponder indexes the last 30 blocks of an unknown chain (31337) as live blocks, one at a
+    // time; 32 empty blocks make the whole history a backfill, as a node catching up sees it.
+    await mineEmpty(chain.rpcUrl, 32);
     log(`chain filled in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     await report(chain.rpcUrl, d, file);
+    if (flags.keep) {
+      log(`chain kept: --rpc ${chain.rpcUrl} --deployment ${file} (Ctrl-C ends it)`);
+      await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+    }
   } finally {
     await chain.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -251,7 +285,12 @@ async function report(url: string, d: Deployment, file: string): Promise<void> {
     { fromBlock: `0x${d.startBlock.toString(16)}`, toBlock: "latest", address: Object.values(d.contracts) },
   ])) as unknown[];
   const t0 = Date.now();
-  const ix = await startIndexer({ deploymentFile: file, rpcUrl: url, timeoutMs: 600_000 });
+  const ix = await startIndexer({
+    deploymentFile: file,
+    rpcUrl: url,
+    timeoutMs: 600_000,
+    logFile: flags.log,
+  });
   const ready = Date.now() - t0;
   await ix.waitForBlock(head, 600_000);
   const caughtUp = Date.now() - t0;
@@ -280,8 +319,60 @@ async function report(url: string, d: Deployment, file: string): Promise<void> {
       }
       log(`GET ${p}: median ${median(times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms`);
     }
+    if (flags.browser) await browserTimes(ix);
   } finally {
     await ix.stop();
+  }
+}
+
+/** Each page loaded 5 times in a fresh tab: time until its data shows; then a minute's idle traffic. */
+async function browserTimes(ix: RunningIndexer): Promise<void> {
+  const { chromium } = await import("playwright-core");
+  const dir = mkdtempSync(join(tmpdir(), "omnit-bench-web-"));
+  const web = await serveDashboard({ dir: await buildDashboard(dir), indexerUrl: ix.url });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: OFFLINE_ARGS });
+  try {
+    const mid = Math.ceil(TASKS / 2);
+    const pages: [string, string][] = [
+      ["#/", 'a[href^="#/task/"]'],
+      [`#/task/${mid}`, ".badge"],
+      ["#/nodes", 'a[href^="#/account/"]'],
+      ["#/charts", ".charts"],
+      ["#/liquidations", "table, .empty"],
+      ["#/governance", "table, .empty"],
+    ];
+    for (const [route, selector] of pages) {
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const page = await browser.newPage();
+        const t = performance.now();
+        await page.goto(`${web.url}/${route}`);
+        await page.locator(selector).first().waitFor({ timeout: 60_000 });
+        times.push(performance.now() - t);
+        await page.close();
+      }
+      log(
+        `page ${route}: data shown after median ${median(times).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms`,
+      );
+    }
+    const page = await browser.newPage();
+    await page.goto(`${web.url}/#/`);
+    await page.locator(pages[0][1]).first().waitFor({ timeout: 60_000 });
+    let requests = 0;
+    let bytes = 0;
+    page.on("response", (r) => {
+      requests++;
+      void r.body().then(
+        (b) => (bytes += b.length),
+        () => undefined,
+      );
+    });
+    await new Promise((r) => setTimeout(r, 60_000));
+    log(`task list open, chain idle for 60 s: ${requests} requests, ${(bytes / 1024).toFixed(0)} KiB`);
+  } finally {
+    await browser.close();
+    await web.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -2,7 +2,7 @@
 import { proposal } from "ponder:schema";
 import type { Handlers } from "./handlers.ts";
 import { lower, type Ctx } from "./lib.ts";
-import { setParameter } from "./reads.ts";
+import { setParameter } from "./params.ts";
 
 const VOTE_FIELD = { 0: "againstVotes", 1: "forVotes", 2: "abstainVotes" } as const;
 

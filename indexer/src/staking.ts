@@ -1,33 +1,8 @@
 /** NodeStaking, ModelRegistry and OmniToken: nodes' stakes and roles, models, token transfers. */
 import { model, network, node } from "ponder:schema";
 import type { Handlers } from "./handlers.ts";
-import { bumpNetwork, lower, type Ctx } from "./lib.ts";
-import { setParameter } from "./reads.ts";
-
-type Hex = `0x${string}`;
-
-/** Reads stakeOf and lockedOf after a slash (the event does not say how it split stake and unbonding). */
-async function rereadStake(context: Ctx, who: Hex): Promise<void> {
-  const n = await context.db.find(node, { address: who });
-  if (!n) return;
-  const before = n.stake; // (the row object may be the cache's own: read it before the update)
-  const read = (functionName: "stakeOf" | "lockedOf") =>
-    context.client.readContract({
-      abi: context.contracts.NodeStaking.abi,
-      address: context.contracts.NodeStaking.address!,
-      functionName,
-      args: [who],
-    });
-  const [stake, locked] = [await read("stakeOf"), await read("lockedOf")];
-  const [unbonding] = await context.client.readContract({
-    abi: context.contracts.NodeStaking.abi,
-    address: context.contracts.NodeStaking.address!,
-    functionName: "unbondingOf",
-    args: [who],
-  });
-  await context.db.update(node, { address: who }).set({ stake, locked, unstaking: unbonding });
-  await bumpNetwork(context, { totalStaked: stake - before });
-}
+import { bumpNetwork, lower } from "./lib.ts";
+import { setParameter } from "./params.ts";
 
 export const stakingHandlers: Handlers = {
   "NodeStaking:Staked": async ({ event, context }) => {
@@ -49,6 +24,7 @@ export const stakingHandlers: Handlers = {
         metadataURI,
         unstaking: 0n,
         locked: 0n,
+        lastBond: 0n,
         firstSeen: ts,
         lastActive: ts,
         commitments: 0,
@@ -88,7 +64,7 @@ export const stakingHandlers: Handlers = {
     const { amount } = event.args;
     await context.db
       .update(node, { address: lower(event.args.node) })
-      .set((row) => ({ locked: row.locked + amount }));
+      .set((row) => ({ locked: row.locked + amount, lastBond: amount }));
   },
 
   "NodeStaking:BondReleased": async ({ event, context }) => {
@@ -103,7 +79,9 @@ export const stakingHandlers: Handlers = {
     await context.db
       .update(node, { address: who })
       .set((row) => ({ slashed: row.slashed + event.args.amount }));
-    await rereadStake(context, who);
+    // How the slash split between the bond, the stake and the unbonding amount: at the
+    // TaskManager's Liquidated that follows in the same transaction (src/settlement.ts), which
+    // names the task and so the bond.
   },
 
   "NodeStaking:MinStakeSet": async ({ event, context }) => {

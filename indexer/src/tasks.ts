@@ -1,8 +1,9 @@
 /** TaskManager: tasks, commitments, reveals, outcomes, liquidations, payouts, parameters, the pool. */
-import { commitment, liquidation, model, node, task } from "ponder:schema";
+import { commitment, model, node, task } from "ponder:schema";
 import type { Handlers } from "./handlers.ts";
 import { bumpHour, bumpNetwork, lower, markActive, type Ctx } from "./lib.ts";
-import { refreshPool, refreshReputation, setParameter } from "./reads.ts";
+import { copiedParams, followParameter, setParameter } from "./params.ts";
+import { settlementHandlers } from "./settlement.ts";
 
 type Hex = `0x${string}`;
 const PLACE_FIELD = { 1: "seats", 2: "verifiers", 3: "jurors" } as const;
@@ -17,14 +18,13 @@ async function touchTask(
 }
 
 export const taskHandlers: Handlers = {
+  ...settlementHandlers,
   "TaskManager:TaskCreated": async ({ event, context }) => {
     const a = event.args;
-    const t = await context.client.readContract({
-      abi: context.contracts.TaskManager.abi,
-      address: context.contracts.TaskManager.address!,
-      functionName: "getTask",
-      args: [a.taskId],
-    });
+    const createdAt = event.block.timestamp;
+    // The deadlines and rates follow from the parameters in force (PROTOCOL.md §3): no getTask read.
+    const p = await copiedParams(context, event.block.number);
+    const m = await context.db.find(model, { id: a.modelId });
     await context.db.insert(task).values({
       id: a.taskId,
       requester: lower(a.requester),
@@ -33,14 +33,17 @@ export const taskHandlers: Handlers = {
       redundancy: a.redundancy,
       inputURI: a.inputURI,
       inputHash: a.inputHash,
-      createdAt: event.block.timestamp,
+      createdAt,
       createdBlock: event.block.number,
       createdTx: event.transaction.hash,
       seatDeadline: a.seatDeadline,
-      verifyDeadline: t.verifyDeadline,
-      disputeDeadline: t.disputeDeadline,
-      commitDeadline: t.commitDeadline,
+      verifyDeadline: createdAt + p.verifyWindow,
+      disputeDeadline: createdAt + p.disputeWindow,
+      commitDeadline: createdAt + p.commitWindow,
       revealDeadline: a.revealDeadline,
+      verifierFeeBps: p.verifierFeeBps,
+      royaltyBps: m?.royaltyBps ?? 0, // createTask requires a registered model: always indexed
+      bountyBps: p.liquidatorBountyBps,
       status: "Open",
       verifiersDrawn: false,
       disputed: false,
@@ -50,6 +53,7 @@ export const taskHandlers: Handlers = {
       jurors: 0,
       seatsLost: 0,
       reveals: 0,
+      verifierVotes: {},
       liquidations: 0,
       slashed: 0n,
       claimed: 0n,
@@ -58,8 +62,7 @@ export const taskHandlers: Handlers = {
       callbackFailed: false,
       updatedAt: event.block.timestamp,
     });
-    const m = await context.db.find(model, { id: a.modelId });
-    if (m) await context.db.update(model, { id: a.modelId }).set({ tasks: m.tasks + 1 });
+    if (m) await context.db.update(model, { id: a.modelId }).set((row) => ({ tasks: row.tasks + 1 }));
     await bumpNetwork(context, { tasks: 1, escrowed: a.reward });
     await bumpHour(context, event.block.timestamp, { tasksCreated: 1 });
     await markActive(context, event.block.timestamp, lower(a.requester));
@@ -73,6 +76,8 @@ export const taskHandlers: Handlers = {
     const { taskId, place } = event.args;
     const who = lower(event.args.node);
     const ts = event.block.timestamp;
+    // NodeStaking's BondLocked came just before, in the same call: its amount is this bond.
+    const bond = (await context.db.find(node, { address: who }))?.lastBond ?? 0n;
     await context.db
       .insert(commitment)
       .values({
@@ -84,10 +89,12 @@ export const taskHandlers: Handlers = {
         voided: false,
         revealed: false,
         claimed: 0n,
+        claims: 0,
+        bond,
         bondReleased: 0n,
         liquidated: 0n,
       })
-      .onConflictDoUpdate({ place, committedAt: ts, tx: event.transaction.hash, voided: false });
+      .onConflictDoUpdate({ place, committedAt: ts, tx: event.transaction.hash, voided: false, bond });
     const field = PLACE_FIELD[place as 1 | 2 | 3];
     if (field)
       await context.db
@@ -127,99 +134,23 @@ export const taskHandlers: Handlers = {
     const { taskId, outputHash } = event.args;
     const who = lower(event.args.node);
     const ts = event.block.timestamp;
+    const c = await context.db.find(commitment, { taskId, node: who });
+    const isVerifier = c !== null && c.place !== 1; // a sampled verifier or a juror: v of §6
     await context.db
       .update(commitment, { taskId, node: who })
       .set({ revealed: true, outputHash, revealedAt: ts });
-    await context.db.update(task, { id: taskId }).set((row) => ({ reveals: row.reveals + 1, updatedAt: ts }));
+    const h = outputHash.toLowerCase();
+    await context.db.update(task, { id: taskId }).set((row) => ({
+      reveals: row.reveals + 1,
+      verifierVotes: isVerifier
+        ? { ...row.verifierVotes, [h]: (row.verifierVotes[h] ?? 0) + 1 }
+        : row.verifierVotes,
+      updatedAt: ts,
+    }));
     await context.db
       .update(node, { address: who })
       .set((row) => ({ revealed: row.revealed + 1, lastActive: ts }));
     await markActive(context, ts, who);
-  },
-
-  "TaskManager:TaskFinalized": async ({ event, context }) => {
-    const { taskId, outputHash, n, m } = event.args;
-    const ts = event.block.timestamp;
-    const t = await context.db.find(task, { id: taskId });
-    await touchTask(context, taskId, ts, {
-      status: "Finalized",
-      outputHash,
-      n: Number(n),
-      m: Number(m),
-      tied: false,
-      settledAt: ts,
-    });
-    await bumpNetwork(context, { finalized: 1, escrowed: -(t?.reward ?? 0n) });
-    await bumpHour(context, ts, { tasksFinalized: 1 });
-    await refreshPool(context);
-  },
-
-  "TaskManager:TaskUnresolved": async ({ event, context }) => {
-    const { taskId, leader, n, m, tied } = event.args;
-    const ts = event.block.timestamp;
-    const t = await context.db.find(task, { id: taskId });
-    await touchTask(context, taskId, ts, {
-      status: "Unresolved",
-      outputHash: leader,
-      n: Number(n),
-      m: Number(m),
-      tied,
-      settledAt: ts,
-    });
-    await bumpNetwork(context, { unresolved: 1, escrowed: -(t?.reward ?? 0n) });
-    await bumpHour(context, ts, { tasksUnresolved: 1 });
-    await refreshPool(context);
-  },
-
-  "TaskManager:TaskCancelled": async ({ event, context }) => {
-    const ts = event.block.timestamp;
-    const t = await context.db.find(task, { id: event.args.taskId });
-    await touchTask(context, event.args.taskId, ts, { status: "Cancelled", settledAt: ts });
-    await bumpNetwork(context, { cancelled: 1, escrowed: -(t?.reward ?? 0n) });
-    await bumpHour(context, ts, { tasksCancelled: 1 });
-  },
-
-  "TaskManager:Liquidated": async ({ event, context }) => {
-    const { taskId, amount } = event.args;
-    const who = lower(event.args.node);
-    const ts = event.block.timestamp;
-    const c = await context.db.find(commitment, { taskId, node: who });
-    const reason = !c ? "juror" : c.revealed ? "wrong" : "silent";
-    await context.db.insert(liquidation).values({
-      id: event.id,
-      taskId,
-      node: who,
-      amount,
-      liquidator: lower(event.args.liquidator),
-      reason,
-      timestamp: ts,
-      block: event.block.number,
-      tx: event.transaction.hash,
-    });
-    if (c) await context.db.update(commitment, { taskId, node: who }).set({ liquidated: amount });
-    await context.db
-      .update(task, { id: taskId })
-      .set((row) => ({ liquidations: row.liquidations + 1, slashed: row.slashed + amount, updatedAt: ts }));
-    await bumpNetwork(context, { liquidations: 1, slashed: amount });
-    await bumpHour(context, ts, { slashes: 1, slashed: amount });
-    await refreshReputation(context, who);
-    await refreshReputation(context, lower(event.args.liquidator));
-    await refreshPool(context);
-  },
-
-  "TaskManager:Claimed": async ({ event, context }) => {
-    const { taskId, amount } = event.args;
-    const who = lower(event.args.node);
-    const ts = event.block.timestamp;
-    const c = await context.db.find(commitment, { taskId, node: who });
-    if (c) await context.db.update(commitment, { taskId, node: who }).set({ claimed: c.claimed + amount });
-    await context.db
-      .update(task, { id: taskId })
-      .set((row) => ({ claimed: row.claimed + amount, updatedAt: ts }));
-    await context.db.update(node, { address: who }).set((row) => ({ claimed: row.claimed + amount }));
-    await bumpNetwork(context, { rewardsClaimed: amount });
-    await bumpHour(context, ts, { rewards: amount });
-    await refreshReputation(context, who);
   },
 
   "TaskManager:BondReleased": async ({ event, context }) => {
@@ -252,10 +183,13 @@ export const taskHandlers: Handlers = {
 
   "TaskManager:ParameterSet": async ({ event, context }) => {
     await setParameter(context, event, "TaskManager", event.args.name, event.args.value);
+    await followParameter(context, event.args.name, event.args.value);
   },
 
-  "TaskManager:PoolFunded": async ({ context }) => refreshPool(context),
-  "TaskManager:PoolSpent": async ({ context }) => refreshPool(context),
+  "TaskManager:PoolFunded": async ({ context, event }) =>
+    bumpNetwork(context, { verificationPool: event.args.amount }),
+  "TaskManager:PoolSpent": async ({ context, event }) =>
+    bumpNetwork(context, { verificationPool: -event.args.amount }),
   "TaskManager:OwnershipTransferred": async ({ event, context }) => {
     await setParameter(context, event, "TaskManager", "owner", lower(event.args.newOwner));
   },

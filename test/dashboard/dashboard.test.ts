@@ -12,28 +12,18 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { buildDashboard, serveDashboard, type ServedDashboard } from "../support/dashboard.ts";
+import {
+  buildDashboard,
+  CHROMIUM,
+  OFFLINE_ARGS,
+  serveDashboard,
+  type ServedDashboard,
+} from "../support/dashboard.ts";
 import { deployOmniTensor, ROOT, rpc, startHardhatNode, type LocalChain } from "../support/devnet.ts";
 import { startIndexer, type RunningIndexer } from "../support/indexer.ts";
 import { finishTask, setupNetwork, startTask, type Network } from "../support/scenario.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const SHOTS = resolve(ROOT, process.env.DASHBOARD_SCREENSHOT_DIR || ".omnitensor/dashboard");
-/** Flags that keep Chromium off the network: only 127.0.0.1 resolves; no background traffic. */
-const OFFLINE_ARGS = [
-  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-  "--no-proxy-server",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-domain-reliability",
-  "--disable-sync",
-  "--disable-default-apps",
-  "--disable-client-side-phishing-detection",
-  "--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication",
-  "--metrics-recording-only",
-  "--no-first-run",
-  "--disable-gpu",
-];
 
 describe(
   "dashboard in headless Chromium",

@@ -77,7 +77,7 @@ function checks(world: () => World, indexer: () => RunningIndexer) {
     assert.equal(network.events, world().logs);
   });
 
-  it("tasks: status, seats, reveals, n and m equal getTask", async () => {
+  it("tasks: status, seats, reveals, n, m and the deadlines equal getTask", async () => {
     const count = await tm<bigint>("taskCount");
     const { total, tasks } = await indexer().get<{ total: number; tasks: Row[] }>("/api/tasks");
     assert.equal(total, Number(count));
@@ -88,7 +88,17 @@ function checks(world: () => World, indexer: () => RunningIndexer) {
         m: number;
         revealedCount: number;
         seatHolders: Address[];
+        verifyDeadline: bigint;
+        disputeDeadline: bigint;
+        commitDeadline: bigint;
+        verifierFeeBps: number;
+        liquidatorBountyBps: number;
       }>("getTask", [BigInt(t.id as string)]);
+      // derived from the parameters, not read: the deadlines and the copied rates
+      for (const k of ["verifyDeadline", "disputeDeadline", "commitDeadline"] as const)
+        assert.equal(t[k], String(v[k]), `task ${t.id} ${k}`);
+      assert.equal(t.verifierFeeBps, v.verifierFeeBps, `task ${t.id} verifierFeeBps`);
+      assert.equal(t.bountyBps, v.liquidatorBountyBps, `task ${t.id} bountyBps`);
       assert.equal(t.status, STATUS[v.status], `task ${t.id} status`);
       assert.equal(t.reveals, v.revealedCount, `task ${t.id} reveals`);
       assert.equal(t.seats, v.seatHolders.length, `task ${t.id} seats`);

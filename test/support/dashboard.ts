@@ -9,6 +9,23 @@ import { extname, join, normalize } from "node:path";
 import { ROOT } from "./devnet.ts";
 
 export const DASHBOARD_DIR = join(ROOT, "dashboard");
+/** Debian's Chromium (CHROMIUM_PATH to change), for the browser test and `npm run bench:indexer -- --browser`. */
+export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+/** Flags that keep Chromium off the network: only 127.0.0.1 resolves; no background traffic. */
+export const OFFLINE_ARGS = [
+  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+  "--no-proxy-server",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-domain-reliability",
+  "--disable-sync",
+  "--disable-default-apps",
+  "--disable-client-side-phishing-detection",
+  "--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication",
+  "--metrics-recording-only",
+  "--no-first-run",
+  "--disable-gpu",
+];
 
 /** `vite build` of dashboard/ into `outDir` (default dashboard/dist); returns outDir. */
 export async function buildDashboard(outDir = join(DASHBOARD_DIR, "dist")): Promise<string> {

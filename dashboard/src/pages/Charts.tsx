@@ -5,7 +5,7 @@ import { Bars, Loaded } from "../ui.tsx";
 const toOmnit = (wei: unknown) => Number(BigInt(String(wei)) / 10n ** 14n) / 1e4;
 
 export function Charts() {
-  const p = usePoll<{ hours: Row[] }>("/api/series", 5000);
+  const p = usePoll<{ hours: Row[] }>("/api/series");
   return (
     <>
       <h2>Over time (per chain hour)</h2>

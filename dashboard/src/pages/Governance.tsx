@@ -4,8 +4,8 @@ import { dateOf } from "../format.ts";
 import { Addr, Loaded, Table, Tx } from "../ui.tsx";
 
 export function Governance() {
-  const params = usePoll<{ current: Row[]; changes: Row[] }>("/api/parameters", 5000);
-  const gov = usePoll<{ proposals: Row[] }>("/api/governance", 5000);
+  const params = usePoll<{ current: Row[]; changes: Row[] }>("/api/parameters");
+  const gov = usePoll<{ proposals: Row[] }>("/api/governance", 5000); // states move with time too;
   return (
     <>
       <h2>Governance</h2>

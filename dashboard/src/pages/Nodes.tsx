@@ -121,7 +121,7 @@ export function Account({ address }: { address: string }) {
 }
 
 export function Transaction({ hash }: { hash: string }) {
-  const p = usePoll<{ events: Row[] }>(`/api/events?tx=${hash}`, 10_000);
+  const p = usePoll<{ events: Row[] }>(`/api/events?tx=${hash}`);
   return (
     <>
       <h2>

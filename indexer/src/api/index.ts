@@ -1,6 +1,7 @@
 /**
  * The indexer's HTTP API, read-only (what the dashboard reads). Besides Ponder's own /graphql,
  * /sql/*, /status, /ready and /health:
+ *   GET /api/head                     what the dashboard polls: the indexed version, the chain's clock
  *   GET /api/overview                 network totals, the chain's clock, the indexed block
  *   GET /api/tasks?status=&limit=&offset=
  *   GET /api/tasks/:id                a task, its commitments, liquidations and timeline
@@ -41,6 +42,23 @@ async function chainHead() {
   head = { at: Date.now(), value: { number: b.number, timestamp: b.timestamp } };
   return head.value;
 }
+
+/**
+ * The dashboard's live signal, a few dozen bytes: `version` changes whenever an event is indexed
+ * (then it refetches what it shows); `chain` is the clock of its countdowns.
+ */
+app.get("/api/head", async (c) => {
+  const [n] = await db
+    .select({ events: schema.network.events, lastBlock: schema.network.lastBlock })
+    .from(schema.network)
+    .where(eq(schema.network.id, "network"));
+  const chain = await chainHead().catch(() => undefined);
+  return json(c, {
+    version: n ? `${n.lastBlock}:${n.events}` : "0:0",
+    chain: chain ?? null,
+    serverTime: Math.floor(Date.now() / 1000),
+  });
+});
 
 app.get("/api/overview", async (c) => {
   const [network] = await db.select().from(schema.network).where(eq(schema.network.id, "network"));
