@@ -9,6 +9,7 @@ import type { ChainClients } from "../chain/clients.ts";
 import type { Deployment } from "../chain/deployment.ts";
 import { ModelHashMismatchError } from "../inference/index.ts";
 import type { ThreadedInferenceEngine, ThreadedModel } from "../inference/runtime/index.ts";
+import type { Logger } from "pino";
 import type { Common } from "./common.ts";
 
 export interface LoadedModels {
@@ -34,20 +35,42 @@ export async function loadModels(
         functionName: "getModel",
         args: [m.modelId],
       });
-      const loaded = await engine.load(model.spec, { path: m.path ?? "", sha256: model.onnxSha256 });
-      models.set(m.modelId, loaded);
-      log.info({ path: m.path, provider: loaded.provider }, "model loaded and its hash checked");
+      await loadCheckedModel(engine, m, model, log, { models, refused }, "ModelRegistry");
     } catch (e) {
       const err = (e as Error).message.split("\n")[0];
-      const hash = e instanceof ModelHashMismatchError;
-      refused.set(m.modelId, `${m.path}: ${hash ? "fails its hash check" : "cannot be loaded"}: ${err}`);
-      log.error(
-        { path: m.path, err },
-        hash
-          ? "model file fails its hash check against ModelRegistry; not served"
-          : "model cannot be loaded; not served",
-      );
+      refused.set(m.modelId, `${m.path}: cannot be loaded: ${err}`);
+      log.error({ path: m.path, err }, "model cannot be loaded; not served");
     }
   }
   return { models, refused };
+}
+
+/**
+ * Loads one model file against the spec and sha256 registered for it (`against` names where they
+ * come from: ModelRegistry, or the fleet's published record); a file that fails the check or cannot
+ * be loaded is logged and recorded in `into.refused` with its reason, never thrown.
+ */
+export async function loadCheckedModel(
+  engine: ThreadedInferenceEngine,
+  m: { modelId: Hex; path?: string },
+  registered: { spec: string; onnxSha256: string },
+  log: Logger,
+  into: LoadedModels,
+  against: string,
+): Promise<void> {
+  try {
+    const loaded = await engine.load(registered.spec, { path: m.path ?? "", sha256: registered.onnxSha256 });
+    into.models.set(m.modelId, loaded);
+    log.info({ path: m.path, provider: loaded.provider }, "model loaded and its hash checked");
+  } catch (e) {
+    const err = (e as Error).message.split("\n")[0];
+    const hash = e instanceof ModelHashMismatchError;
+    into.refused.set(m.modelId, `${m.path}: ${hash ? "fails its hash check" : "cannot be loaded"}: ${err}`);
+    log.error(
+      { path: m.path, err },
+      hash
+        ? `model file fails its hash check against ${against}; not served`
+        : "model cannot be loaded; not served",
+    );
+  }
 }

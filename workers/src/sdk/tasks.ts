@@ -18,14 +18,22 @@ export type { TaskStatusName };
 export type TaskInfo = Omit<Task, "status"> & { taskId: bigint; status: TaskStatusName };
 
 type Created = { modelId: Hex; inputHash: Hex; resultKey: Hex };
-const createdCache = new Map<string, Created>();
+/**
+ * `TaskCreated`'s fields, cached per client (one client talks to one chain; several chains in one
+ * process, as in tests or a restarted devnet, deploy TaskManager at the same address), then per
+ * TaskManager and task, with the task's creation time so that a chain reset is noticed.
+ */
+const createdCache = new WeakMap<object, Map<string, Created & { createdAt: bigint }>>();
 
-/** The fields only `TaskCreated` carries (immutable: cached per TaskManager and task). */
-async function createdFields(ctx: OmniTensorContext, taskId: bigint): Promise<Created> {
+/** The fields only `TaskCreated` carries (immutable once created). */
+async function createdFields(ctx: OmniTensorContext, taskId: bigint, createdAt: bigint): Promise<Created> {
   const address = ctx.deployment.contracts.TaskManager;
   const key = `${address}:${taskId}`;
-  const hit = createdCache.get(key);
-  if (hit) return hit;
+  let cache = createdCache.get(ctx.publicClient);
+  if (!cache) createdCache.set(ctx.publicClient, (cache = new Map()));
+  const hit = cache.get(key);
+  if (hit && hit.createdAt === createdAt)
+    return { modelId: hit.modelId, inputHash: hit.inputHash, resultKey: hit.resultKey };
   const [ev] = await ctx.publicClient.getContractEvents({
     address,
     abi: taskManagerAbi,
@@ -36,16 +44,20 @@ async function createdFields(ctx: OmniTensorContext, taskId: bigint): Promise<Cr
   });
   if (!ev) throw new TaskNotFoundError(taskId);
   const { modelId, inputHash, resultKey } = ev.args;
-  const created = { modelId, inputHash, resultKey };
-  createdCache.set(key, created);
-  return created;
+  cache.set(key, { modelId, inputHash, resultKey, createdAt });
+  return { modelId, inputHash, resultKey };
 }
 
 /** Reads a task; `TaskNotFoundError` when no task has this id. */
 export async function getTask(ctx: OmniTensorContext, taskId: bigint): Promise<TaskInfo> {
   const t = await readTask(ctx.publicClient, ctx.deployment.contracts.TaskManager, taskId);
   if (t.status === 0 || t.createdAt === 0n) throw new TaskNotFoundError(taskId);
-  return { ...t, ...(await createdFields(ctx, taskId)), taskId, status: TASK_STATUS[t.status] ?? "None" };
+  return {
+    ...t,
+    ...(await createdFields(ctx, taskId, t.createdAt)),
+    taskId,
+    status: TASK_STATUS[t.status] ?? "None",
+  };
 }
 
 /** The task's status by time (`statusOf`). */

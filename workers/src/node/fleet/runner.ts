@@ -12,7 +12,6 @@ import { Worker, type ConnectionOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Hex } from "viem";
-import { ModelHashMismatchError } from "../../inference/index.ts";
 import type { ThreadedInferenceEngine, ThreadedModel } from "../../inference/runtime/index.ts";
 import {
   encodeResult,
@@ -23,6 +22,7 @@ import {
   type RunJob,
   type RunResult,
 } from "./protocol.ts";
+import { loadCheckedModel } from "../models.ts";
 
 /** What a run job records as its progress when a process starts it (who runs it; tests and operators read it). */
 export interface RunProgress {
@@ -64,19 +64,7 @@ export async function loadPublishedModels(
   for (const m of models) {
     const log = opts.logger.child({ modelId: m.modelId });
     const rec = await publishedModel(opts.redis, opts.redisPrefix, m.modelId, { ...opts, logger: log });
-    try {
-      const model = await engine.load(rec.spec, { path: m.path, sha256: rec.onnxSha256 });
-      loaded.set(m.modelId, model);
-      log.info({ path: m.path, provider: model.provider }, "model loaded and its hash checked");
-    } catch (e) {
-      const err = (e as Error).message.split("\n")[0];
-      const hash = e instanceof ModelHashMismatchError;
-      refused.set(m.modelId, `${m.path}: ${hash ? "fails its hash check" : "cannot be loaded"}: ${err}`);
-      log.error(
-        { path: m.path, err },
-        hash ? "model file fails its hash check; not served" : "model not served",
-      );
-    }
+    await loadCheckedModel(engine, m, rec, log, { models: loaded, refused }, "the published record");
   }
   return { models: loaded, refused };
 }
