@@ -23,15 +23,27 @@ export interface StepChoice {
 
 const TWO_256 = 2 ** 256;
 
-/** The 64 bytes of abi.encode(bytes32 seed, uint256 step). */
+let lastSeed = "";
+let lastSeedBytes = new Uint8Array(32);
+
+/** The 32 bytes of a 0x-hex seed (the last one kept: a generation draws with one seed). */
+function seedBytes(seed: Hex): Uint8Array {
+  if (seed === lastSeed) return lastSeedBytes;
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) out[i] = parseInt(seed.slice(2 + 2 * i, 4 + 2 * i), 16);
+  lastSeed = seed;
+  lastSeedBytes = out;
+  return out;
+}
+
+/** The 64 bytes of abi.encode(bytes32 seed, uint256 step); `step` a safe integer ≥ 0. */
 export function drawPreimage(seed: Hex, step: number): Uint8Array {
   const out = new Uint8Array(64);
-  const hex = seed.slice(2);
-  for (let i = 0; i < 32; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  let s = BigInt(step);
-  for (let i = 63; i >= 32 && s > 0n; i--) {
-    out[i] = Number(s & 0xffn);
-    s >>= 8n;
+  out.set(seedBytes(seed));
+  let s = step;
+  for (let i = 63; i >= 32 && s > 0; i--) {
+    out[i] = s % 256;
+    s = Math.floor(s / 256);
   }
   return out;
 }
@@ -87,20 +99,53 @@ export function topkProbabilities(row: ArrayLike<number>, ids: readonly number[]
   return e.map((x) => x / sum);
 }
 
+/**
+ * The `count` largest of `row` into `best` (indices, value descending, ties lower index first),
+ * as {@link largest} ranks them; returns how many (min(count, V)). `best` holds count + 1.
+ */
+function largestInto(row: ArrayLike<number>, count: number, best: Int32Array): number {
+  let n = 0;
+  let worst = -Infinity;
+  for (let j = 0; j < row.length; j++) {
+    const v = row[j];
+    if (n === count && !(v > worst)) continue;
+    // A later index with an equal value ranks after: insert after every value ≥ v.
+    let at = n;
+    while (at > 0 && row[best[at - 1]] < v) {
+      best[at] = best[at - 1];
+      at--;
+    }
+    best[at] = j;
+    if (n < count) n++;
+    worst = row[best[n - 1]];
+  }
+  return n;
+}
+
+let ranked = new Int32Array(16);
+let weights = new Float64Array(16);
+
 /** Seeded top-k (§7): the token and the step margin. Row finite, 1 ≤ k ≤ row length. */
 export function topkChoice(row: ArrayLike<number>, k: number, t: number, x: number): StepChoice {
   const V = row.length;
-  const ranked = largest(row, Math.min(k + 1, V));
+  if (ranked.length < k + 2) [ranked, weights] = [new Int32Array(k + 2), new Float64Array(k + 2)];
+  largestInto(row, Math.min(k + 1, V), ranked);
   const boundary = k === V ? Infinity : row[ranked[k - 1]] - row[ranked[k]];
-  const ids = ranked.slice(0, k).sort((a, b) => a - b);
-  const p = topkProbabilities(row, ids, t);
+  const max = row[ranked[0]];
+  const ids = ranked.subarray(0, k).sort(); // numeric: ascending token id
+  // p_j = e_j / Σ_{i∈S} e_i, the sum in ascending token id (as topkProbabilities computes it).
+  let sum = 0;
+  for (let i = 0; i < k; i++) {
+    weights[i] = Math.exp((row[ids[i]] - max) / t);
+    sum += weights[i];
+  }
   let c = 0;
   let token = -1;
   let margin = boundary;
-  for (let i = 0; i < ids.length; i++) {
-    c += p[i];
+  for (let i = 0; i < k; i++) {
+    c += weights[i] / sum;
     if (token < 0 && c > x) token = ids[i];
-    if (i < ids.length - 1) margin = Math.min(margin, 4 * t * Math.abs(c - x));
+    if (i < k - 1) margin = Math.min(margin, 4 * t * Math.abs(c - x));
   }
-  return { token: token < 0 ? ids[ids.length - 1] : token, margin };
+  return { token: token < 0 ? ids[k - 1] : token, margin };
 }

@@ -35,24 +35,25 @@ export function emptyCacheTensor(entry: CacheEntry, io: ModelIo): OrtTensor {
   return makeTensor(m.type, make(), dims);
 }
 
-function int64Row(values: readonly number[]): OrtTensor {
-  return makeTensor(
-    "int64",
-    BigInt64Array.from(values, (v) => BigInt(v)),
-    [1, values.length],
-  );
+/** An int64 [1, n] tensor of `valueAt(0..n−1)`. */
+function int64Row(n: number, valueAt: (i: number) => number): OrtTensor {
+  const data = new BigInt64Array(n);
+  for (let i = 0; i < n; i++) data[i] = BigInt(valueAt(i));
+  return makeTensor("int64", data, [1, n]);
 }
 
-/** What step `g.step` feeds (§7 "Steps"). */
-function stepFeeds(g: Generation, cache: Map<string, OrtTensor> | null): Record<string, OrtTensor> {
+/** What step `g.step` feeds (§7 "Steps"); `cache` holds the cache inputs by name. */
+function stepFeeds(g: Generation, cache: Record<string, OrtTensor> | null): Record<string, OrtTensor> {
   const spec = g.spec;
-  const seq = g.sequence;
-  const first = cache === null || g.step === 0 ? 0 : seq.length - 1;
-  const fed = seq.slice(first);
-  const feeds: Record<string, OrtTensor> = { [spec.tokens]: int64Row(fed) };
-  if (spec.positions) feeds[spec.positions] = int64Row(fed.map((_, i) => first + i));
-  if (spec.mask) feeds[spec.mask] = int64Row(seq.map(() => 1));
-  if (cache) for (const [name, t] of cache) feeds[name] = t;
+  const prompt = g.input.prompt;
+  const tokens = g.tokens;
+  const length = prompt.length + tokens.length;
+  const first = cache === null || g.step === 0 ? 0 : length - 1;
+  const at = (i: number) => (i < prompt.length ? prompt[i] : tokens[i - prompt.length]);
+  const feeds: Record<string, OrtTensor> = { [spec.tokens]: int64Row(length - first, (i) => at(first + i)) };
+  if (spec.positions) feeds[spec.positions] = int64Row(length - first, (i) => first + i);
+  if (spec.mask) feeds[spec.mask] = makeTensor("int64", new BigInt64Array(length).fill(1n), [1, length]);
+  if (cache) Object.assign(feeds, cache);
   return feeds;
 }
 
@@ -81,7 +82,9 @@ export async function runGeneration(
   const g = new Generation(spec.generate!, spec.execution.margin, input);
   const gs: GenerateSpec = spec.generate!;
   const outputNames = [gs.logits, ...(gs.cache ?? []).map((c) => c.output)];
-  let cache = gs.cache ? new Map(gs.cache.map((c) => [c.input, emptyCacheTensor(c, io)])) : null;
+  const cache: Record<string, OrtTensor> | null = gs.cache
+    ? Object.fromEntries(gs.cache.map((c) => [c.input, emptyCacheTensor(c, io)]))
+    : null;
   const start = performance.now();
   while (!g.done) {
     if (performance.now() - start > opts.maxMs)
@@ -99,7 +102,7 @@ export async function runGeneration(
       break;
     }
     g.feed(row);
-    if (gs.cache) cache = new Map(gs.cache.map((c) => [c.input, r.out[c.output]]));
+    if (cache) for (const c of gs.cache!) cache[c.input] = r.out[c.output];
   }
   return g.result!;
 }
