@@ -123,16 +123,27 @@ function largestInto(row: ArrayLike<number>, count: number, best: Int32Array): n
 }
 
 let ranked = new Int32Array(16);
+let ids = new Int32Array(16);
 let weights = new Float64Array(16);
 
 /** Seeded top-k (§7): the token and the step margin. Row finite, 1 ≤ k ≤ row length. */
 export function topkChoice(row: ArrayLike<number>, k: number, t: number, x: number): StepChoice {
   const V = row.length;
-  if (ranked.length < k + 2) [ranked, weights] = [new Int32Array(k + 2), new Float64Array(k + 2)];
+  if (ranked.length < k + 2)
+    [ranked, ids, weights] = [new Int32Array(k + 2), new Int32Array(k), new Float64Array(k)];
   largestInto(row, Math.min(k + 1, V), ranked);
   const boundary = k === V ? Infinity : row[ranked[k - 1]] - row[ranked[k]];
   const max = row[ranked[0]];
-  const ids = ranked.subarray(0, k).sort(); // numeric: ascending token id
+  // S in ascending token id (insertion sort: K is small and the ids are distinct).
+  for (let i = 0; i < k; i++) {
+    const id = ranked[i];
+    let at = i;
+    while (at > 0 && ids[at - 1] > id) {
+      ids[at] = ids[at - 1];
+      at--;
+    }
+    ids[at] = id;
+  }
   // p_j = e_j / Σ_{i∈S} e_i, the sum in ascending token id (as topkProbabilities computes it).
   let sum = 0;
   for (let i = 0; i < k; i++) {

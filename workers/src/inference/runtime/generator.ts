@@ -35,13 +35,6 @@ export function emptyCacheTensor(entry: CacheEntry, io: ModelIo): OrtTensor {
   return makeTensor(m.type, make(), dims);
 }
 
-/** An int64 [1, n] tensor of `valueAt(0..n−1)`. */
-function int64Row(n: number, valueAt: (i: number) => number): OrtTensor {
-  const data = new BigInt64Array(n);
-  for (let i = 0; i < n; i++) data[i] = BigInt(valueAt(i));
-  return makeTensor("int64", data, [1, n]);
-}
-
 /** What step `g.step` feeds (§7 "Steps"); `cache` holds the cache inputs by name. */
 function stepFeeds(g: Generation, cache: Record<string, OrtTensor> | null): Record<string, OrtTensor> {
   const spec = g.spec;
@@ -49,9 +42,15 @@ function stepFeeds(g: Generation, cache: Record<string, OrtTensor> | null): Reco
   const tokens = g.tokens;
   const length = prompt.length + tokens.length;
   const first = cache === null || g.step === 0 ? 0 : length - 1;
-  const at = (i: number) => (i < prompt.length ? prompt[i] : tokens[i - prompt.length]);
-  const feeds: Record<string, OrtTensor> = { [spec.tokens]: int64Row(length - first, (i) => at(first + i)) };
-  if (spec.positions) feeds[spec.positions] = int64Row(length - first, (i) => first + i);
+  const ids = new BigInt64Array(length - first);
+  for (let i = first; i < length; i++)
+    ids[i - first] = BigInt(i < prompt.length ? prompt[i] : tokens[i - prompt.length]);
+  const feeds: Record<string, OrtTensor> = { [spec.tokens]: makeTensor("int64", ids, [1, ids.length]) };
+  if (spec.positions) {
+    const positions = new BigInt64Array(length - first);
+    for (let i = first; i < length; i++) positions[i - first] = BigInt(i);
+    feeds[spec.positions] = makeTensor("int64", positions, [1, positions.length]);
+  }
   if (spec.mask) feeds[spec.mask] = makeTensor("int64", new BigInt64Array(length).fill(1n), [1, length]);
   if (cache) Object.assign(feeds, cache);
   return feeds;
