@@ -2,7 +2,8 @@
  * npm run bench:agreement — do honest nodes agree? For each model and a set of varied inputs,
  * compares outputHashes (and the raw output floats) with a baseline run under the spec's pinned
  * profile (graphOptimizationLevel "disabled", 1 thread, unbatched):
- * reruns, 2 intra-op threads, dynamic batching, and each other graphOptimizationLevel.
+ * reruns, 2 intra-op threads, dynamic batching, and each other graphOptimizationLevel; then the
+ * generative model's rows (scripts/generate-bench.ts: reruns, an inference thread, cache vs none).
  * The goal is 100 % identical hashes under one pinned profile; the other levels show why the
  * spec pins it. Prints a table and rewrites the "bench:agreement" section of docs/inference.md.
  * Options: --inputs N (per model, default 12), --no-doc.
@@ -26,6 +27,7 @@ import {
 } from "../test/support/models.ts";
 import { makeTensor, runtimeVersion } from "../workers/src/inference/runtime/session.ts";
 import type { GraphOptimizationLevel } from "../workers/src/inference/spec.ts";
+import { generateAgreement } from "./generate-bench.ts";
 
 const args = process.argv.slice(2);
 const N = Number(args[args.indexOf("--inputs") + 1] || 0) || 12;
@@ -180,6 +182,10 @@ const out = [
   `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:agreement\` (onnxruntime-node ${runtimeVersion()}, CPU, ${cpus().length} cores, Node ${process.version}). Baseline: each spec's pinned profile (graphOptimizationLevel "disabled", 1 intra-op thread, unbatched); "level …" rows run the same inputs with only the optimization level changed, which a node must not do (the spec pins it).`,
   "",
   table,
+  "",
+  "Generative model (tiny-lm, PROTOCOL.md §7; the spec pins the cache export; docs/generation.md):",
+  "",
+  ...(await generateAgreement()),
 ].join("\n");
 console.log(out);
 if (WRITE_DOC) {

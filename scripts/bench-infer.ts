@@ -13,7 +13,7 @@
  *    infer`, scripts/bench-fleet.ts). Target: 2 processes ≥ 1.7× the tasks per second of 1.
  * 4. Batching: 8 concurrent single-row requests, engine max batch 1 / 4 / 8 (safetensors).
  * Prints the tables and rewrites the "bench:infer" section of docs/inference.md.
- * Options: --seconds S (time per measurement, default 2), --no-doc, --only overhead|threads|fleet|batch.
+ * Options: --seconds S (time per measurement, default 2), --no-doc, --only overhead|threads|fleet|batch|generate.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import * as prettier from "prettier";
@@ -27,6 +27,7 @@ import { encodeSafetensors } from "../workers/src/sdk/safetensors.ts";
 import { knownModel, REPO_ROOT, textImage, type KnownModelId } from "../test/support/models.ts";
 import { makeTensor, runtimeVersion } from "../workers/src/inference/runtime/session.ts";
 import { fleetThroughput } from "./bench-fleet.ts";
+import { generateSpeed } from "./generate-bench.ts";
 
 const args = process.argv.slice(2);
 const SECONDS = Number(args[args.indexOf("--seconds") + 1] || 0) || 2;
@@ -211,6 +212,14 @@ async function measure(): Promise<string[]> {
       "Tasks per second through a fleet (docs/operator.md §12): 8 concurrent tasks, each a distinct safetensors input, queued in Redis by a `FleetClient` (the submitter's side, in the benchmark's process) and run by 1 or 2 inference processes (`omnitensor node run --only infer`, 1 inference thread each), all on this machine; median of 2 rounds each, alternating:",
       "",
       table(["model", "1 process", "2 processes", "2 vs 1"], rows),
+      "",
+    );
+  }
+  if (!ONLY || ONLY === "generate") {
+    out.push(
+      "Generative model (tiny-lm, PROTOCOL.md §7): tokens per second of the engine and of a raw `session.run` loop over the same tokens and cache (docs/generation.md):",
+      "",
+      ...(await generateSpeed()),
       "",
     );
   }
