@@ -21,6 +21,7 @@ import {
 } from "../workers/src/inference/sampling.ts";
 import { generateWith } from "../workers/src/inference/generation.ts";
 import { parseModelSpec } from "../workers/src/inference/spec.ts";
+import { vectorSpec } from "../test/support/generate-vectors.ts";
 
 await keccakReady;
 const out = join(dirname(fileURLToPath(import.meta.url)), "..", "test", "vectors", "generate.json");
@@ -172,28 +173,7 @@ function generation(
   input: object,
   rows: number[][],
 ) {
-  const spec = parseModelSpec({
-    inputs: [],
-    outputs: [],
-    execution: {
-      runtime: "onnxruntime",
-      version: "1.x",
-      graphOptimizationLevel: "disabled",
-      providers: ["cpu"],
-      margin,
-    },
-    maxInputBytes: 1024,
-    generate: {
-      tokens: "ids",
-      logits: "logits",
-      vocab: 4,
-      eos: [3],
-      maxPromptTokens: 8,
-      maxNewTokens: 8,
-      sampling,
-      tokenizer: { uri: "t.json", sha256: `0x${"00".repeat(32)}` },
-    },
-  });
+  const spec = parseModelSpec(JSON.parse(vectorSpec({ specMargin: margin, sampling } as never)));
   const { result, generation: g } = generateWith(spec, input as never, (_seq, step) => rows[step]);
   return {
     name,
