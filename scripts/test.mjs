@@ -72,6 +72,11 @@ child.on("close", (code, signal) => {
     passed = (out.match(/^\s*✔ (?!\/)/gm) ?? []).length;
     failed = new Set([...out.matchAll(/^\s*(\d+)\) /gm)].map((m) => m[1])).size;
   }
+  // A runner whose event loop emptied while a test was pending ("Promise resolution is still
+  // pending …") lists the cancelled tests as numbered failures after its totals yet prints no
+  // "N failing" line and may exit 0: count the numbered entries listed after the last totals.
+  const tail = out.slice(Math.max(0, out.lastIndexOf(" passing (")));
+  failed = Math.max(failed, new Set([...tail.matchAll(/^\s*(\d+)\) /gm)].map((m) => m[1])).size);
   const skipped = sum(/^\s*(\d+) skipped\b/gm).reduce((a, b) => a + b, 0);
   clearTimeout(watchdog);
   const abis = timedOut ? { status: 1 } : checkAbis();

@@ -4,7 +4,7 @@
  * reaches its earliest deadline minus the margin (never later), the max delay sends the rest,
  * a waiting key is never queued twice, and no entry is ever left unsettled.
  */
-import { describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Batcher, type BatchItem, type BatchPolicy } from "../../../../workers/src/node/relay/batcher.ts";
 
@@ -28,6 +28,14 @@ function recording(policy: Partial<BatchPolicy>, send?: (items: BatchItem<string
 }
 
 describe("relay batcher", () => {
+  // The batcher's timer is unref'd (it must not keep a node process alive by itself); here nothing
+  // else may hold the event loop, and node:test cancels every test left once the loop empties.
+  let keepAlive: NodeJS.Timeout;
+  before(() => {
+    keepAlive = setInterval(() => {}, 1000);
+  });
+  after(() => clearInterval(keepAlive));
+
   it("sends a full batch at once, the earliest deadlines first, and keeps the rest waiting", async () => {
     const { b, batches, reasons } = recording({ batchSize: 3 });
     const done = [b.add("a", "a", 900n), b.add("b", "b", 500n), b.add("c", "c")];
