@@ -57,4 +57,28 @@ describe("tiny-lm (trained)", () => {
     }
     assert.equal(hashes.size, 3);
   });
+
+  it("another seed, another temperature or a one-token change in the prompt changes the hash", async () => {
+    const tok = await loadTokenizer(specText, { path: join(dir, "tokenizer.json") });
+    const withTemperature = (t: string) => {
+      const s = JSON.parse(specText) as { generate: { sampling: { temperature: string } } };
+      s.generate.sampling.temperature = t;
+      return JSON.stringify(s);
+    };
+    const src = (sha256: string) => ({ path: join(dir, "tiny-lm.onnx"), sha256 });
+    const hot = await engine.load(withTemperature("1.5"), src(TINY_LM_SHA256));
+    const sameT = await engine.load(withTemperature("0.80"), src(TINY_LM_SHA256));
+    const seedA = `0x${"11".repeat(32)}` as const;
+    const make = (prompt: string, seed: `0x${string}`) =>
+      promptInput(specText, tok, prompt, { maxNewTokens: 24, seed });
+    const base = await cached.infer(make("Four score and seven", seedA));
+    const seed = await cached.infer(make("Four score and seven", `0x${"22".repeat(32)}`));
+    // One byte is one token (byte-level tokenizer): "n" → "m" changes the prompt's last token only.
+    const prompt = await cached.infer(make("Four score and sevem", seedA));
+    const temp = await hot.infer(make("Four score and seven", seedA));
+    for (const r of [base, seed, prompt, temp]) assert.equal(r.result, "ok", r.reason);
+    assert.equal(new Set([base, seed, prompt, temp].map((r) => r.outputHash)).size, 4);
+    // "0.80" and "0.8" name the same float64 t: the written form alone changes nothing.
+    assert.equal((await sameT.infer(make("Four score and seven", seedA))).outputHash, base.outputHash);
+  });
 });
