@@ -9,7 +9,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   encodeAbiParameters,
@@ -21,26 +21,23 @@ import {
   type Hex,
 } from "viem";
 import {
-  deployOmniTensor,
   devAddress,
   devKey,
   freePort,
   fundAndStake,
   increaseTime,
-  startHardhatNode,
   type LocalChain,
 } from "../support/devnet.ts";
 import {
   actor,
   waitForBotsStarted,
-  LOG_DIR,
   rpcCall,
-  startBot,
   TcpProxy,
   waitFor,
   wipeRedis,
   type BotProcess,
 } from "./support.ts";
+import { E2eNetwork } from "../support/e2e.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
 import { nodeStakingAbi, taskManagerAbi } from "../../workers/src/chain/abis.ts";
 import { knownModel } from "../support/models.ts";
@@ -98,71 +95,45 @@ function isDrawn(seed: Hex, node: Address, kind: number, count: bigint, expected
 }
 
 describe("e2e: 4 compute bots + 2 verifier bots (+ a third validator)", { timeout: 600_000 }, () => {
+  const tiny = knownModel("tiny-mlp");
+  const net = new E2eNetwork({
+    name: "bots",
+    redis: { db: REDIS_DB, prefix: PREFIX },
+    nodes: [
+      ...COMPUTE.map((index) => ({ index, roles: 1, stake: STAKE })),
+      ...VERIFIERS.map((index) => ({ index, roles: 2, stake: STAKE })),
+    ],
+    requester: REQUESTER,
+    model: { owner: 9, sha256: tiny.sha256, spec: tiny.specJson, path: tiny.path },
+  });
   let chain: LocalChain;
   let d: Deployment;
   let proxy: TcpProxy;
   const bots = new Map<number, BotProcess>();
-  let botConfig: (i: number) => Record<string, unknown>;
   let modelId: Hex;
 
   before(async () => {
-    chain = await startHardhatNode();
-    d = await deployOmniTensor(chain.rpcUrl);
-    await fundAndStake(
-      chain.rpcUrl,
-      d,
-      [
-        ...COMPUTE.map((index) => ({ index, roles: 1, stake: STAKE })),
-        ...VERIFIERS.map((index) => ({ index, roles: 2, stake: STAKE })),
-        { index: REQUESTER, roles: 0, stake: 0n, spare: parseEther("1000") },
-      ].filter((n) => n.stake > 0n),
-    );
-    // the requester only needs OMNIT
-    const treasury = actor(chain.rpcUrl, d, devKey(0));
-    await treasury.send(
-      d.contracts.OmniToken,
-      (await import("../../workers/src/chain/abis.ts")).omniTokenAbi,
-      "transfer",
-      [devAddress(REQUESTER), parseEther("1000")],
-    );
-    const tiny = knownModel("tiny-mlp");
-    modelId = await actor(chain.rpcUrl, d, devKey(9)).registerModel(tiny.sha256, tiny.specJson);
-    // A block every second so that seeds (known 2 blocks after the call) appear without traffic.
-    await rpcCall(chain.rpcUrl, "evm_setIntervalMining", [1000]);
-
+    net.onStop(async () => proxy?.stop());
+    ({ chain, d, modelId } = await net.start());
     proxy = new TcpProxy(await freePort(), chain.port);
     await proxy.start();
-    mkdirSync(LOG_DIR, { recursive: true });
-    const deploymentFile = join(LOG_DIR, `deployment-${process.pid}.json`);
-    writeFileSync(deploymentFile, JSON.stringify(d));
-    botConfig = (i) => ({
-      rpcUrl: i === 3 ? `http://127.0.0.1:${proxy.port}` : chain.rpcUrl,
-      redisUrl: `redis://127.0.0.1:6379/${REDIS_DB}`,
-      redisPrefix: `${PREFIX}-bot${i}`,
-      roles: [...VERIFIERS, JUROR].includes(i) ? ["verifier"] : ["compute"],
-      models: [{ modelId, path: tiny.path }],
-      confirmations: 0,
-      pollIntervalMs: 200,
-      metrics: { port: -1 },
-      deploymentFile,
-      logLevel: "debug",
-      gas: { replaceAfterMs: 20_000 },
-    });
     for (const i of [...COMPUTE, ...VERIFIERS]) bots.set(i, start(i));
   });
 
   function start(i: number): BotProcess {
     // The cheater is the same node with an output transform (test/e2e/cheater-node.ts).
     const script = i === CHEATER ? join(import.meta.dirname, "cheater-node.ts") : undefined;
-    return startBot(`bot${i}-${process.pid}`, botConfig(i), { PRIVATE_KEY: devKey(i) }, script);
+    return net.startBot(
+      i,
+      {
+        rpcUrl: i === 3 ? `http://127.0.0.1:${proxy.port}` : chain.rpcUrl,
+        roles: [...VERIFIERS, JUROR].includes(i) ? ["verifier"] : ["compute"],
+      },
+      script,
+    );
   }
 
-  after(async () => {
-    await Promise.all([...bots.values()].map((b) => b.stop()));
-    await proxy?.stop();
-    await chain?.stop();
-    await wipeRedis(PREFIX, REDIS_DB);
-  });
+  after(() => net.stop());
 
   it("runs a disputed task to finalization, liquidates the cheater, pays the honest nodes, and survives the faults", async () => {
     const req = actor(chain.rpcUrl, d, devKey(REQUESTER));

@@ -12,24 +12,16 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { Queue } from "bullmq";
 import { keccak256, parseAbiItem, parseEther, type Hex } from "viem";
-import {
-  deployOmniTensor,
-  devAddress,
-  devKey,
-  fundAndStake,
-  startHardhatNode,
-  type LocalChain,
-} from "../support/devnet.ts";
+import { devAddress, devKey, type LocalChain } from "../support/devnet.ts";
 import { ensureRedis } from "../support/redis.ts";
 import { knownModel } from "../support/models.ts";
 import { createTaskByUri, InputServer, wideTextLine } from "../support/input-server.ts";
-import { actor, LOG_DIR, rpcCall, startBot, waitFor, wipeRedis, type BotProcess } from "./support.ts";
+import { actor, startBot, waitFor, type BotProcess } from "./support.ts";
+import { E2eNetwork } from "../support/e2e.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
-import { omniTokenAbi } from "../../workers/src/chain/abis.ts";
 import { generateResultKey, openSealedOutput } from "../../workers/src/protocol/index.ts";
 import { InferenceEngine } from "../../workers/src/inference/runtime/index.ts";
 import { fleetQueuePrefix, runQueueName } from "../../workers/src/node/fleet/protocol.ts";
@@ -45,6 +37,13 @@ const WIDTH = 4800; // ocr-rec x[1,3,48,4800]: 2.8 MB of safetensors, 600 time s
 describe("e2e: one submitter, two inference processes, kill -9 of one mid-job", { timeout: 600_000 }, () => {
   const rec = knownModel("ocr-rec");
   const key = generateResultKey();
+  const net = new E2eNetwork({
+    name: "fleet",
+    redis: { db: REDIS_DB, prefix: PREFIX },
+    nodes: [{ index: NODE, roles: 1, stake: parseEther("20000") }],
+    requester: REQUESTER,
+    model: { owner: 9, sha256: rec.sha256, spec: rec.specJson, path: rec.path },
+  });
   let chain: LocalChain;
   let d: Deployment;
   const server = new InputServer();
@@ -55,15 +54,9 @@ describe("e2e: one submitter, two inference processes, kill -9 of one mid-job", 
 
   before(async () => {
     await ensureRedis();
-    chain = await startHardhatNode();
-    d = await deployOmniTensor(chain.rpcUrl);
-    await fundAndStake(chain.rpcUrl, d, [{ index: NODE, roles: 1, stake: parseEther("20000") }]);
-    await actor(chain.rpcUrl, d, devKey(0)).send(d.contracts.OmniToken, omniTokenAbi, "transfer", [
-      devAddress(REQUESTER),
-      parseEther("1000"),
-    ]);
-    modelId = await actor(chain.rpcUrl, d, devKey(9)).registerModel(rec.sha256, rec.specJson);
-    await rpcCall(chain.rpcUrl, "evm_setIntervalMining", [1000]); // seeds appear without traffic
+    net.onStop(async () => queue?.close());
+    net.onStop(() => server.stop());
+    ({ chain, d, modelId } = await net.start());
     await server.start();
     queue = new Queue(runQueueName(modelId), {
       connection: { host: "127.0.0.1", port: 6379, db: REDIS_DB },
@@ -71,19 +64,10 @@ describe("e2e: one submitter, two inference processes, kill -9 of one mid-job", 
     });
   });
 
-  after(async () => {
-    await Promise.all([submitter, ...infer].filter(Boolean).map((b) => b.stop()));
-    await queue?.close();
-    await server.stop();
-    await chain?.stop();
-    await wipeRedis(PREFIX, REDIS_DB);
-  });
+  after(() => net.stop());
 
   function startProcesses(): void {
-    const deploymentFile = join(LOG_DIR, `fleet-deployment-${process.pid}.json`);
-    mkdirSync(LOG_DIR, { recursive: true });
-    writeFileSync(deploymentFile, JSON.stringify(d));
-    const redis = { redisUrl: `redis://127.0.0.1:6379/${REDIS_DB}`, redisPrefix: PREFIX };
+    const redis = { redisUrl: net.redisUrl, redisPrefix: PREFIX };
     submitter = startBot(
       `fleet-submit-${process.pid}`,
       {
@@ -95,23 +79,26 @@ describe("e2e: one submitter, two inference processes, kill -9 of one mid-job", 
         confirmations: 0,
         pollIntervalMs: 200,
         metrics: { port: -1 },
-        deploymentFile,
+        deploymentFile: net.deploymentFile,
         logLevel: "debug",
       },
       { PRIVATE_KEY: devKey(NODE) },
     );
+    net.track(submitter);
     for (const name of ["a", "b"])
       infer.push(
-        startBot(
-          `fleet-infer-${name}-${process.pid}`,
-          {
-            ...redis,
-            only: "infer",
-            models: [{ modelId, path: rec.path }],
-            lockDurationMs: 2000,
-            metrics: { port: 0 },
-          },
-          { PRIVATE_KEY: "", NODE_PRIVATE_KEY: "" }, // an inference process needs no key
+        net.track(
+          startBot(
+            `fleet-infer-${name}-${process.pid}`,
+            {
+              ...redis,
+              only: "infer",
+              models: [{ modelId, path: rec.path }],
+              lockDurationMs: 2000,
+              metrics: { port: 0 },
+            },
+            { PRIVATE_KEY: "", NODE_PRIVATE_KEY: "" }, // an inference process needs no key
+          ),
         ),
       );
   }

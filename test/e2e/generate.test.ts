@@ -11,29 +11,11 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseAbiItem, parseEther, type Abi, type Hex } from "viem";
-import {
-  chainTime,
-  deployOmniTensor,
-  devAddress,
-  devKey,
-  fundAndStake,
-  increaseTime,
-  startHardhatNode,
-  type LocalChain,
-} from "../support/devnet.ts";
-import {
-  actor,
-  waitForBotsStarted,
-  LOG_DIR,
-  rpcCall,
-  startBot,
-  waitFor,
-  wipeRedis,
-  type BotProcess,
-} from "./support.ts";
+import { parseAbiItem, parseEther, type Hex } from "viem";
+import { chainTime, devAddress, devKey, increaseTime, type LocalChain } from "../support/devnet.ts";
+import { actor, waitForBotsStarted, waitFor, type BotProcess } from "./support.ts";
+import { E2eNetwork } from "../support/e2e.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
-import { modelRegistryAbi, omniTokenAbi } from "../../workers/src/chain/abis.ts";
 import { runIn } from "../support/cli.ts";
 import { REPO_ROOT } from "../support/models.ts";
 import { InferenceEngine } from "../../workers/src/inference/runtime/engine.ts";
@@ -66,6 +48,23 @@ interface TaskView {
 }
 
 describe("e2e: a prompt in, text out, through a Finalized task", { timeout: 600_000 }, () => {
+  const net = new E2eNetwork({
+    name: "generate",
+    redis: { db: REDIS_DB, prefix: PREFIX },
+    nodes: [
+      { index: COMPUTE, roles: 1, stake: STAKE },
+      { index: VERIFIER, roles: 2, stake: STAKE },
+    ],
+    requester: REQUESTER,
+    model: {
+      owner: MODEL_OWNER,
+      sha256: SHA256,
+      spec: specText,
+      path: ONNX,
+      uri: "file://tiny-lm.onnx",
+      royaltyBps: 500,
+    },
+  });
   let chain: LocalChain;
   let d: Deployment;
   let modelId: Hex;
@@ -74,65 +73,17 @@ describe("e2e: a prompt in, text out, through a Finalized task", { timeout: 600_
   const bots: BotProcess[] = [];
 
   before(async () => {
-    chain = await startHardhatNode();
-    d = await deployOmniTensor(chain.rpcUrl);
-    await fundAndStake(chain.rpcUrl, d, [
-      { index: COMPUTE, roles: 1, stake: STAKE },
-      { index: VERIFIER, roles: 2, stake: STAKE },
-    ]);
-    const treasury = actor(chain.rpcUrl, d, devKey(0));
-    await treasury.send(d.contracts.OmniToken, omniTokenAbi as Abi, "transfer", [
-      devAddress(REQUESTER),
-      parseEther("1000"),
-    ]);
-    const owner = actor(chain.rpcUrl, d, devKey(MODEL_OWNER));
-    await owner.send(d.contracts.ModelRegistry, modelRegistryAbi as Abi, "registerModel", [
-      SHA256,
-      "file://tiny-lm.onnx",
-      specText,
-      500,
-    ]);
-    modelId = await owner.read<Hex>(d.contracts.ModelRegistry, modelRegistryAbi as Abi, "modelIdOf", [
-      owner.address,
-      SHA256,
-      specText,
-    ]);
-    await rpcCall(chain.rpcUrl, "evm_setIntervalMining", [1000]);
+    ({ chain, d, modelId } = await net.start());
     const tmp = await mkdtemp(join(tmpdir(), "omnit-e2e-gen-"));
     keyDir = join(tmp, "keys");
     mkdirSync(join(tmp, "deployments"), { recursive: true });
     writeFileSync(join(tmp, "deployments", `${chain.chainId}.json`), JSON.stringify(d));
     conn = ["--rpc", chain.rpcUrl, "--deployments", join(tmp, "deployments")];
-    mkdirSync(LOG_DIR, { recursive: true });
-    const deploymentFile = join(LOG_DIR, `deployment-generate-${process.pid}.json`);
-    writeFileSync(deploymentFile, JSON.stringify(d));
     for (const i of [COMPUTE, VERIFIER])
-      bots.push(
-        startBot(
-          `generate-bot${i}-${process.pid}`,
-          {
-            rpcUrl: chain.rpcUrl,
-            redisUrl: `redis://127.0.0.1:6379/${REDIS_DB}`,
-            redisPrefix: `${PREFIX}-bot${i}`,
-            roles: i === VERIFIER ? ["verifier"] : ["compute"],
-            models: [{ modelId, path: ONNX }],
-            confirmations: 0,
-            pollIntervalMs: 200,
-            metrics: { port: -1 },
-            deploymentFile,
-            logLevel: "debug",
-            gas: { replaceAfterMs: 20_000 },
-          },
-          { PRIVATE_KEY: devKey(i) },
-        ),
-      );
+      bots.push(net.startBot(i, { roles: i === VERIFIER ? ["verifier"] : ["compute"] }));
   });
 
-  after(async () => {
-    await Promise.all(bots.map((b) => b.stop()));
-    await chain?.stop();
-    await wipeRedis(PREFIX, REDIS_DB);
-  });
+  after(() => net.stop());
 
   it("task create --prompt → Finalized → task result decodes to the locally generated text", async () => {
     await waitForBotsStarted(bots);

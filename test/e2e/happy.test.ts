@@ -7,30 +7,12 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { parseAbiItem, parseEther, type Abi, type AbiEvent, type Address, type Hex } from "viem";
-import {
-  deployOmniTensor,
-  devAddress,
-  devKey,
-  fundAndStake,
-  increaseTime,
-  startHardhatNode,
-  type LocalChain,
-} from "../support/devnet.ts";
-import {
-  actor,
-  waitForBotsStarted,
-  LOG_DIR,
-  rpcCall,
-  startBot,
-  waitFor,
-  wipeRedis,
-  type BotProcess,
-} from "./support.ts";
+import { devAddress, devKey, increaseTime, type LocalChain } from "../support/devnet.ts";
+import { actor, waitForBotsStarted, rpcCall, waitFor, type BotProcess } from "./support.ts";
+import { E2eNetwork } from "../support/e2e.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
-import { modelRegistryAbi, nodeStakingAbi, omniTokenAbi } from "../../workers/src/chain/abis.ts";
+import { nodeStakingAbi } from "../../workers/src/chain/abis.ts";
 import { knownModel } from "../support/models.ts";
 import { generateResultKey, openSealedOutput } from "../../workers/src/protocol/index.ts";
 
@@ -89,70 +71,35 @@ const ev = {
 } as const;
 
 describe("e2e: the undisputed path with 3 compute bots + 1 verifier bot", { timeout: 300_000 }, () => {
+  const tiny = knownModel("tiny-mlp");
+  const net = new E2eNetwork({
+    name: "happy",
+    redis: { db: REDIS_DB, prefix: PREFIX },
+    nodes: [
+      ...COMPUTE.map((index) => ({ index, roles: 1, stake: STAKE })),
+      { index: VERIFIER, roles: 2, stake: STAKE },
+    ],
+    requester: REQUESTER,
+    model: {
+      owner: MODEL_OWNER,
+      sha256: tiny.sha256,
+      spec: tiny.specJson,
+      path: tiny.path,
+      royaltyBps: Number(ROYALTY_BPS),
+    },
+  });
   let chain: LocalChain;
   let d: Deployment;
   let modelId: Hex;
   const bots = new Map<number, BotProcess>();
 
   before(async () => {
-    chain = await startHardhatNode();
-    d = await deployOmniTensor(chain.rpcUrl);
-    await fundAndStake(chain.rpcUrl, d, [
-      ...COMPUTE.map((index) => ({ index, roles: 1, stake: STAKE })),
-      { index: VERIFIER, roles: 2, stake: STAKE },
-    ]);
-    const treasury = actor(chain.rpcUrl, d, devKey(0));
-    await treasury.send(d.contracts.OmniToken, omniTokenAbi as Abi, "transfer", [
-      devAddress(REQUESTER),
-      parseEther("1000"),
-    ]);
-    const tiny = knownModel("tiny-mlp");
-    const owner = actor(chain.rpcUrl, d, devKey(MODEL_OWNER));
-    await owner.send(d.contracts.ModelRegistry, modelRegistryAbi as Abi, "registerModel", [
-      tiny.sha256,
-      "file://model.onnx",
-      tiny.specJson,
-      Number(ROYALTY_BPS),
-    ]);
-    modelId = await owner.read<Hex>(d.contracts.ModelRegistry, modelRegistryAbi as Abi, "modelIdOf", [
-      owner.address,
-      tiny.sha256,
-      tiny.specJson,
-    ]);
-    // A block every second so that seeds (known 2 blocks after the call) appear without traffic.
-    await rpcCall(chain.rpcUrl, "evm_setIntervalMining", [1000]);
-
-    mkdirSync(LOG_DIR, { recursive: true });
-    const deploymentFile = join(LOG_DIR, `deployment-happy-${process.pid}.json`);
-    writeFileSync(deploymentFile, JSON.stringify(d));
+    ({ chain, d, modelId } = await net.start());
     for (const i of BOTS)
-      bots.set(
-        i,
-        startBot(
-          `happy-bot${i}-${process.pid}`,
-          {
-            rpcUrl: chain.rpcUrl,
-            redisUrl: `redis://127.0.0.1:6379/${REDIS_DB}`,
-            redisPrefix: `${PREFIX}-bot${i}`,
-            roles: i === VERIFIER ? ["verifier"] : ["compute"],
-            models: [{ modelId, path: tiny.path }],
-            confirmations: 0,
-            pollIntervalMs: 200,
-            metrics: { port: -1 },
-            deploymentFile,
-            logLevel: "debug",
-            gas: { replaceAfterMs: 20_000 },
-          },
-          { PRIVATE_KEY: devKey(i) },
-        ),
-      );
+      bots.set(i, net.startBot(i, { roles: i === VERIFIER ? ["verifier"] : ["compute"] }));
   });
 
-  after(async () => {
-    await Promise.all([...bots.values()].map((b) => b.stop()));
-    await chain?.stop();
-    await wipeRedis(PREFIX, REDIS_DB);
-  });
+  after(() => net.stop());
 
   it("finalizes with m = 0, pays every seat, the verifier, the royalty and the remainder, delivers, releases every bond", async () => {
     const req = actor(chain.rpcUrl, d, devKey(REQUESTER));

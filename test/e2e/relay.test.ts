@@ -9,7 +9,6 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import pino from "pino";
 import {
@@ -22,18 +21,11 @@ import {
   type Hash,
   type Hex,
 } from "viem";
-import {
-  deployOmniTensor,
-  devAddress,
-  devKey,
-  fundAndStake,
-  increaseTime,
-  startHardhatNode,
-  type LocalChain,
-} from "../support/devnet.ts";
-import { actor, LOG_DIR, rpcCall, waitFor, wipeRedis } from "./support.ts";
+import { devAddress, devKey, increaseTime, type LocalChain } from "../support/devnet.ts";
+import { actor, LOG_DIR, rpcCall, waitFor } from "./support.ts";
+import { E2eNetwork } from "../support/e2e.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
-import { omniTokenAbi, taskManagerAbi } from "../../workers/src/chain/abis.ts";
+import { taskManagerAbi } from "../../workers/src/chain/abis.ts";
 import { knownModel } from "../support/models.ts";
 import { generateResultKey } from "../../workers/src/protocol/index.ts";
 import { parseNodeConfig } from "../../workers/src/node/config.ts";
@@ -71,34 +63,27 @@ const ev = {
 } as const;
 
 describe("e2e: relay mode, 4 node keys behind one relayer", { timeout: 600_000 }, () => {
+  const tiny = knownModel("tiny-mlp");
+  const net = new E2eNetwork({
+    name: "relay",
+    redis: { db: REDIS_DB, prefix: PREFIX },
+    nodes: KEYS.map((index) => ({ index, roles: 1, stake: STAKE })),
+    requester: REQUESTER,
+    model: { owner: 9, sha256: tiny.sha256, spec: tiny.specJson, path: tiny.path },
+  });
   let chain: LocalChain;
   let d: Deployment;
   let modelId: Hex;
   let relay: RunningRelay;
 
   before(async () => {
-    chain = await startHardhatNode();
-    d = await deployOmniTensor(chain.rpcUrl);
-    await fundAndStake(
-      chain.rpcUrl,
-      d,
-      KEYS.map((index) => ({ index, roles: 1, stake: STAKE })),
-    );
-    const treasury = actor(chain.rpcUrl, d, devKey(0));
-    await treasury.send(d.contracts.OmniToken, omniTokenAbi as Abi, "transfer", [
-      devAddress(REQUESTER),
-      parseEther("1000"),
-    ]);
-    const tiny = knownModel("tiny-mlp");
-    modelId = await actor(chain.rpcUrl, d, devKey(9)).registerModel(tiny.sha256, tiny.specJson);
-    // A block every second so that seeds (known 2 blocks after the call) appear without traffic.
-    await rpcCall(chain.rpcUrl, "evm_setIntervalMining", [1000]);
-    mkdirSync(LOG_DIR, { recursive: true });
+    net.onStop(async () => relay?.stop());
+    ({ chain, d, modelId } = await net.start());
     const config = parseNodeConfig({
       rpcUrl: chain.rpcUrl,
       privateKey: devKey(RELAYER),
       nodeKeys: KEYS.map(devKey),
-      redisUrl: `redis://127.0.0.1:6379/${REDIS_DB}`,
+      redisUrl: net.redisUrl,
       redisPrefix: PREFIX,
       roles: ["compute"],
       models: [{ modelId, path: tiny.path }],
@@ -117,11 +102,7 @@ describe("e2e: relay mode, 4 node keys behind one relayer", { timeout: 600_000 }
     await relay.caughtUp;
   });
 
-  after(async () => {
-    await relay?.stop();
-    await chain?.stop();
-    await wipeRedis(PREFIX, REDIS_DB);
-  });
+  after(() => net.stop());
 
   const req = () => actor(chain.rpcUrl, d, devKey(REQUESTER));
   const task = (id: bigint) => req().tm<TaskView>("getTask", [id]);

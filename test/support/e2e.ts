@@ -1,0 +1,192 @@
+/**
+ * The end-to-end fixture (no tests here; importing has no side effects): a `hardhat node` with
+ * OmniTensor deployed, staked nodes, a funded requester, one registered model, a block every
+ * second and a deployment file for bot processes; bots as separate processes in their own process
+ * groups. `stop()` stops what was started through the fixture, even after a failed `start()`:
+ * the bots, then the clean-ups given to `onStop` (in that order), the chain, and the Redis keys
+ * under the fixture's prefix.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseEther, type Hex } from "viem";
+import {
+  deployOmniTensor,
+  devAddress,
+  devKey,
+  fundAndStake,
+  killGroup,
+  registerModel,
+  ROOT,
+  rpc,
+  startHardhatNode,
+  transferOmnit,
+  waitFor,
+  type LocalChain,
+  type NodeSetup,
+} from "./devnet.ts";
+import { wipeRedis } from "./redis.ts";
+import type { Deployment } from "../../workers/src/chain/deployment.ts";
+
+export const LOG_DIR = join(ROOT, ".omnitensor", "e2e-logs");
+
+export interface BotProcess {
+  name: string;
+  child: ChildProcess;
+  logFile: string;
+  /** SIGTERM to the group, SIGKILL after a grace period. */
+  stop(): Promise<void>;
+  /** kill -9 of the whole group, at once. */
+  kill9(): Promise<void>;
+}
+
+/** Starts `omnitensor worker --config <file>` as a separate process in its own process group. */
+export function startBot(
+  name: string,
+  config: Record<string, unknown>,
+  env: Record<string, string>,
+  /** A TypeScript entry to run instead of the CLI (e.g. a cheating node: test/e2e/cheater-node.ts). */
+  script?: string,
+): BotProcess {
+  mkdirSync(LOG_DIR, { recursive: true });
+  const cfgFile = join(LOG_DIR, `${name}.json`);
+  writeFileSync(cfgFile, JSON.stringify(config, null, 2));
+  const logFile = join(LOG_DIR, `${name}.log`);
+  const fd = openSync(logFile, "a");
+  const child = spawn(
+    process.execPath,
+    script
+      ? ["--import", "tsx", script, "--config", cfgFile]
+      : [join(ROOT, "workers", "bin", "omnitensor.mjs"), "worker", "--config", cfgFile],
+    {
+      cwd: ROOT,
+      detached: true,
+      stdio: ["ignore", fd, fd],
+      env: { ...process.env, ...env },
+    },
+  );
+  closeSync(fd);
+  return {
+    name,
+    child,
+    logFile,
+    stop: () => killGroup(child, 8000),
+    kill9: async () => {
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((r) => child.once("exit", () => r()));
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        return;
+      }
+      await exited;
+    },
+  };
+}
+
+/** Waits until every bot's log says it started (each process logs "node started" once it is up). */
+export async function waitForBotsStarted(bots: Iterable<BotProcess>, timeoutMs = 120_000): Promise<void> {
+  const list = [...bots];
+  await waitFor(
+    `${list.length} bots started`,
+    async () => list.every((b) => readFileSync(b.logFile, "utf8").includes("node started")),
+    timeoutMs,
+    500,
+  );
+}
+
+export interface E2eOptions {
+  /** Names the deployment file and the bots' config and log files (with this process's pid). */
+  name: string;
+  /** Redis database and key prefix of every bot (a bot's own prefix is `<prefix>-bot<i>`). */
+  redis: { db: number; prefix: string };
+  /** Nodes funded and staked from the treasury, in this order. */
+  nodes: NodeSetup[];
+  /** Account index of the requester; it gets 1000 OMNIT from the treasury. */
+  requester: number;
+  /** The model registered by account `owner`; `path` is the ONNX file the bots run. */
+  model: { owner: number; sha256: Hex; spec: string; path?: string; uri?: string; royaltyBps?: number };
+}
+
+/** One chain, one deployment, one model; bots and clean-ups registered for `stop()`. */
+export class E2eNetwork {
+  chain!: LocalChain;
+  d!: Deployment;
+  modelId!: Hex;
+  /** The deployment as a file, for bot configs (`deploymentFile`). */
+  deploymentFile!: string;
+  private readonly bots: BotProcess[] = [];
+  private readonly cleanups: (() => Promise<unknown>)[] = [];
+
+  constructor(readonly opts: E2eOptions) {}
+
+  get rpcUrl(): string {
+    return this.chain.rpcUrl;
+  }
+
+  get redisUrl(): string {
+    return `redis://127.0.0.1:6379/${this.opts.redis.db}`;
+  }
+
+  async start(): Promise<this> {
+    const { nodes, requester, model } = this.opts;
+    this.chain = await startHardhatNode();
+    this.d = await deployOmniTensor(this.rpcUrl);
+    await fundAndStake(this.rpcUrl, this.d, nodes);
+    await transferOmnit(this.rpcUrl, this.d, [devAddress(requester)], parseEther("1000"));
+    this.modelId = await registerModel(this.rpcUrl, this.d, devKey(model.owner), {
+      onnxSha256: model.sha256,
+      spec: model.spec,
+      uri: model.uri,
+      royaltyBps: model.royaltyBps,
+    });
+    // A block every second so that seeds (known 2 blocks after the call) appear without traffic.
+    await rpc(this.rpcUrl, "evm_setIntervalMining", [1000]);
+    mkdirSync(LOG_DIR, { recursive: true });
+    this.deploymentFile = join(LOG_DIR, `deployment-${this.opts.name}-${process.pid}.json`);
+    writeFileSync(this.deploymentFile, JSON.stringify(this.d));
+    return this;
+  }
+
+  /** The config of the bot of account `i` (a compute bot running the model unless `over` says otherwise). */
+  botConfig(i: number, over: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+      rpcUrl: this.rpcUrl,
+      redisUrl: this.redisUrl,
+      redisPrefix: `${this.opts.redis.prefix}-bot${i}`,
+      roles: ["compute"],
+      models: [{ modelId: this.modelId, path: this.opts.model.path }],
+      confirmations: 0,
+      pollIntervalMs: 200,
+      metrics: { port: -1 },
+      deploymentFile: this.deploymentFile,
+      logLevel: "debug",
+      gas: { replaceAfterMs: 20_000 },
+      ...over,
+    };
+  }
+
+  /** Starts the bot of account `i` (`botConfig(i, over)`, its key in PRIVATE_KEY), stopped in `stop()`. */
+  startBot(i: number, over: Record<string, unknown> = {}, script?: string): BotProcess {
+    const name = `${this.opts.name}-bot${i}-${process.pid}`;
+    return this.track(startBot(name, this.botConfig(i, over), { PRIVATE_KEY: devKey(i) }, script));
+  }
+
+  /** Registers a process started elsewhere to be stopped in `stop()`. */
+  track(bot: BotProcess): BotProcess {
+    this.bots.push(bot);
+    return bot;
+  }
+
+  /** Runs `fn` in `stop()`, after the bots and before the chain goes. */
+  onStop(fn: () => Promise<unknown>): void {
+    this.cleanups.push(fn);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.bots.map((b) => b.stop()));
+    for (const fn of this.cleanups) await fn();
+    await this.chain?.stop();
+    await wipeRedis(this.opts.redis.prefix, this.opts.redis.db);
+  }
+}
