@@ -7,9 +7,9 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { Redis } from "ioredis";
-import { ROOT, freePort, killGroup } from "../support/devnet.ts";
+import { freePort } from "../support/devnet.ts";
+import { runScript } from "../support/script.ts";
 
 const SENTINELS: [db: number, key: string][] = [
   [0, `omnitensor-sentinel-${process.pid}`],
@@ -29,20 +29,7 @@ async function withRedis<T>(db: number, fn: (r: Redis) => Promise<T>): Promise<T
 
 /** Runs the demo on a free port; resolves with its exit code and output. */
 async function runDemo(timeoutMs: number): Promise<{ code: number | null; out: string }> {
-  const port = await freePort();
-  const child = spawn("npx", ["tsx", "scripts/demo.ts", "--port", String(port)], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  let out = "";
-  child.stdout.on("data", (b: Buffer) => (out += b.toString()));
-  child.stderr.on("data", (b: Buffer) => (out += b.toString()));
-  const timer = setTimeout(() => void killGroup(child), timeoutMs);
-  const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
-  clearTimeout(timer);
-  return { code, out };
+  return runScript(["scripts/demo.ts", "--port", String(await freePort())], timeoutMs);
 }
 
 describe("npm run demo", () => {

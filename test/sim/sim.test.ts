@@ -5,12 +5,11 @@
  * chain is an in-process EDR chain of that process, gone when it exits.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { killGroup, ROOT } from "../support/devnet.ts";
+import { runScript } from "../support/script.ts";
 
 interface Row {
   name: string;
@@ -27,28 +26,15 @@ interface Report {
   config: { tasks: number };
 }
 
-async function runSim(args: string[], timeoutMs: number): Promise<{ code: number | null; out: string }> {
-  const child = spawn("npx", ["tsx", "scripts/sim/main.ts", ...args], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  let out = "";
-  child.stdout.on("data", (b: Buffer) => (out += b.toString()));
-  child.stderr.on("data", (b: Buffer) => (out += b.toString()));
-  const timer = setTimeout(() => void killGroup(child), timeoutMs);
-  const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
-  clearTimeout(timer);
-  return { code, out };
-}
-
 /** Runs `npm run sim -- --small --quiet` with `extra` flags; returns the report's JSON text and the output. */
 async function runSmall(extra: string[] = []): Promise<{ json: string; out: string }> {
   const dir = mkdtempSync(join(tmpdir(), "omnitensor-sim-"));
   try {
     const file = join(dir, "report.json");
-    const { code, out } = await runSim(["--small", "--quiet", ...extra, "--json", file], 120_000);
+    const { code, out } = await runScript(
+      ["scripts/sim/main.ts", "--small", "--quiet", ...extra, "--json", file],
+      120_000,
+    );
     assert.equal(code, 0, `the simulation failed:\n${out.slice(-4000)}`);
     return { json: readFileSync(file, "utf8"), out };
   } finally {
