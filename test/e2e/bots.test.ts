@@ -37,7 +37,7 @@ import {
   wipeRedis,
   type BotProcess,
 } from "./support.ts";
-import { E2eNetwork } from "../support/e2e.ts";
+import { TestNetwork } from "../support/e2e.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
 import { nodeStakingAbi, taskManagerAbi } from "../../workers/src/chain/abis.ts";
 import { knownModel } from "../support/models.ts";
@@ -96,7 +96,7 @@ function isDrawn(seed: Hex, node: Address, kind: number, count: bigint, expected
 
 describe("e2e: 4 compute bots + 2 verifier bots (+ a third validator)", { timeout: 600_000 }, () => {
   const tiny = knownModel("tiny-mlp");
-  const net = new E2eNetwork({
+  const net = new TestNetwork({
     name: "bots",
     redis: { db: REDIS_DB, prefix: PREFIX },
     nodes: [

@@ -20,7 +20,7 @@ import { ensureRedis } from "../support/redis.ts";
 import { knownModel } from "../support/models.ts";
 import { createTaskByUri, InputServer, wideTextLine } from "../support/input-server.ts";
 import { actor, startBot, waitFor, type BotProcess } from "./support.ts";
-import { E2eNetwork } from "../support/e2e.ts";
+import { TestNetwork } from "../support/e2e.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
 import { generateResultKey, openSealedOutput } from "../../workers/src/protocol/index.ts";
 import { InferenceEngine } from "../../workers/src/inference/runtime/index.ts";
@@ -37,7 +37,7 @@ const WIDTH = 4800; // ocr-rec x[1,3,48,4800]: 2.8 MB of safetensors, 600 time s
 describe("e2e: one submitter, two inference processes, kill -9 of one mid-job", { timeout: 600_000 }, () => {
   const rec = knownModel("ocr-rec");
   const key = generateResultKey();
-  const net = new E2eNetwork({
+  const net = new TestNetwork({
     name: "fleet",
     redis: { db: REDIS_DB, prefix: PREFIX },
     nodes: [{ index: NODE, roles: 1, stake: parseEther("20000") }],

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { parseAbiItem, parseEther, type Hex } from "viem";
 import { chainTime, devAddress, devKey, increaseTime, type LocalChain } from "../support/devnet.ts";
 import { actor, waitForBotsStarted, waitFor, type BotProcess } from "./support.ts";
-import { E2eNetwork } from "../support/e2e.ts";
+import { TestNetwork } from "../support/e2e.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
 import { runIn } from "../support/cli.ts";
 import { REPO_ROOT } from "../support/models.ts";
@@ -48,7 +48,7 @@ interface TaskView {
 }
 
 describe("e2e: a prompt in, text out, through a Finalized task", { timeout: 600_000 }, () => {
-  const net = new E2eNetwork({
+  const net = new TestNetwork({
     name: "generate",
     redis: { db: REDIS_DB, prefix: PREFIX },
     nodes: [

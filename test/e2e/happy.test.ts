@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { parseAbiItem, parseEther, type Abi, type AbiEvent, type Address, type Hex } from "viem";
 import { devAddress, devKey, increaseTime, type LocalChain } from "../support/devnet.ts";
 import { actor, waitForBotsStarted, rpcCall, waitFor, type BotProcess } from "./support.ts";
-import { E2eNetwork } from "../support/e2e.ts";
+import { TestNetwork } from "../support/e2e.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
 import { nodeStakingAbi } from "../../workers/src/chain/abis.ts";
 import { knownModel } from "../support/models.ts";
@@ -72,7 +72,7 @@ const ev = {
 
 describe("e2e: the undisputed path with 3 compute bots + 1 verifier bot", { timeout: 300_000 }, () => {
   const tiny = knownModel("tiny-mlp");
-  const net = new E2eNetwork({
+  const net = new TestNetwork({
     name: "happy",
     redis: { db: REDIS_DB, prefix: PREFIX },
     nodes: [

@@ -23,7 +23,7 @@ import {
 } from "viem";
 import { devAddress, devKey, increaseTime, type LocalChain } from "../support/devnet.ts";
 import { actor, LOG_DIR, rpcCall, waitFor } from "./support.ts";
-import { E2eNetwork } from "../support/e2e.ts";
+import { TestNetwork } from "../support/e2e.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
 import { taskManagerAbi } from "../../workers/src/chain/abis.ts";
 import { knownModel } from "../support/models.ts";
@@ -64,7 +64,7 @@ const ev = {
 
 describe("e2e: relay mode, 4 node keys behind one relayer", { timeout: 600_000 }, () => {
   const tiny = knownModel("tiny-mlp");
-  const net = new E2eNetwork({
+  const net = new TestNetwork({
     name: "relay",
     redis: { db: REDIS_DB, prefix: PREFIX },
     nodes: KEYS.map((index) => ({ index, roles: 1, stake: STAKE })),

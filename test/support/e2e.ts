@@ -1,14 +1,16 @@
 /**
- * The end-to-end fixture (no tests here; importing has no side effects): a `hardhat node` with
- * OmniTensor deployed, staked nodes, a funded requester, one registered model, a block every
- * second and a deployment file for bot processes; bots as separate processes in their own process
- * groups. `stop()` stops what was started through the fixture, even after a failed `start()`:
- * the bots, then the clean-ups given to `onStop` (in that order), the chain, and the Redis keys
- * under the fixture's prefix.
+ * The fixture of the end-to-end and node-service tests (no tests here; importing has no side
+ * effects): a `hardhat node` with OmniTensor deployed, staked nodes, a funded requester, one
+ * registered model, interval mining and a deployment file (in LOG_DIR) for bot processes; bots
+ * as separate processes in their own process groups; a log sink that keeps a node's lines.
+ * `stop()` stops what was started through the fixture, even after a failed `start()`: the bots,
+ * then the clean-ups given to `onStop` (in that order), the chain, and the Redis keys under the
+ * fixture's prefix.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { parseEther, type Hex } from "viem";
 import {
   deployOmniTensor,
@@ -95,30 +97,46 @@ export async function waitForBotsStarted(bots: Iterable<BotProcess>, timeoutMs =
   );
 }
 
-export interface E2eOptions {
+/** A sink for a node's `logDestination` that keeps each line it writes. */
+export function lineSink(): { lines: string[]; sink: Writable } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _e, cb) {
+      lines.push(...String(chunk).split("\n").filter(Boolean));
+      cb();
+    },
+  });
+  return { lines, sink };
+}
+
+export interface TestNetworkOptions {
   /** Names the deployment file and the bots' config and log files (with this process's pid). */
   name: string;
-  /** Redis database and key prefix of every bot (a bot's own prefix is `<prefix>-bot<i>`). */
+  /** Redis database and the key prefix wiped in `stop()` (a bot's own prefix is `<prefix>-bot<i>`). */
   redis: { db: number; prefix: string };
-  /** Nodes funded and staked from the treasury, in this order. */
-  nodes: NodeSetup[];
-  /** Account index of the requester; it gets 1000 OMNIT from the treasury. */
-  requester: number;
+  /** Nodes funded and staked from the treasury, in this order. Default none. */
+  nodes?: NodeSetup[];
+  /** Account index of the requester, funded with `requesterOmnit` from the treasury. Default none. */
+  requester?: number;
+  /** Default 1000 OMNIT. */
+  requesterOmnit?: bigint;
   /** The model registered by account `owner`; `path` is the ONNX file the bots run. */
   model: { owner: number; sha256: Hex; spec: string; path?: string; uri?: string; royaltyBps?: number };
+  /** A block every this many ms once set up (0: automine only). Default 1000. */
+  intervalMiningMs?: number;
 }
 
 /** One chain, one deployment, one model; bots and clean-ups registered for `stop()`. */
-export class E2eNetwork {
+export class TestNetwork {
   chain!: LocalChain;
   d!: Deployment;
   modelId!: Hex;
-  /** The deployment as a file, for bot configs (`deploymentFile`). */
+  /** The deployment as a file (in LOG_DIR), for bot configs (`deploymentFile`). */
   deploymentFile!: string;
   private readonly bots: BotProcess[] = [];
   private readonly cleanups: (() => Promise<unknown>)[] = [];
 
-  constructor(readonly opts: E2eOptions) {}
+  constructor(readonly opts: TestNetworkOptions) {}
 
   get rpcUrl(): string {
     return this.chain.rpcUrl;
@@ -129,19 +147,22 @@ export class E2eNetwork {
   }
 
   async start(): Promise<this> {
-    const { nodes, requester, model } = this.opts;
+    const { nodes = [], requester, model, intervalMiningMs = 1000 } = this.opts;
     this.chain = await startHardhatNode();
     this.d = await deployOmniTensor(this.rpcUrl);
     await fundAndStake(this.rpcUrl, this.d, nodes);
-    await transferOmnit(this.rpcUrl, this.d, [devAddress(requester)], parseEther("1000"));
+    if (requester !== undefined) {
+      const amount = this.opts.requesterOmnit ?? parseEther("1000");
+      await transferOmnit(this.rpcUrl, this.d, [devAddress(requester)], amount);
+    }
     this.modelId = await registerModel(this.rpcUrl, this.d, devKey(model.owner), {
       onnxSha256: model.sha256,
       spec: model.spec,
       uri: model.uri,
       royaltyBps: model.royaltyBps,
     });
-    // A block every second so that seeds (known 2 blocks after the call) appear without traffic.
-    await rpc(this.rpcUrl, "evm_setIntervalMining", [1000]);
+    // Blocks without traffic, so that seeds (known 2 blocks after the call) appear.
+    if (intervalMiningMs > 0) await rpc(this.rpcUrl, "evm_setIntervalMining", [intervalMiningMs]);
     mkdirSync(LOG_DIR, { recursive: true });
     this.deploymentFile = join(LOG_DIR, `deployment-${this.opts.name}-${process.pid}.json`);
     writeFileSync(this.deploymentFile, JSON.stringify(this.d));

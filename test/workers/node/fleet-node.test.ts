@@ -6,24 +6,12 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import { parseEther, type Hex } from "viem";
-import {
-  actor,
-  deployOmniTensor,
-  devAddress,
-  devKey,
-  fundAndStake,
-  registerModel,
-  sendAs,
-  startHardhatNode,
-  waitFor,
-  type LocalChain,
-} from "../../support/devnet.ts";
-import { ensureRedis, wipeRedis } from "../../support/redis.ts";
+import { actor, devAddress, devKey, waitFor, type LocalChain } from "../../support/devnet.ts";
+import { ensureRedis } from "../../support/redis.ts";
 import { knownModel } from "../../support/models.ts";
+import { lineSink, TestNetwork } from "../../support/e2e.ts";
 import type { Deployment } from "../../../workers/src/chain/deployment.ts";
-import { omniTokenAbi } from "../../../workers/src/chain/abis.ts";
 import { generateResultKey } from "../../../workers/src/protocol/index.ts";
 import { parseNodeConfig } from "../../../workers/src/node/config.ts";
 import { startNode, type RunningNode } from "../../../workers/src/node/start.ts";
@@ -34,6 +22,16 @@ const NODE = 5;
 const REQUESTER = 10;
 
 describe("a full node with fleet: true", () => {
+  const tiny = knownModel("tiny-mlp");
+  const net = new TestNetwork({
+    name: "fleet-node",
+    redis: { db: DB, prefix: PREFIX },
+    nodes: [{ index: NODE, roles: 1, stake: parseEther("20000") }],
+    requester: REQUESTER,
+    requesterOmnit: parseEther("100"),
+    model: { owner: 9, sha256: tiny.sha256, spec: tiny.specJson },
+    intervalMiningMs: 0,
+  });
   let chain: LocalChain;
   let d: Deployment;
   let modelId: Hex;
@@ -41,30 +39,13 @@ describe("a full node with fleet: true", () => {
 
   before(async () => {
     await ensureRedis();
-    chain = await startHardhatNode();
-    d = await deployOmniTensor(chain.rpcUrl);
-    const tiny = knownModel("tiny-mlp");
-    modelId = await registerModel(chain.rpcUrl, d, 9, { onnxSha256: tiny.sha256, spec: tiny.specJson });
-    await fundAndStake(chain.rpcUrl, d, [{ index: NODE, roles: 1, stake: parseEther("20000") }]);
-    await sendAs(chain.rpcUrl, 0, d.contracts.OmniToken, omniTokenAbi, "transfer", [
-      devAddress(REQUESTER),
-      parseEther("100"),
-    ]);
+    net.onStop(async () => node?.stop());
+    ({ chain, d, modelId } = await net.start());
   });
-  after(async () => {
-    await node?.stop();
-    await chain?.stop();
-    await wipeRedis(PREFIX, DB);
-  });
+  after(() => net.stop());
 
   it("publishes its model, runs it through the queue it consumes itself, and takes the seat", async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _e, cb) {
-        lines.push(...String(chunk).split("\n").filter(Boolean));
-        cb();
-      },
-    });
+    const { lines, sink } = lineSink();
     const config = parseNodeConfig({
       rpcUrl: chain.rpcUrl,
       privateKey: devKey(NODE),

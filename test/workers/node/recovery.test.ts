@@ -17,20 +17,15 @@ import { parseEther, type Abi, type Address, type Hex } from "viem";
 import {
   actor,
   chainTime,
-  deployOmniTensor,
   devAddress,
   devKey,
-  fundAndStake,
   increaseTime,
-  registerModel,
-  setIntervalMining,
-  startHardhatNode,
-  transferOmnit,
   waitFor,
   type LocalChain,
 } from "../../support/devnet.ts";
 import { wipeRedis } from "../../support/redis.ts";
 import { knownModel } from "../../support/models.ts";
+import { LOG_DIR, TestNetwork } from "../../support/e2e.ts";
 import type { Deployment } from "../../../workers/src/chain/deployment.ts";
 import { taskManagerAbi } from "../../../workers/src/chain/abis.ts";
 import { parseNodeConfig } from "../../../workers/src/node/config.ts";
@@ -45,7 +40,6 @@ const VERIFIER = 5;
 const REQUESTER = 10;
 const STAKE = parseEther("20000");
 const silent = pino({ level: "silent" });
-const LOG_DIR = join(import.meta.dirname, "..", "..", "..", ".omnitensor", "e2e-logs");
 
 describe("recovery: the state marker", () => {
   const redis = new Redis({ host: "127.0.0.1", port: 6379, db: DB });
@@ -105,6 +99,19 @@ interface TaskView {
 }
 
 describe("recovery: Redis wiped at each step of a task's life", { timeout: 300_000 }, () => {
+  const tiny = knownModel("tiny-mlp");
+  const net = new TestNetwork({
+    name: "recovery",
+    redis: { db: DB, prefix: `${PREFIX}-node` },
+    nodes: [
+      { index: COMPUTE, roles: 1, stake: STAKE },
+      { index: VERIFIER, roles: 2, stake: STAKE },
+    ],
+    requester: REQUESTER,
+    requesterOmnit: parseEther("100"),
+    model: { owner: 9, sha256: tiny.sha256, spec: tiny.specJson },
+    intervalMiningMs: 500,
+  });
   let chain: LocalChain;
   let d: Deployment;
   let modelId: Hex;
@@ -113,23 +120,20 @@ describe("recovery: Redis wiped at each step of a task's life", { timeout: 300_0
   const redis = new Redis({ host: "127.0.0.1", port: 6379, db: DB });
 
   before(async () => {
-    chain = await startHardhatNode();
-    d = await deployOmniTensor(chain.rpcUrl);
-    await fundAndStake(chain.rpcUrl, d, [
-      { index: COMPUTE, roles: 1, stake: STAKE },
-      { index: VERIFIER, roles: 2, stake: STAKE },
-    ]);
-    await transferOmnit(chain.rpcUrl, d, [devAddress(REQUESTER)], parseEther("100"));
-    const tiny = knownModel("tiny-mlp");
-    modelId = await registerModel(chain.rpcUrl, d, 9, { onnxSha256: tiny.sha256, spec: tiny.specJson });
-    await setIntervalMining(chain.rpcUrl, 500);
+    net.onStop(() => Promise.all([...nodes.values()].map((n) => n.stop())));
+    net.onStop(async () => {
+      mkdirSync(LOG_DIR, { recursive: true });
+      for (const [i, out] of lines)
+        writeFileSync(join(LOG_DIR, `recovery-node${i}-${process.pid}.log`), out.join(""));
+    });
+    ({ chain, d, modelId } = await net.start());
     for (const i of [COMPUTE, VERIFIER]) {
       const out: string[] = [];
       lines.set(i, out);
       const config = parseNodeConfig({
         rpcUrl: chain.rpcUrl,
         privateKey: devKey(i),
-        redisUrl: `redis://127.0.0.1:6379/${DB}`,
+        redisUrl: net.redisUrl,
         redisPrefix: `${PREFIX}-node${i}`,
         roles: i === VERIFIER ? ["verifier"] : ["compute"],
         models: [{ modelId, path: tiny.path }],
@@ -146,12 +150,7 @@ describe("recovery: Redis wiped at each step of a task's life", { timeout: 300_0
   });
 
   after(async () => {
-    await Promise.all([...nodes.values()].map((n) => n.stop()));
-    mkdirSync(LOG_DIR, { recursive: true });
-    for (const [i, out] of lines)
-      writeFileSync(join(LOG_DIR, `recovery-node${i}-${process.pid}.log`), out.join(""));
-    await chain?.stop();
-    for (const i of [COMPUTE, VERIFIER]) await wipeRedis(`${PREFIX}-node${i}`, DB);
+    await net.stop();
     await redis.quit();
   });
 

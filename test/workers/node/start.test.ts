@@ -10,26 +10,22 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import pino from "pino";
 import { parseAbiItem, parseEther, type Hex, type Log } from "viem";
 import {
   ROOT,
-  deployOmniTensor,
   devAddress,
   devKey,
   freePort,
   fundAndStake,
-  registerModel,
   sendAs,
   setIntervalMining,
-  startHardhatNode,
   waitFor,
   type LocalChain,
 } from "../../support/devnet.ts";
-import { wipeRedis } from "../../support/redis.ts";
 import { knownModel } from "../../support/models.ts";
 import { TcpProxy } from "../../e2e/support.ts";
+import { lineSink, TestNetwork } from "../../support/e2e.ts";
 import type { Deployment } from "../../../workers/src/chain/deployment.ts";
 import { createClients } from "../../../workers/src/chain/clients.ts";
 import { memoryCheckpoint } from "../../../workers/src/chain/checkpoint.ts";
@@ -48,13 +44,7 @@ async function runNode(
   index: number,
   extra: Partial<NodeConfigInput>,
 ): Promise<{ node: RunningNode; lines: string[] }> {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk, _e, cb) {
-      lines.push(...String(chunk).split("\n").filter(Boolean));
-      cb();
-    },
-  });
+  const { lines, sink } = lineSink();
   const config = parseNodeConfig({
     rpcUrl: chain.rpcUrl,
     privateKey: devKey(index),
@@ -89,22 +79,23 @@ function healthUntil(n: RunningNode, re: RegExp | undefined, timeoutMs = 20_000)
 }
 
 describe("node start and /health against hardhat node", () => {
+  const tiny = knownModel("tiny-mlp");
+  const net = new TestNetwork({
+    name: "start",
+    redis: { db: DB, prefix: PREFIX },
+    model: { owner: 9, sha256: tiny.sha256, spec: tiny.specJson },
+    intervalMiningMs: 0,
+  });
   let chain: LocalChain;
   let d: Deployment;
   let modelId: Hex;
   const nodes: RunningNode[] = [];
 
   before(async () => {
-    chain = await startHardhatNode();
-    d = await deployOmniTensor(chain.rpcUrl);
-    const tiny = knownModel("tiny-mlp");
-    modelId = await registerModel(chain.rpcUrl, d, 9, { onnxSha256: tiny.sha256, spec: tiny.specJson });
+    net.onStop(() => Promise.all(nodes.map((n) => n.stop())));
+    ({ chain, d, modelId } = await net.start());
   });
-  after(async () => {
-    await Promise.all(nodes.map((n) => n.stop()));
-    await chain?.stop();
-    await wipeRedis(PREFIX, DB);
-  });
+  after(() => net.stop());
 
   it("`npm run node` mines a block every second: confirmations 2 hands an event over without other traffic", async () => {
     const client = createClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, privateKey: devKey(0) });

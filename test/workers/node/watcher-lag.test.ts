@@ -16,23 +16,13 @@ import assert from "node:assert/strict";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { Writable } from "node:stream";
 import { createPublicClient, http, parseEther, type Hex } from "viem";
-import {
-  deployOmniTensor,
-  devAddress,
-  devKey,
-  fundAndStake,
-  registerModel,
-  sendAs,
-  setIntervalMining,
-  startHardhatNode,
-  waitFor,
-  type LocalChain,
-} from "../../support/devnet.ts";
-import { ensureRedis, wipeRedis } from "../../support/redis.ts";
+import { devAddress, devKey, setIntervalMining, waitFor, type LocalChain } from "../../support/devnet.ts";
+import { ensureRedis } from "../../support/redis.ts";
 import { knownModel } from "../../support/models.ts";
+import { TestNetwork } from "../../support/e2e.ts";
 import { createTaskByUri, InputServer, wideTextLine } from "../../support/input-server.ts";
 import type { Deployment } from "../../../workers/src/chain/deployment.ts";
-import { omniTokenAbi, taskManagerAbi } from "../../../workers/src/chain/abis.ts";
+import { taskManagerAbi } from "../../../workers/src/chain/abis.ts";
 import { generateResultKey } from "../../../workers/src/protocol/index.ts";
 import { parseNodeConfig } from "../../../workers/src/node/config.ts";
 import { startNode, type RunningNode } from "../../../workers/src/node/start.ts";
@@ -52,6 +42,16 @@ interface RunWindow {
 }
 
 describe("node service: the watcher keeps polling while a long model runs", () => {
+  const rec = knownModel("ocr-rec");
+  const net = new TestNetwork({
+    name: "watcher-lag",
+    redis: { db: DB, prefix: PREFIX },
+    nodes: [{ index: NODE, roles: 1, stake: parseEther("20000") }],
+    requester: REQUESTER,
+    requesterOmnit: parseEther("100"),
+    model: { owner: 9, sha256: rec.sha256, spec: rec.specJson },
+    intervalMiningMs: 0,
+  });
   let chain: LocalChain;
   let d: Deployment;
   let modelId: Hex;
@@ -60,23 +60,12 @@ describe("node service: the watcher keeps polling while a long model runs", () =
 
   before(async () => {
     await ensureRedis();
-    chain = await startHardhatNode();
-    d = await deployOmniTensor(chain.rpcUrl);
-    const rec = knownModel("ocr-rec");
-    modelId = await registerModel(chain.rpcUrl, d, 9, { onnxSha256: rec.sha256, spec: rec.specJson });
-    await fundAndStake(chain.rpcUrl, d, [{ index: NODE, roles: 1, stake: parseEther("20000") }]);
-    await sendAs(chain.rpcUrl, 0, d.contracts.OmniToken, omniTokenAbi, "transfer", [
-      devAddress(REQUESTER),
-      parseEther("100"),
-    ]);
+    net.onStop(async () => node?.stop());
+    net.onStop(() => server.stop());
+    ({ chain, d, modelId } = await net.start());
     await server.start();
   });
-  after(async () => {
-    await node?.stop();
-    await server.stop();
-    await chain?.stop();
-    await wipeRedis(PREFIX, DB);
-  });
+  after(() => net.stop());
 
   it("event-loop delay far below the run's length, and new heads taken during the run", async () => {
     const histogram = monitorEventLoopDelay({ resolution: 10 });
