@@ -112,21 +112,21 @@ export function lineSink(): { lines: string[]; sink: Writable } {
 export interface TestNetworkOptions {
   /** Names the deployment file and the bots' config and log files (with this process's pid). */
   name: string;
-  /** Redis database and the key prefix wiped in `stop()` (a bot's own prefix is `<prefix>-bot<i>`). */
-  redis: { db: number; prefix: string };
+  /** Redis database and the key prefix wiped in `stop()` (a bot's own prefix is `<prefix>-bot<i>`). Default none. */
+  redis?: { db: number; prefix: string };
   /** Nodes funded and staked from the treasury, in this order. Default none. */
   nodes?: NodeSetup[];
   /** Account index of the requester, funded with `requesterOmnit` from the treasury. Default none. */
   requester?: number;
   /** Default 1000 OMNIT. */
   requesterOmnit?: bigint;
-  /** The model registered by account `owner`; `path` is the ONNX file the bots run. */
-  model: { owner: number; sha256: Hex; spec: string; path?: string; uri?: string; royaltyBps?: number };
+  /** The model registered by account `owner`; `path` is the ONNX file the bots run. Default none. */
+  model?: { owner: number; sha256: Hex; spec: string; path?: string; uri?: string; royaltyBps?: number };
   /** A block every this many ms once set up (0: automine only). Default 1000. */
   intervalMiningMs?: number;
 }
 
-/** One chain, one deployment, one model; bots and clean-ups registered for `stop()`. */
+/** One chain, one deployment, a model; bots and clean-ups registered for `stop()`. */
 export class TestNetwork {
   chain!: LocalChain;
   d!: Deployment;
@@ -142,8 +142,13 @@ export class TestNetwork {
     return this.chain.rpcUrl;
   }
 
+  private get redis(): { db: number; prefix: string } {
+    if (!this.opts.redis) throw new Error(`TestNetwork ${this.opts.name}: no redis option`);
+    return this.opts.redis;
+  }
+
   get redisUrl(): string {
-    return `redis://127.0.0.1:6379/${this.opts.redis.db}`;
+    return `redis://127.0.0.1:6379/${this.redis.db}`;
   }
 
   async start(): Promise<this> {
@@ -155,12 +160,13 @@ export class TestNetwork {
       const amount = this.opts.requesterOmnit ?? parseEther("1000");
       await transferOmnit(this.rpcUrl, this.d, [devAddress(requester)], amount);
     }
-    this.modelId = await registerModel(this.rpcUrl, this.d, devKey(model.owner), {
-      onnxSha256: model.sha256,
-      spec: model.spec,
-      uri: model.uri,
-      royaltyBps: model.royaltyBps,
-    });
+    if (model)
+      this.modelId = await registerModel(this.rpcUrl, this.d, devKey(model.owner), {
+        onnxSha256: model.sha256,
+        spec: model.spec,
+        uri: model.uri,
+        royaltyBps: model.royaltyBps,
+      });
     // Blocks without traffic, so that seeds (known 2 blocks after the call) appear.
     if (intervalMiningMs > 0) await rpc(this.rpcUrl, "evm_setIntervalMining", [intervalMiningMs]);
     mkdirSync(LOG_DIR, { recursive: true });
@@ -174,9 +180,9 @@ export class TestNetwork {
     return {
       rpcUrl: this.rpcUrl,
       redisUrl: this.redisUrl,
-      redisPrefix: `${this.opts.redis.prefix}-bot${i}`,
+      redisPrefix: `${this.redis.prefix}-bot${i}`,
       roles: ["compute"],
-      models: [{ modelId: this.modelId, path: this.opts.model.path }],
+      models: [{ modelId: this.modelId, path: this.opts.model?.path }],
       confirmations: 0,
       pollIntervalMs: 200,
       metrics: { port: -1 },
@@ -208,6 +214,6 @@ export class TestNetwork {
     await Promise.all(this.bots.map((b) => b.stop()));
     for (const fn of this.cleanups) await fn();
     await this.chain?.stop();
-    await wipeRedis(this.opts.redis.prefix, this.opts.redis.db);
+    if (this.opts.redis) await wipeRedis(this.opts.redis.prefix, this.opts.redis.db);
   }
 }

@@ -8,33 +8,26 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createPublicClient, http, parseEther, zeroHash, type Abi, type Address, type Hex } from "viem";
+import { createPublicClient, http, parseEther, zeroHash, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import {
   chainTime,
-  deployOmniTensor,
   devAddress,
   devKey,
-  fundAndStake,
   increaseTime,
   mine,
   rpc,
-  sendAs,
   setIntervalMining,
-  startHardhatNode,
   type LocalChain,
 } from "../../support/devnet.ts";
 import { omniTokenAbi, taskManagerAbi } from "../../../workers/src/chain/abis.ts";
 import type { Deployment } from "../../../workers/src/chain/deployment.ts";
-import { runIn as runCli } from "../../support/cli.ts";
+import { cliFolder, nodeCommit as commitAs, runIn as runCli, savedResultKey } from "../../support/cli.ts";
+import { TestNetwork } from "../../support/e2e.ts";
 import { resolveKey } from "../../../workers/src/cli/options.ts";
 import { connect } from "../../../workers/src/sdk/context.ts";
 import { buildTaskRequest, createTask } from "../../../workers/src/sdk/createTask.ts";
 import { InvalidTaskInputError } from "../../../workers/src/sdk/inputCheck.ts";
-import { commitmentOf, deriveSalt, outputHashOf, sealOutput } from "../../../workers/src/protocol/index.ts";
 
 /** The dispatcher with the key variables cleared (then `env` applied) for each call. */
 const runIn = (args: string[], env: Record<string, string | undefined> = {}) => runCli(args, env);
@@ -45,15 +38,22 @@ const OTHER = '{"outputs":[{"name":"y","dims":[1,2],"data":[2,1]}]}';
 const INPUT = '{"inputs":{"x":{"type":"float16","dims":[1,2],"data":[1,2]}}}';
 
 describe("CLI accounts, funding, clock and requester task commands (issue 17 items 3, 4, 7)", () => {
+  const net = new TestNetwork({
+    name: "accounts-tasks",
+    nodes: [
+      { index: 1, roles: 1, stake: parseEther("20000") },
+      { index: 2, roles: 1, stake: parseEther("20000") },
+      { index: 3, roles: 2, stake: parseEther("20000") },
+    ],
+    requester: REQUESTER,
+    intervalMiningMs: 0,
+  });
   let chain: LocalChain;
   let d: Deployment;
-  let dir: string;
   let keyDir: string;
   let conn: string[];
   let modelId: Hex;
 
-  const send = (index: number, address: Address, abi: Abi, functionName: string, args: readonly unknown[]) =>
-    sendAs(chain.rpcUrl, index, address, abi, functionName, args, d.chainId);
   const pc = () => createPublicClient({ transport: http(chain.rpcUrl) });
   const omnitOf = (a: Address) =>
     pc().readContract({
@@ -62,61 +62,25 @@ describe("CLI accounts, funding, clock and requester task commands (issue 17 ite
       functionName: "balanceOf",
       args: [a],
     });
-  const resultKeyOfTask = async (taskId: bigint): Promise<Hex> =>
-    (
-      JSON.parse(await readFile(join(keyDir, String(chain.chainId), `task-${taskId}.json`), "utf8")) as {
-        publicKey: Hex;
-      }
-    ).publicKey;
-  const nodeCommit = async (index: number, taskId: bigint, output: string) => {
-    const domain = { chainId: chain.chainId, verifyingContract: d.contracts.TaskManager };
-    const salt = await deriveSalt(devKey(index), domain, taskId);
-    const sealed = sealOutput(await resultKeyOfTask(taskId), taskId, devAddress(index), salt, output);
-    await send(index, d.contracts.TaskManager, taskManagerAbi, "commit", [
-      taskId,
-      commitmentOf(taskId, devAddress(index), outputHashOf(output), salt),
-      sealed,
-    ]);
-  };
+  const nodeCommit = async (index: number, taskId: bigint, output: string) =>
+    commitAs(chain, d, index, taskId, await savedResultKey(keyDir, chain.chainId, taskId), output);
+  /** `task create` of INPUT for 5 OMNIT with `extra` flags (the result key saved in keyDir). */
+  const taskCreate = (extra: string[] = []) => [
+    ...["task", "create", "--model", modelId, "--input-json", INPUT, "--reward", "5", "--key-dir", keyDir],
+    ...extra,
+    ...conn,
+  ];
   const createTaskCli = async (extra: string[] = []) => {
-    const r = await runIn(
-      [
-        "task",
-        "create",
-        "--model",
-        modelId,
-        "--input-json",
-        INPUT,
-        "--reward",
-        "5",
-        "--key-dir",
-        keyDir,
-        ...extra,
-        ...conn,
-      ],
-      { REQUESTER_PRIVATE_KEY: devKey(REQUESTER) },
-    );
+    const r = await runIn(taskCreate(extra), { REQUESTER_PRIVATE_KEY: devKey(REQUESTER) });
     assert.equal(r.code, 0, r.err);
     return BigInt(/task created: (\d+)/.exec(r.out)![1]);
   };
 
   before(async () => {
-    chain = await startHardhatNode();
-    d = await deployOmniTensor(chain.rpcUrl);
-    await fundAndStake(chain.rpcUrl, d, [
-      { index: 1, roles: 1, stake: parseEther("20000") },
-      { index: 2, roles: 1, stake: parseEther("20000") },
-      { index: 3, roles: 2, stake: parseEther("20000") },
-    ]);
-    await send(0, d.contracts.OmniToken, omniTokenAbi, "transfer", [
-      devAddress(REQUESTER),
-      parseEther("1000"),
-    ]);
-    dir = await mkdtemp(join(tmpdir(), "omnit-cli2-"));
-    keyDir = join(dir, "keys");
-    await mkdir(join(dir, "deployments"));
-    await writeFile(join(dir, "deployments", `${chain.chainId}.json`), JSON.stringify(d));
-    conn = ["--rpc", chain.rpcUrl, "--deployments", join(dir, "deployments")];
+    ({ chain, d } = await net.start());
+    const folder = await cliFolder(chain, d, "omnit-cli2-");
+    net.onStop(() => folder.remove());
+    ({ keyDir, conn } = folder);
     const reg = await runIn(
       [
         "model",
@@ -134,10 +98,7 @@ describe("CLI accounts, funding, clock and requester task commands (issue 17 ite
     assert.equal(reg.code, 0, reg.err);
     modelId = /model registered: (0x[0-9a-f]{64})/.exec(reg.out)![1] as Hex;
   });
-  after(async () => {
-    await chain?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  after(() => net.stop());
 
   it("one key rule: the role's own variable wins over PRIVATE_KEY, --key over both", () => {
     const env = { PRIVATE_KEY: devKey(1), REQUESTER_PRIVATE_KEY: devKey(2), NODE_PRIVATE_KEY: devKey(3) };
@@ -159,22 +120,7 @@ describe("CLI accounts, funding, clock and requester task commands (issue 17 ite
   });
 
   it("a command that signs prints 'signing as'; REQUESTER_PRIVATE_KEY is the requester even when PRIVATE_KEY is set", async () => {
-    const r = await runIn(
-      [
-        "task",
-        "create",
-        "--model",
-        modelId,
-        "--input-json",
-        INPUT,
-        "--reward",
-        "5",
-        "--key-dir",
-        keyDir,
-        ...conn,
-      ],
-      { REQUESTER_PRIVATE_KEY: devKey(REQUESTER), PRIVATE_KEY: devKey(1) },
-    );
+    const r = await runIn(taskCreate(), { REQUESTER_PRIVATE_KEY: devKey(REQUESTER), PRIVATE_KEY: devKey(1) });
     assert.equal(r.code, 0, r.err);
     assert.match(r.err, new RegExp(`signing as ${devAddress(REQUESTER)} \\(from REQUESTER_PRIVATE_KEY\\)`));
     const id = BigInt(/task created: (\d+)/.exec(r.out)![1]);

@@ -6,10 +6,8 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, writeFile, mkdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { readFile, stat, writeFile, mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import {
   createPublicClient,
   http,
@@ -21,52 +19,28 @@ import {
   type Hex,
 } from "viem";
 import {
-  deployOmniTensor,
   devAddress,
   devKey,
-  fundAndStake,
   increaseTime,
   mine,
-  sendAs,
-  startHardhatNode,
+  transferOmnit,
   type LocalChain,
 } from "../../support/devnet.ts";
 import { modelRegistryAbi, omniTokenAbi, taskManagerAbi } from "../../../workers/src/chain/abis.ts";
 import type { Deployment } from "../../../workers/src/chain/deployment.ts";
-import { runIn as runCli } from "../../support/cli.ts";
-import { commitmentOf, deriveSalt, outputHashOf, sealOutput } from "../../../workers/src/protocol/index.ts";
+import {
+  cliFolder,
+  nodeCommit as commitAs,
+  nodeReveal as revealAs,
+  runBin,
+  runIn as runCli,
+  savedResultKey,
+} from "../../support/cli.ts";
+import { TestNetwork } from "../../support/e2e.ts";
 
-const ROOT = resolve(import.meta.dirname, "..", "..", "..");
 const REQUESTER = 5;
 const OUT = '{"outputs":[{"name":"y","dims":[1,2],"data":[1,2]}]}';
 const INPUT = '{"inputs":{"x":{"type":"float16","dims":[1,2],"data":[1,2]}}}';
-
-/** Runs the real binary; resolves with exit code and output. */
-function runBin(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  onLine?: (line: string) => void,
-): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((res) => {
-    const child = spawn(process.execPath, [join(ROOT, "workers/bin/omnitensor.mjs"), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    let partial = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d;
-      partial += d;
-      const lines = partial.split("\n");
-      partial = lines.pop()!;
-      for (const l of lines) onLine?.(l);
-    });
-    child.stderr.on("data", (d: Buffer) => (err += d));
-    child.on("close", (code) => res({ code: code ?? 1, out, err }));
-  });
-}
 
 /**
  * The dispatcher with the key variables cleared for each call: a key left in the environment (by
@@ -76,6 +50,15 @@ function runBin(
 const runIn = (args: string[]) => runCli(args, {});
 
 describe("user CLI commands against hardhat node", () => {
+  const net = new TestNetwork({
+    name: "user-commands",
+    nodes: [
+      { index: 1, roles: 1, stake: parseEther("20000") },
+      { index: 2, roles: 1, stake: parseEther("20000") },
+    ],
+    requester: REQUESTER,
+    intervalMiningMs: 0,
+  });
   let chain: LocalChain;
   let d: Deployment;
   let dir: string;
@@ -84,8 +67,6 @@ describe("user CLI commands against hardhat node", () => {
   let conn: string[];
   let modelId: Hex;
 
-  const send = (index: number, address: Address, abi: Abi, functionName: string, args: readonly unknown[]) =>
-    sendAs(chain.rpcUrl, index, address, abi, functionName, args, d.chainId);
   const read = <T>(address: Address, abi: Abi, functionName: string, args: readonly unknown[] = []) =>
     createPublicClient({ transport: http(chain.rpcUrl) }).readContract({
       address,
@@ -93,59 +74,31 @@ describe("user CLI commands against hardhat node", () => {
       functionName,
       args,
     }) as Promise<T>;
-  const nodeCommit = async (index: number, taskId: bigint, resultKey: Hex) => {
-    const domain = { chainId: chain.chainId, verifyingContract: d.contracts.TaskManager };
-    const salt = await deriveSalt(devKey(index), domain, taskId);
-    const sealed = sealOutput(resultKey, taskId, devAddress(index), salt, OUT);
-    await send(index, d.contracts.TaskManager, taskManagerAbi, "commit", [
-      taskId,
-      commitmentOf(taskId, devAddress(index), outputHashOf(OUT), salt),
-      sealed,
-    ]);
-  };
-  const nodeReveal = async (index: number, taskId: bigint) => {
-    const salt = await deriveSalt(
-      devKey(index),
-      { chainId: chain.chainId, verifyingContract: d.contracts.TaskManager },
-      taskId,
-    );
-    await send(index, d.contracts.TaskManager, taskManagerAbi, "reveal", [
-      taskId,
-      devAddress(index),
-      outputHashOf(OUT),
-      salt,
-    ]);
-  };
-  const resultKeyOfTask = async (taskId: bigint): Promise<Hex> =>
-    (
-      JSON.parse(await readFile(join(keyDir, String(chain.chainId), `task-${taskId}.json`), "utf8")) as {
-        publicKey: Hex;
-      }
-    ).publicKey;
+  const nodeCommit = (index: number, taskId: bigint, resultKey: Hex) =>
+    commitAs(chain, d, index, taskId, resultKey, OUT);
+  const nodeReveal = (index: number, taskId: bigint) => revealAs(chain, d, index, taskId, OUT);
+  const resultKeyOfTask = (taskId: bigint) => savedResultKey(keyDir, chain.chainId, taskId);
+  /** `task create` of INPUT to `model` for `reward`, then `rest`, then the connection flags. */
+  const taskCreate = (model: string, reward: string, ...rest: string[]) => [
+    ...["task", "create", "--model", model, "--input-json", INPUT, "--reward", reward],
+    ...rest,
+    ...conn,
+  ];
+  /** `model register` of the half fixture with `uri` and `spec`, then `rest`, then the connection flags. */
+  const modelRegister = (uri: string, spec: string, ...rest: string[]) => [
+    ...["model", "register", "--onnx", "test/fixtures/models/half.onnx", "--uri", uri, "--spec", spec],
+    ...rest,
+    ...conn,
+  ];
 
   before(async () => {
-    chain = await startHardhatNode();
-    d = await deployOmniTensor(chain.rpcUrl);
-    await fundAndStake(chain.rpcUrl, d, [
-      { index: 1, roles: 1, stake: parseEther("20000") },
-      { index: 2, roles: 1, stake: parseEther("20000") },
-    ]);
-    await send(0, d.contracts.OmniToken, omniTokenAbi, "transfer", [
-      devAddress(REQUESTER),
-      parseEther("1000"),
-    ]);
-    await send(0, d.contracts.OmniToken, omniTokenAbi, "transfer", [devAddress(6), parseEther("10000")]);
-    dir = await mkdtemp(join(tmpdir(), "omnit-cli-"));
-    deployments = join(dir, "deployments");
-    keyDir = join(dir, "keys");
-    await mkdir(deployments);
-    await writeFile(join(deployments, `${chain.chainId}.json`), JSON.stringify(d));
-    conn = ["--rpc", chain.rpcUrl, "--deployments", deployments];
+    ({ chain, d } = await net.start());
+    await transferOmnit(chain.rpcUrl, d, [devAddress(6)], parseEther("10000"));
+    const folder = await cliFolder(chain, d, "omnit-cli-");
+    net.onStop(() => folder.remove());
+    ({ dir, deployments, keyDir, conn } = folder);
   });
-  after(async () => {
-    await chain?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  after(() => net.stop());
 
   it("deployment show (real binary) prints addresses, parameters and node counts", async () => {
     const r2 = await runBin(["deployment", "show", ...conn], {});
@@ -216,91 +169,38 @@ describe("user CLI commands against hardhat node", () => {
     const key = devKey(REQUESTER);
     const bad = join(dir, "bad.spec.json");
     await writeFile(bad, '{"inputs":[],"outputs":[]}');
-    const b = await runIn([
-      "model",
-      "register",
-      "--onnx",
-      "test/fixtures/models/half.onnx",
-      "--uri",
-      "https://x/half.onnx",
-      "--spec",
-      bad,
-      "--key",
-      key,
-      ...conn,
-    ]);
+    const b = await runIn(modelRegister("https://x/half.onnx", bad, "--key", key));
     assert.equal(b.code, 1);
     assert.match(b.err, /--spec: .* is not a valid model spec/);
-    const nokey = await runIn([
-      "model",
-      "register",
-      "--onnx",
-      "test/fixtures/models/half.onnx",
-      "--uri",
-      "https://x",
-      "--spec",
-      "test/fixtures/models/half.spec.json",
-      ...conn,
-    ]);
+    const nokey = await runIn(modelRegister("https://x", "test/fixtures/models/half.spec.json"));
     assert.equal(nokey.code, 1);
     assert.match(nokey.err, /signs a transaction: set REQUESTER_PRIVATE_KEY \(or PRIVATE_KEY/);
 
-    const r = await runIn([
-      "model",
-      "register",
-      "--onnx",
-      "test/fixtures/models/half.onnx",
-      "--uri",
-      "https://example.org/half.onnx",
-      "--spec",
-      "test/fixtures/models/half.spec.json",
-      "--royalty",
-      "50",
-      "--key",
-      key,
-      ...conn,
-    ]);
+    const r = await runIn(
+      modelRegister(
+        "https://example.org/half.onnx",
+        "test/fixtures/models/half.spec.json",
+        "--royalty",
+        "50",
+        "--key",
+        key,
+      ),
+    );
     assert.equal(r.code, 0, r.err);
     const m = /model registered: (0x[0-9a-f]{64})/.exec(r.out);
     assert.ok(m, r.out);
     modelId = m[1] as Hex;
     assert.equal(await read<boolean>(d.contracts.ModelRegistry, modelRegistryAbi, "exists", [modelId]), true);
-    const again = await runIn([
-      "model",
-      "register",
-      "--onnx",
-      "test/fixtures/models/half.onnx",
-      "--uri",
-      "https://x",
-      "--spec",
-      "test/fixtures/models/half.spec.json",
-      "--key",
-      key,
-      ...conn,
-    ]);
+    const again = await runIn(
+      modelRegister("https://x", "test/fixtures/models/half.spec.json", "--key", key),
+    );
     assert.equal(again.code, 1);
     assert.match(again.err, /ModelRegistryAlreadyRegistered/);
   });
 
   it("task create saves the result key (0600, never printed); status and result read the task", async () => {
     const key = devKey(REQUESTER);
-    const r = await runIn([
-      "task",
-      "create",
-      "--model",
-      modelId,
-      "--input-json",
-      INPUT,
-      "--reward",
-      "5",
-      "--redundancy",
-      "2",
-      "--key",
-      key,
-      "--key-dir",
-      keyDir,
-      ...conn,
-    ]);
+    const r = await runIn(taskCreate(modelId, "5", "--redundancy", "2", "--key", key, "--key-dir", keyDir));
     assert.equal(r.code, 0, r.err);
     const id = BigInt(/task created: (\d+)/.exec(r.out)![1]);
     assert.match(r.out, /reward escrowed: 5 OMNIT/);
@@ -333,69 +233,19 @@ describe("user CLI commands against hardhat node", () => {
   });
 
   it("task create refuses an unknown model, an unfunded account and a bad key, saying why", async () => {
-    const unknown = await runIn([
-      "task",
-      "create",
-      "--model",
-      keccak256(toHex("x")),
-      "--input-json",
-      INPUT,
-      "--reward",
-      "5",
-      "--key",
-      devKey(REQUESTER),
-      "--key-dir",
-      keyDir,
-      ...conn,
-    ]);
+    const unknown = await runIn(
+      taskCreate(keccak256(toHex("x")), "5", "--key", devKey(REQUESTER), "--key-dir", keyDir),
+    );
     assert.equal(unknown.code, 1);
     assert.match(unknown.err, /is not registered on this chain/);
-    const poor = await runIn([
-      "task",
-      "create",
-      "--model",
-      modelId,
-      "--input-json",
-      INPUT,
-      "--reward",
-      "5",
-      "--key",
-      devKey(9),
-      "--key-dir",
-      keyDir,
-      ...conn,
-    ]);
+    const poor = await runIn(taskCreate(modelId, "5", "--key", devKey(9), "--key-dir", keyDir));
     assert.equal(poor.code, 1);
     assert.match(poor.err, /holds 0 OMNIT but the task's reward needs 5 OMNIT/);
-    const badKey = await runIn([
-      "task",
-      "create",
-      "--model",
-      modelId,
-      "--input-json",
-      INPUT,
-      "--reward",
-      "5",
-      "--key",
-      "0xsecretvalue",
-      ...conn,
-    ]);
+    const badKey = await runIn(taskCreate(modelId, "5", "--key", "0xsecretvalue"));
     assert.equal(badKey.code, 1);
     assert.match(badKey.err, /--key: not a private key/);
     assert.ok(!badKey.err.includes("secretvalue"), "the bad key is not echoed");
-    const wei = await runIn([
-      "task",
-      "create",
-      "--model",
-      modelId,
-      "--input-json",
-      INPUT,
-      "--reward",
-      "5e18",
-      "--key",
-      devKey(REQUESTER),
-      ...conn,
-    ]);
+    const wei = await runIn(taskCreate(modelId, "5e18", "--key", devKey(REQUESTER)));
     assert.equal(wei.code, 1);
     assert.match(wei.err, /reward: "5e18" is not an amount of OMNIT/);
   });
@@ -404,20 +254,7 @@ describe("user CLI commands against hardhat node", () => {
     let taskId: bigint | undefined;
     const lines: string[] = [];
     const run = runBin(
-      [
-        "task",
-        "create",
-        "--model",
-        modelId,
-        "--input-json",
-        INPUT,
-        "--reward",
-        "4",
-        "--redundancy",
-        "2",
-        "--wait",
-        ...conn,
-      ],
+      taskCreate(modelId, "4", "--redundancy", "2", "--wait"),
       { PRIVATE_KEY: devKey(REQUESTER), OMNITENSOR_HOME: keyDir },
       (line) => {
         lines.push(line);

@@ -1,25 +1,17 @@
 /** `omnitensor infer` and `omnitensor model check` on generative specs (the real binary). */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FIXTURE_DIR, REPO_ROOT } from "../../support/models.ts";
+import { FIXTURE_DIR } from "../../support/models.ts";
+import { runBinSync } from "../../support/cli.ts";
 
-const BIN = join(REPO_ROOT, "workers", "bin", "omnitensor.mjs");
 const tmp = mkdtempSync(join(tmpdir(), "omnit-gen-cli-"));
 const fx = (name: string) => join(FIXTURE_DIR, name);
 const SEED = `0x${"11".repeat(32)}`;
 
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: REPO_ROOT,
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (...args: string[]) => runBinSync(args);
 
 const model = ["--model", fx("tiny-lm.onnx"), "--spec", fx("tiny-lm.spec.json")];
 

@@ -1,41 +1,24 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FIXTURE_DIR, REPO_ROOT, knownModel } from "../../support/models.ts";
+import { FIXTURE_DIR, knownModel } from "../../support/models.ts";
+import { runBinSync } from "../../support/cli.ts";
 
-const BIN = join(REPO_ROOT, "workers", "bin", "omnitensor.mjs");
 const tmp = mkdtempSync(join(tmpdir(), "omnit-cli-"));
 
-function cliWithStdin(input: string | undefined, ...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: REPO_ROOT,
-    encoding: "utf8",
-    timeout: 60_000,
-    input,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function cli(...args: string[]) {
-  return cliWithStdin(undefined, ...args);
-}
+const cliWithStdin = (input: string | undefined, ...args: string[]) => runBinSync(args, input);
+const cli = (...args: string[]) => runBinSync(args);
 
 const fx = (name: string) => join(FIXTURE_DIR, name);
+/** The tiny-mlp fixture's model and spec, and the same with its sample input. */
+const TINY = ["--model", fx("tiny-mlp.onnx"), "--spec", fx("tiny-mlp.spec.json")];
+const TINY_IN = [...TINY, "--input", fx("tiny-mlp.input.json")];
 
 describe("omnitensor infer", () => {
   it("prints one JSON object with the canonical result and its hash", () => {
-    const r = cli(
-      "infer",
-      "--model",
-      fx("tiny-mlp.onnx"),
-      "--spec",
-      fx("tiny-mlp.spec.json"),
-      "--input",
-      fx("tiny-mlp.input.json"),
-    );
+    const r = cli("infer", ...TINY_IN);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split("\n");
     assert.equal(lines.length, 1);
@@ -59,15 +42,7 @@ describe("omnitensor infer", () => {
   it("exits 0 with INVALID_INPUT and NON_FINITE results", () => {
     const bad = join(tmp, "bad.json");
     writeFileSync(bad, '{"inputs":{"x":{"type":"float32","dims":[1,4],"data":[1,2,3]}}}');
-    const r = cli(
-      "infer",
-      "--model",
-      fx("tiny-mlp.onnx"),
-      "--spec",
-      fx("tiny-mlp.spec.json"),
-      "--input",
-      bad,
-    );
+    const r = cli("infer", ...TINY, "--input", bad);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     assert.equal(out.result, "INVALID_INPUT");
@@ -91,25 +66,8 @@ describe("omnitensor infer", () => {
   });
 
   it("reads the input from stdin with --input -", () => {
-    const r = cliWithStdin(
-      readFileSync(fx("tiny-mlp.input.json"), "utf8"),
-      "infer",
-      "--model",
-      fx("tiny-mlp.onnx"),
-      "--spec",
-      fx("tiny-mlp.spec.json"),
-      "--input",
-      "-",
-    );
-    const file = cli(
-      "infer",
-      "--model",
-      fx("tiny-mlp.onnx"),
-      "--spec",
-      fx("tiny-mlp.spec.json"),
-      "--input",
-      fx("tiny-mlp.input.json"),
-    );
+    const r = cliWithStdin(readFileSync(fx("tiny-mlp.input.json"), "utf8"), "infer", ...TINY, "--input", "-");
+    const file = cli("infer", ...TINY_IN);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(
       (JSON.parse(r.stdout) as { outputHash: string }).outputHash,
@@ -169,33 +127,9 @@ describe("omnitensor infer", () => {
         ["--model", fx("tiny-mlp.onnx"), "--spec", spec, "--input", fx("tiny-mlp.input.json")],
         /outputs: must be a non-empty array.*execution: must be an object/,
       ],
-      [
-        [
-          "--model",
-          fx("tiny-mlp.onnx"),
-          "--spec",
-          fx("tiny-mlp.spec.json"),
-          "--input",
-          fx("tiny-mlp.input.json"),
-          "--sha256",
-          "0x" + "11".repeat(32),
-        ],
-        /hash mismatch/,
-      ],
-      [["--model", fx("tiny-mlp.onnx"), "--spec", fx("tiny-mlp.spec.json")], /--input is required/],
-      [
-        [
-          "--model",
-          fx("tiny-mlp.onnx"),
-          "--spec",
-          fx("tiny-mlp.spec.json"),
-          "--input",
-          fx("tiny-mlp.input.json"),
-          "--threads",
-          "0",
-        ],
-        /--threads: must be a positive integer/,
-      ],
+      [[...TINY_IN, "--sha256", "0x" + "11".repeat(32)], /hash mismatch/],
+      [TINY, /--input is required/],
+      [[...TINY_IN, "--threads", "0"], /--threads: must be a positive integer/],
     ];
     for (const [args, re] of cases) {
       const r = cli("infer", ...args);
@@ -208,16 +142,7 @@ describe("omnitensor infer", () => {
 
 describe("omnitensor model check", () => {
   it("passes a spec that fits", () => {
-    const r = cli(
-      "model",
-      "check",
-      "--model",
-      fx("tiny-mlp.onnx"),
-      "--spec",
-      fx("tiny-mlp.spec.json"),
-      "--sha256",
-      knownModel("tiny-mlp").sha256,
-    );
+    const r = cli("model", "check", ...TINY, "--sha256", knownModel("tiny-mlp").sha256);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /OK \(batching up to 8\)/);
   });
