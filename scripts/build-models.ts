@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildOnnxModel, type GraphDef } from "../workers/src/inference/runtime/onnx-writer.ts";
+import { TINY_MLP_WEIGHTS } from "../test/support/models.ts";
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), "..", "test", "fixtures", "models");
 
@@ -20,24 +21,9 @@ const profile = {
 };
 
 // tiny-mlp: 4 features → 8 hidden (ReLU) → 3 classes (softmax). Weights are fixed decimals.
-const W1 = [
-  [0.5, -0.25, 0.75, 0.1, -0.6, 0.3, 0.05, -0.4],
-  [-0.3, 0.8, -0.1, 0.45, 0.2, -0.7, 0.6, 0.15],
-  [0.25, 0.1, -0.5, -0.35, 0.9, 0.4, -0.2, 0.55],
-  [-0.65, 0.35, 0.2, 0.7, -0.15, 0.05, 0.85, -0.45],
-].flat();
-const B1 = [0.1, -0.05, 0.2, 0, 0.05, -0.1, 0.15, 0.02];
-const W2 = [
-  [0.9, -0.4, 0.2],
-  [-0.3, 0.7, 0.1],
-  [0.45, 0.25, -0.6],
-  [-0.2, 0.55, 0.35],
-  [0.6, -0.35, 0.4],
-  [0.15, 0.3, -0.5],
-  [-0.55, 0.2, 0.75],
-  [0.35, -0.65, 0.25],
-].flat();
-const B2 = [0.05, -0.02, 0.01];
+const { B1, B2 } = TINY_MLP_WEIGHTS;
+const W1 = TINY_MLP_WEIGHTS.W1.flat();
+const W2 = TINY_MLP_WEIGHTS.W2.flat();
 
 const models: { id: string; graph: GraphDef; spec: object; input: object }[] = [
   {

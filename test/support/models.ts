@@ -16,6 +16,32 @@ import { parseModelSpec, type ModelSpec } from "../../workers/src/inference/spec
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const FIXTURE_DIR = join(REPO_ROOT, "test", "fixtures", "models");
 
+/**
+ * The fixed weights of tiny-mlp (4 features → 8 hidden (ReLU) → 3 classes (softmax)): what
+ * scripts/build-models.ts writes into the ONNX file, and the oracle of the engine's reference test.
+ * W1 is 4×8 and W2 8×3, by rows.
+ */
+export const TINY_MLP_WEIGHTS = {
+  W1: [
+    [0.5, -0.25, 0.75, 0.1, -0.6, 0.3, 0.05, -0.4],
+    [-0.3, 0.8, -0.1, 0.45, 0.2, -0.7, 0.6, 0.15],
+    [0.25, 0.1, -0.5, -0.35, 0.9, 0.4, -0.2, 0.55],
+    [-0.65, 0.35, 0.2, 0.7, -0.15, 0.05, 0.85, -0.45],
+  ],
+  B1: [0.1, -0.05, 0.2, 0, 0.05, -0.1, 0.15, 0.02],
+  W2: [
+    [0.9, -0.4, 0.2],
+    [-0.3, 0.7, 0.1],
+    [0.45, 0.25, -0.6],
+    [-0.2, 0.55, 0.35],
+    [0.6, -0.35, 0.4],
+    [0.15, 0.3, -0.5],
+    [-0.55, 0.2, 0.75],
+    [0.35, -0.65, 0.25],
+  ],
+  B2: [0.05, -0.02, 0.01],
+} as const;
+
 export type KnownModelId =
   | "tiny-mlp"
   | "nan-log"

@@ -7,29 +7,12 @@ import {
   ModelSpecError,
   ProfileUnsupportedError,
 } from "../../../workers/src/inference/errors.ts";
-import { knownModel } from "../../support/models.ts";
+import { knownModel, TINY_MLP_WEIGHTS } from "../../support/models.ts";
 import type { InferenceLogger } from "../../../workers/src/inference/logger.ts";
 
 const tiny = knownModel("tiny-mlp");
 // The weights of scripts/build-models.ts (the oracle for the reference test).
-const W1 = [
-  [0.5, -0.25, 0.75, 0.1, -0.6, 0.3, 0.05, -0.4],
-  [-0.3, 0.8, -0.1, 0.45, 0.2, -0.7, 0.6, 0.15],
-  [0.25, 0.1, -0.5, -0.35, 0.9, 0.4, -0.2, 0.55],
-  [-0.65, 0.35, 0.2, 0.7, -0.15, 0.05, 0.85, -0.45],
-];
-const B1 = [0.1, -0.05, 0.2, 0, 0.05, -0.1, 0.15, 0.02];
-const W2 = [
-  [0.9, -0.4, 0.2],
-  [-0.3, 0.7, 0.1],
-  [0.45, 0.25, -0.6],
-  [-0.2, 0.55, 0.35],
-  [0.6, -0.35, 0.4],
-  [0.15, 0.3, -0.5],
-  [-0.55, 0.2, 0.75],
-  [0.35, -0.65, 0.25],
-];
-const B2 = [0.05, -0.02, 0.01];
+const { W1, B1, W2, B2 } = TINY_MLP_WEIGHTS;
 const enc = (v: unknown) => JSON.stringify(v);
 
 describe("InferenceEngine on the built models", () => {
