@@ -7,16 +7,14 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAbiItem, parseEther, type Hex } from "viem";
 import { chainTime, devAddress, devKey, increaseTime, type LocalChain } from "../support/devnet.ts";
 import { actor, waitForBotsStarted, waitFor, type BotProcess } from "./support.ts";
 import { TestNetwork } from "../support/e2e.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
-import { runIn } from "../support/cli.ts";
+import { cliFolder, runIn } from "../support/cli.ts";
 import { REPO_ROOT } from "../support/models.ts";
 import { InferenceEngine } from "../../workers/src/inference/runtime/engine.ts";
 import { decodeGeneration, loadTokenizer, promptInput } from "../../workers/src/sdk/generate.ts";
@@ -74,11 +72,9 @@ describe("e2e: a prompt in, text out, through a Finalized task", { timeout: 600_
 
   before(async () => {
     ({ chain, d, modelId } = await net.start());
-    const tmp = await mkdtemp(join(tmpdir(), "omnit-e2e-gen-"));
-    keyDir = join(tmp, "keys");
-    mkdirSync(join(tmp, "deployments"), { recursive: true });
-    writeFileSync(join(tmp, "deployments", `${chain.chainId}.json`), JSON.stringify(d));
-    conn = ["--rpc", chain.rpcUrl, "--deployments", join(tmp, "deployments")];
+    const folder = await cliFolder(chain, d, "omnit-e2e-gen-");
+    net.onStop(() => folder.remove());
+    ({ keyDir, conn } = folder);
     for (const i of [COMPUTE, VERIFIER])
       bots.push(net.startBot(i, { roles: i === VERIFIER ? ["verifier"] : ["compute"] }));
   });

@@ -128,6 +128,16 @@ export async function savedResultKey(keyDir: string, chainId: number, taskId: bi
   return (JSON.parse(await readFile(file, "utf8")) as { publicKey: Hex }).publicKey;
 }
 
+/** A node's protocol message to TaskManager: its salt for the task, and its transaction. */
+function asNode(chain: LocalChain, d: Deployment, index: number, taskId: bigint) {
+  const domain = { chainId: chain.chainId, verifyingContract: d.contracts.TaskManager };
+  return {
+    salt: deriveSalt(devKey(index), domain, taskId),
+    send: (fn: string, args: readonly unknown[]) =>
+      sendAs(chain.rpcUrl, index, d.contracts.TaskManager, taskManagerAbi, fn, args, d.chainId),
+  };
+}
+
 /** Node `index` (a Hardhat account) commits `output` to task `taskId`, sealed to `resultKey`. */
 export async function nodeCommit(
   chain: LocalChain,
@@ -137,12 +147,14 @@ export async function nodeCommit(
   resultKey: Hex,
   output: string,
 ): Promise<void> {
-  const domain = { chainId: chain.chainId, verifyingContract: d.contracts.TaskManager };
-  const salt = await deriveSalt(devKey(index), domain, taskId);
+  const node = asNode(chain, d, index, taskId);
+  const salt = await node.salt;
   const sealed = sealOutput(resultKey, taskId, devAddress(index), salt, output);
-  const commitment = commitmentOf(taskId, devAddress(index), outputHashOf(output), salt);
-  const args = [taskId, commitment, sealed];
-  await sendAs(chain.rpcUrl, index, d.contracts.TaskManager, taskManagerAbi, "commit", args, d.chainId);
+  await node.send("commit", [
+    taskId,
+    commitmentOf(taskId, devAddress(index), outputHashOf(output), salt),
+    sealed,
+  ]);
 }
 
 /** Node `index` reveals `output` for task `taskId`. */
@@ -153,8 +165,6 @@ export async function nodeReveal(
   taskId: bigint,
   output: string,
 ): Promise<void> {
-  const domain = { chainId: chain.chainId, verifyingContract: d.contracts.TaskManager };
-  const salt = await deriveSalt(devKey(index), domain, taskId);
-  const args = [taskId, devAddress(index), outputHashOf(output), salt];
-  await sendAs(chain.rpcUrl, index, d.contracts.TaskManager, taskManagerAbi, "reveal", args, d.chainId);
+  const node = asNode(chain, d, index, taskId);
+  await node.send("reveal", [taskId, devAddress(index), outputHashOf(output), await node.salt]);
 }
