@@ -217,3 +217,25 @@ export class TestNetwork {
     if (this.opts.redis) await wipeRedis(this.opts.redis.prefix, this.opts.redis.db);
   }
 }
+
+/**
+ * A TestNetwork for one node service run in this process: the compute node `node` staked with
+ * 20000 OMNIT, the requester with 100 OMNIT, `model` registered by account 9, no interval mining.
+ */
+export function oneNodeNetwork(
+  name: string,
+  redis: { db: number; prefix: string },
+  node: number,
+  requester: number,
+  model: { sha256: Hex; specJson: string },
+): TestNetwork {
+  return new TestNetwork({
+    name,
+    redis,
+    nodes: [{ index: node, roles: 1, stake: parseEther("20000") }],
+    requester,
+    requesterOmnit: parseEther("100"),
+    model: { owner: 9, sha256: model.sha256, spec: model.specJson },
+    intervalMiningMs: 0,
+  });
+}

@@ -10,7 +10,7 @@ import { parseEther, type Hex } from "viem";
 import { actor, devAddress, devKey, waitFor, type LocalChain } from "../../support/devnet.ts";
 import { ensureRedis } from "../../support/redis.ts";
 import { knownModel } from "../../support/models.ts";
-import { lineSink, TestNetwork } from "../../support/e2e.ts";
+import { lineSink, oneNodeNetwork } from "../../support/e2e.ts";
 import type { Deployment } from "../../../workers/src/chain/deployment.ts";
 import { generateResultKey } from "../../../workers/src/protocol/index.ts";
 import { parseNodeConfig } from "../../../workers/src/node/config.ts";
@@ -23,15 +23,7 @@ const REQUESTER = 10;
 
 describe("a full node with fleet: true", () => {
   const tiny = knownModel("tiny-mlp");
-  const net = new TestNetwork({
-    name: "fleet-node",
-    redis: { db: DB, prefix: PREFIX },
-    nodes: [{ index: NODE, roles: 1, stake: parseEther("20000") }],
-    requester: REQUESTER,
-    requesterOmnit: parseEther("100"),
-    model: { owner: 9, sha256: tiny.sha256, spec: tiny.specJson },
-    intervalMiningMs: 0,
-  });
+  const net = oneNodeNetwork("fleet-node", { db: DB, prefix: PREFIX }, NODE, REQUESTER, tiny);
   let chain: LocalChain;
   let d: Deployment;
   let modelId: Hex;

@@ -15,11 +15,11 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { Writable } from "node:stream";
-import { createPublicClient, http, parseEther, type Hex } from "viem";
+import { createPublicClient, http, type Hex } from "viem";
 import { devAddress, devKey, setIntervalMining, waitFor, type LocalChain } from "../../support/devnet.ts";
 import { ensureRedis } from "../../support/redis.ts";
 import { knownModel } from "../../support/models.ts";
-import { TestNetwork } from "../../support/e2e.ts";
+import { oneNodeNetwork } from "../../support/e2e.ts";
 import { createTaskByUri, InputServer, wideTextLine } from "../../support/input-server.ts";
 import type { Deployment } from "../../../workers/src/chain/deployment.ts";
 import { taskManagerAbi } from "../../../workers/src/chain/abis.ts";
@@ -43,15 +43,7 @@ interface RunWindow {
 
 describe("node service: the watcher keeps polling while a long model runs", () => {
   const rec = knownModel("ocr-rec");
-  const net = new TestNetwork({
-    name: "watcher-lag",
-    redis: { db: DB, prefix: PREFIX },
-    nodes: [{ index: NODE, roles: 1, stake: parseEther("20000") }],
-    requester: REQUESTER,
-    requesterOmnit: parseEther("100"),
-    model: { owner: 9, sha256: rec.sha256, spec: rec.specJson },
-    intervalMiningMs: 0,
-  });
+  const net = oneNodeNetwork("watcher-lag", { db: DB, prefix: PREFIX }, NODE, REQUESTER, rec);
   let chain: LocalChain;
   let d: Deployment;
   let modelId: Hex;
