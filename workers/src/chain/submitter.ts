@@ -29,7 +29,6 @@ import {
   RpcUnreachableError,
   TxRevertError,
   TxSendError,
-  UnprofitableError,
   isInvalidArgument,
   isNetworkError,
   isNonceUsed,
@@ -39,6 +38,7 @@ import { sleep } from "./retry.ts";
 import type { ContractWrite, WriteName } from "./write.ts";
 import { FeeOracle, type Fees } from "./fees.ts";
 import { keyState, type KeyState } from "./nonce-lock.ts";
+import { unprofitable } from "./profit.ts";
 
 export { Mutex, keyState } from "./nonce-lock.ts";
 
@@ -204,13 +204,13 @@ export class Submitter {
       }
       throw err;
     }
-    const perEth = this.opts.omnitPerEth ?? 0;
-    if (perEth > 0 && req.expectedReward !== undefined) {
-      const costOmnit = (need * BigInt(Math.round(perEth * 1e6))) / 1_000_000n;
-      const factor = BigInt(Math.round((this.opts.profitFactor ?? 1) * 1e6));
-      if (req.expectedReward * 1_000_000n < costOmnit * factor)
-        throw new UnprofitableError(req.functionName, req.expectedReward, costOmnit);
-    }
+    const loss = unprofitable(req.functionName, req.expectedReward, need, this.opts);
+    if (loss) throw loss;
+  }
+
+  /** The max fee per gas a transaction of `fn` would offer now (GasCapError when the base fee is above the cap). */
+  async maxFeePerGas(fn: string): Promise<bigint> {
+    return (await this.feeOracle.fees(fn)).maxFeePerGas;
   }
 
   /**

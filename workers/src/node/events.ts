@@ -4,11 +4,11 @@
  * the chain), so a rescan after a restart or a wiped Redis rebuilds the work.
  */
 import { parseEventLogs, type AbiEvent, type Log } from "viem";
-import type { NodeContext, TaskRecord } from "./context.ts";
+import { loadTaskRecord, type NodeContext, type TaskRecord } from "./context.ts";
 import { taskLogger } from "./common.ts";
 import { nodeStakingAbi, taskManagerAbi } from "../chain/abis.ts";
 import { Place, SeedKind } from "../protocol/constants.ts";
-import { noteOf, skippedByReputation } from "./skip.ts";
+import { noteOf, noteSeat, skippedByReputation } from "./skip.ts";
 
 const EVENT_NAMES = [
   "TaskCreated",
@@ -93,10 +93,10 @@ async function onTaskCreated(ctx: NodeContext, log: EventOf<"TaskCreated">): Pro
 async function onCommitted(ctx: NodeContext, { args: a }: EventOf<"Committed">): Promise<void> {
   await ctx.redis.sadd(ctx.key(`committers:${a.taskId}`), a.node.toLowerCase());
   if (!isMe(ctx, a.node)) return;
-  if (Number(a.place) === Place.Seat) await noteOf(ctx, a.taskId, "seat"); // skip.ts
   const taskId = a.taskId.toString();
-  const rec = await ctx.redis.get(ctx.key(`task:${taskId}`));
-  const revealDeadline = rec ? BigInt((JSON.parse(rec) as TaskRecord).revealDeadline) : undefined;
+  const rec = await loadTaskRecord(ctx, a.taskId);
+  if (rec && Number(a.place) === Place.Seat) await noteSeat(ctx, rec); // skip.ts
+  const revealDeadline = rec ? BigInt(rec.revealDeadline) : undefined;
   await ctx.queues.add({ data: { step: "reveal", taskId }, dueAt: await commitDeadlineOf(ctx, a.taskId) });
   await ctx.queues.add({ data: { step: "finalize", taskId }, dueAt: revealDeadline });
 }
@@ -124,8 +124,7 @@ async function onSeedRequested(ctx: NodeContext, { args: a }: EventOf<"SeedReque
   const kind = Number(a.kind) as SeedKind;
   const roles = ctx.common.config.roles;
   if (kind === SeedKind.Seats) {
-    const rec = await ctx.redis.get(ctx.key(`task:${a.taskId}`));
-    const modelId = rec ? (JSON.parse(rec) as TaskRecord).modelId : undefined;
+    const modelId = (await loadTaskRecord(ctx, a.taskId))?.modelId;
     if (!roles.includes("compute") || !modelId || !ctx.models.has(modelId)) return;
   } else if (!roles.includes("verifier")) return;
   await storeSeed(ctx, a.taskId, kind, a.blockNumber);

@@ -41,14 +41,22 @@ const keysOf = (ctx: Ctx, rec: Pick<TaskRecord, "requester" | "modelId">) => [
   ctx.key(`skip:model:${rec.modelId.toLowerCase()}`),
 ];
 
-/** This node committed a seat in a task of `rec`'s requester and model. */
-export async function noteSeat(ctx: Ctx, rec: Pick<TaskRecord, "requester" | "modelId">): Promise<void> {
-  for (const k of keysOf(ctx, rec)) await ctx.redis.hincrby(k, "seats", 1);
+async function count(ctx: Ctx, rec: Pick<TaskRecord, "requester" | "modelId">, field: string): Promise<void> {
+  const [byRequester, byModel] = keysOf(ctx, rec);
+  await ctx.redis.pipeline().hincrby(byRequester, field, 1).hincrby(byModel, field, 1).exec();
 }
 
-/** This node was liquidated in a task of `rec`'s requester and model. */
-export async function noteLoss(ctx: Ctx, rec: Pick<TaskRecord, "requester" | "modelId">): Promise<void> {
-  for (const k of keysOf(ctx, rec)) await ctx.redis.hincrby(k, "losses", 1);
+/**
+ * This node committed a seat in a task of `rec`'s requester and model. Counted whether or not
+ * the policy is on (one round trip per own seat), so that turning it on finds a history.
+ */
+export function noteSeat(ctx: Ctx, rec: Pick<TaskRecord, "requester" | "modelId">): Promise<void> {
+  return count(ctx, rec, "seats");
+}
+
+/** This node was liquidated in a task of `rec`'s requester and model (counted as noteSeat is). */
+export function noteLoss(ctx: Ctx, rec: Pick<TaskRecord, "requester" | "modelId">): Promise<void> {
+  return count(ctx, rec, "losses");
 }
 
 const tooMany = (losses: number, total: number, p: SkipPolicy) =>

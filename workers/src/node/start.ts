@@ -41,6 +41,7 @@ import { acquireNodeLock } from "./lock.ts";
 import { HeadWatch, NodeHealth, QueueFailures, type HealthReport } from "./health.ts";
 import { autoStake, readStake, roleBits, stakeProblem } from "./stake.ts";
 import { nodeModels } from "./fleet/node-models.ts";
+import type { EngineHealth } from "../inference/runtime/index.ts";
 
 export interface RunningNode {
   /** The node address. */
@@ -185,6 +186,15 @@ async function connect(common: Common, health: NodeHealth, deadline: number): Pr
   return { clients, deployment, me, store };
 }
 
+/** /health: the model thread's state; unhealthy while it is being replaced or once it cannot be. */
+function watchThreads(health: NodeHealth, threads: () => EngineHealth): void {
+  health.detail("threads", threads);
+  health.check("threads", () => {
+    const t = threads();
+    return t.live > 0 ? undefined : (t.unusable ?? "the model thread died and is being replaced");
+  });
+}
+
 /** The submitter, the models, the queues and the context the steps see. */
 async function assemble(
   common: Common,
@@ -205,8 +215,9 @@ async function assemble(
     onFailed: (fn) => m.txFailed.inc({ fn }),
   });
   // Models run in a worker thread, or in the fleet's inference processes (fleet/node-models.ts).
-  const { models, refused } = await nodeModels({ common, clients, deployment, store: link.store });
+  const { models, refused, threads } = await nodeModels({ common, clients, deployment, store: link.store });
   health.detail("models", () => models.size);
+  if (threads) watchThreads(health, threads);
   if (config.roles.includes("compute") && models.size === 0) {
     logger.error("compute role without any usable model: no task will be taken");
     const why = [...refused.values()].join("; ");

@@ -36,6 +36,7 @@ describe("relay-mode config", () => {
       port: -1,
       host: "127.0.0.1",
       allow: [],
+      maxEntriesPerMinute: 60,
     });
   });
 
@@ -44,7 +45,7 @@ describe("relay-mode config", () => {
     const file = join(dir, "node.json");
     const allowed = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
     writeFileSync(file, JSON.stringify({ relay: { batchSize: 8, withdraw: true, allow: [allowed] } }));
-    const { fields } = parseFlags(["--relay.max-delay-ms", "500"]);
+    const { fields } = parseFlags(["--relay.max-delay-ms", "500", "--relay.max-entries-per-minute", "0"]);
     const c = await loadNodeConfig({
       file,
       env: { ...env, NODE_KEYS: ` ${K("22")}, ${K("33")} ` },
@@ -54,9 +55,21 @@ describe("relay-mode config", () => {
     assert.equal(c.relay.batchSize, 8);
     assert.equal(c.relay.maxDelayMs, 500);
     assert.equal(c.relay.withdraw, true);
+    assert.equal(c.relay.maxEntriesPerMinute, 0, "0: the door has no rate limit");
     assert.deepEqual(c.relay.allow, ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"], "checksummed");
     const logged = JSON.stringify(redactConfig(c));
     for (const k of [K("11"), K("22"), K("33")]) assert.ok(!logged.includes(k.slice(2)), "no key in the log");
+  });
+
+  it("refuses a negative or fractional relay.maxEntriesPerMinute, naming the field", async () => {
+    for (const bad of ["-1", "1.5"]) {
+      const { fields } = parseFlags(["--relay.max-entries-per-minute", bad]);
+      await assert.rejects(
+        loadNodeConfig({ env, flags: fields }),
+        (e: Error) => e instanceof ConfigError && /relay\.maxEntriesPerMinute/.test(e.message),
+        bad,
+      );
+    }
   });
 
   it("reads a key file (one key a line, # comments) named by NODE_KEYS_FILE", async () => {

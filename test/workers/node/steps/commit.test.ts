@@ -6,6 +6,7 @@ import { keccak256, toBytes } from "viem";
 import { commit } from "../../../../workers/src/node/steps/commit.ts";
 import { salt } from "../../../../workers/src/node/steps/output.ts";
 import { RescheduleError } from "../../../../workers/src/node/queues.ts";
+import { UnprofitableError } from "../../../../workers/src/chain/errors.ts";
 import type { CommitJob } from "../../../../workers/src/node/jobs.ts";
 import { commitmentOf, generateResultKey } from "../../../../workers/src/protocol/index.ts";
 import { otherSeed, wrongOutput } from "../../../support/cheat.ts";
@@ -115,6 +116,23 @@ describe("steps/commit", () => {
     await assert.rejects(commit(s.ctx, job(), s.log), UnrecoverableError);
     s.tx.reverts.set("commit", "other");
     await assert.rejects(commit(s.ctx, job(), s.log), /would revert/);
+  });
+
+  it("a commit refused by the profitability guard ends the job, counted as skipped 'unprofitable'", async () => {
+    const s = await setup();
+    let reward: bigint | undefined;
+    s.ctx.tx = {
+      send: (fn, _args, opts) => {
+        reward = opts.expectedReward;
+        return Promise.reject(new UnprofitableError(fn, opts.expectedReward ?? 0n, 10n ** 18n));
+      },
+    };
+    assert.deepEqual(await commit(s.ctx, job(), s.log), [], "no reveal, no finalize, no retry");
+    assert.equal(reward, 123n, "the guard was given the seat's worker share");
+    const skipped = (await s.ctx.common.metrics.skipped.get()).values.find(
+      (v) => v.labels.reason === "unprofitable",
+    );
+    assert.equal(skipped?.value, 1);
   });
 
   it("a seat refused as not eligible before the seat deadline is tried again at the next seat step", async () => {

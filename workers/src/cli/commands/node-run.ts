@@ -59,8 +59,8 @@ async function runInfer(parsed: { configFile?: string; fields: Record<string, un
     throw e;
   }
   const p = await startInferenceProcess(config);
-  await untilSignal(p.logger, () => p.stop());
-  return 0;
+  // Stopped by a signal (0), or by itself when its inference threads are lost (1: restart it).
+  return Promise.race([untilSignal(p.logger, () => p.stop()).then(() => 0), p.failed.then(() => 1)]);
 }
 
 const command: CliCommand = {

@@ -31,4 +31,9 @@ export {
   type ModelStoreOptions,
 } from "./store.ts";
 export { checkSpecAgainstModel, checkSpecJson } from "./check.ts";
-export { ThreadedInferenceEngine, ThreadedModel, type ThreadedEngineOptions } from "./threaded-engine.ts";
+export {
+  ThreadedInferenceEngine,
+  ThreadedModel,
+  type EngineHealth,
+  type ThreadedEngineOptions,
+} from "./threaded-engine.ts";

@@ -33,6 +33,8 @@ export const inferConfigSchema = z
       .min(1, "an inference process needs at least one model (modelId + path)"),
     /** Inference threads (each loads every model; one per core or GPU). */
     inferenceThreads: int(1, 64).default(1),
+    /** How many times dead inference threads are replaced within 10 minutes before the process exits (1). */
+    threadRestarts: int(0, 1000).default(5),
     /** Run jobs at once per model (default: inferenceThreads). */
     runConcurrency: int(1, 256).optional(),
     /** BullMQ job lock: how long after a process dies its job is run elsewhere (default 30 s). */

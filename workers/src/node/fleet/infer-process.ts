@@ -27,12 +27,20 @@ export interface InferenceProcess {
   metricsPort?: number;
   /** Graceful and idempotent. */
   stop(): Promise<void>;
+  /**
+   * Resolves when the process stopped by itself: every inference thread died and none could be
+   * replaced (the reason). The CLI then exits with code 1 so that a supervisor starts it again;
+   * the jobs it held run on another process after their lock expires.
+   */
+  failed: Promise<string>;
 }
 
 export interface InferStartOptions {
   logDestination?: pino.DestinationStream;
   /** Give up on an unreachable Redis after this long (default: retry forever). */
   connectTimeoutMs?: number;
+  /** The engine to run the models in (default: a new one from the config); the process closes it. */
+  engine?: ThreadedInferenceEngine;
 }
 
 async function connect(config: InferConfig, logger: pino.Logger, shutdown: Shutdown, deadline: number) {
@@ -74,6 +82,40 @@ async function serveHealth(
   return server.port;
 }
 
+/**
+ * The engine's threads (a new engine from the config, or `opts.engine`); when every thread died
+ * and none can be replaced, the process stops by itself and `failed` resolves with the reason.
+ */
+function startEngine(
+  config: InferConfig,
+  logger: pino.Logger,
+  shutdown: Shutdown,
+  given?: ThreadedInferenceEngine,
+) {
+  const engine =
+    given ??
+    new ThreadedInferenceEngine({
+      inferenceThreads: config.inferenceThreads,
+      threadRestarts: config.threadRestarts,
+      logger,
+    });
+  const failed = engine.lost.then(async (err) => {
+    logger.fatal({ err: err.message }, "no inference thread can run: stopping (restart this process)");
+    await shutdown.stop("inference threads lost");
+    return err.message;
+  });
+  return { engine, failed };
+}
+
+/** /health's verdict: Redis answers and an inference thread is live. */
+function healthOf(config: InferConfig, redis: Redis, engine: ThreadedInferenceEngine) {
+  const threads = engine.health();
+  const reasons = redis.status === "ready" ? [] : [`Redis ${redactUrl(config.redisUrl)} is unreachable`];
+  if (threads.live === 0)
+    reasons.push(threads.unusable ?? "no inference thread is live (one is being replaced)");
+  return { ok: reasons.length === 0, reasons, threads };
+}
+
 /** Starts an inference process. Throws when no configured model can be served. */
 export async function startInferenceProcess(
   config: InferConfig,
@@ -93,7 +135,7 @@ export async function startInferenceProcess(
     logger.info({ ignored: config.ignored }, "node fields not used by an inference process");
   try {
     const { redis, connection } = await connect(config, logger, shutdown, deadline);
-    const engine = new ThreadedInferenceEngine({ inferenceThreads: config.inferenceThreads, logger });
+    const { engine, failed } = startEngine(config, logger, shutdown, opts.engine);
     shutdown.onStop("inference", () => engine.close());
     const { redisPrefix } = config;
     const loaded = await loadPublishedModels(engine, config.models, {
@@ -120,14 +162,13 @@ export async function startInferenceProcess(
     shutdown.onStop("run queues", () => workers.close());
     const models = [...loaded.models.keys()];
     const port = await serveHealth(config, metrics, shutdown, () => ({
-      ok: redis.status === "ready",
-      reasons: redis.status === "ready" ? [] : [`Redis ${redactUrl(config.redisUrl)} is unreachable`],
+      ...healthOf(config, redis, engine),
       models,
       refused: Object.fromEntries(loaded.refused),
       runs,
     }));
     logger.info({ models, redisPrefix, metricsPort: port }, "inference process started");
-    return { logger, models, metricsPort: port, stop: () => shutdown.stop() };
+    return { logger, models, metricsPort: port, stop: () => shutdown.stop(), failed };
   } catch (e) {
     await shutdown.stop("start failed");
     throw e;

@@ -10,7 +10,7 @@ import type { Hex } from "viem";
 import { modelRegistryAbi } from "../../chain/abis.ts";
 import type { ChainClients } from "../../chain/clients.ts";
 import type { Deployment } from "../../chain/deployment.ts";
-import { ThreadedInferenceEngine } from "../../inference/runtime/index.ts";
+import { ThreadedInferenceEngine, type EngineHealth } from "../../inference/runtime/index.ts";
 import type { Common } from "../common.ts";
 import type { StepModel } from "../context.ts";
 import { loadModels } from "../models.ts";
@@ -22,6 +22,8 @@ export interface NodeModels {
   models: Map<Hex, StepModel>;
   /** Why each refused model is not served. */
   refused: Map<Hex, string>;
+  /** The model thread's state, when models run here (/health: a dead thread is being replaced). */
+  threads?: () => EngineHealth;
 }
 
 interface ModelsContext {
@@ -39,7 +41,7 @@ export async function nodeModels(ctx: ModelsContext): Promise<NodeModels> {
     // Models run in a worker thread: session.run never blocks the watcher, the signer or /health.
     const engine = new ThreadedInferenceEngine({ threads: 1, logger });
     shutdown.onStop("inference", () => engine.close());
-    const loaded = await loadModels(ctx, engine);
+    const loaded = { ...(await loadModels(ctx, engine)), threads: () => engine.health() };
     if (!config.fleet) return loaded;
     const workers = startRunWorkers(loaded.models, {
       connection: ctx.store.connection,
@@ -76,5 +78,5 @@ export async function nodeModels(ctx: ModelsContext): Promise<NodeModels> {
   }
   const here = local ? [...local.models.keys()] : [];
   logger.info({ models: [...models.keys()], here }, "models published for the fleet's inference processes");
-  return { models, refused };
+  return { models, refused, threads: local?.threads };
 }

@@ -35,6 +35,8 @@ export const relaySchema = z.object({
         .transform((s) => getAddress(s)),
     )
     .default([]),
+  /** Entries one node may post at the door per minute (a token bucket per node address); 0: no limit. */
+  maxEntriesPerMinute: int(0, 1_000_000).default(60),
 });
 
 /** The keys of a key file: one per line, blank lines and `#` comments ignored. */

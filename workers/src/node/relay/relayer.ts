@@ -11,7 +11,7 @@ import type { Address, Hash } from "viem";
 import type { ChainClients } from "../../chain/clients.ts";
 import { ChainError } from "../../chain/errors.ts";
 import type { Submitter } from "../../chain/submitter.ts";
-import type { SignedCommit } from "../../protocol/index.ts";
+import type { ProfitGuard } from "../../chain/profit.ts";
 import { Batcher, type BatchPolicy, type FlushReason } from "./batcher.ts";
 import {
   CLAIMS,
@@ -22,6 +22,7 @@ import {
   type BatchKind,
   type BatchSent,
   type ClaimEntry,
+  type CommitEntry,
   type RevealEntry,
   type SendEnv,
 } from "./send.ts";
@@ -36,6 +37,8 @@ export interface RelayerOptions {
   pollIntervalMs: number;
   /** Called for each transaction the relayer mined (metrics). */
   onBatch?(b: BatchSent): void;
+  /** The profitability guard of the commitments that carry an expected reward (guard.ts). */
+  profit?: ProfitGuard;
 }
 
 /** What went out, per kind of entry. */
@@ -59,7 +62,7 @@ export class RelayStoppedError extends ChainError {
 
 export class Relayer {
   readonly address: Address;
-  private readonly commits: Batcher<SignedCommit>;
+  private readonly commits: Batcher<CommitEntry>;
   private readonly reveals: Batcher<RevealEntry>;
   private readonly claims: Batcher<ClaimEntry>;
   private readonly totals = new Map<BatchKind, RelayStats>();
@@ -73,6 +76,7 @@ export class Relayer {
       taskManager: opts.taskManager,
       logger: opts.logger,
       onBatch: (b) => this.record(b),
+      profit: opts.profit,
     };
     const flushed = (kind: BatchKind) => (reason: FlushReason, size: number) =>
       opts.logger.debug({ kind, reason, entries: size }, "relay: batch flushed");
@@ -130,8 +134,9 @@ export class Relayer {
   /**
    * Queues a signed commitment (from a held key or another node) that must be mined before chain
    * time `deadline` (the place's window); resolves with the hash of the transaction that carried it.
+   * With `c.expectedReward`, the profitability guard may leave it out (UnprofitableError).
    */
-  commit(c: SignedCommit, deadline: bigint, chainNow?: bigint): Promise<Hash> {
+  commit(c: CommitEntry, deadline: bigint, chainNow?: bigint): Promise<Hash> {
     this.observe(chainNow);
     return this.commits.add(entryKey(c), c, deadline) as Promise<Hash>;
   }

@@ -2,7 +2,8 @@
  * How relay mode sends one batch (docs/operator.md "Relay mode"): every entry is simulated on
  * its own first (eth_estimateGas of commitWithSig / reveal as the relayer), and an entry that would
  * revert is left out with a log line naming its task and node and the contract's error, which
- * goes back to the entry's job (the step decides, as for a single transaction). The rest goes out
+ * goes back to the entry's job (the step decides, as for a single transaction); so is a commitment
+ * that does not pay for its share of the gas (guard.ts, when omnitPerEth > 0). The rest goes out
  * in one commitBatch / revealBatch / claimBatch (a lone entry as a single call), with a gas limit
  * from the entries' own estimates (an estimate of a try/catch batch may starve its entries), and
  * each entry is settled from the receipt: Committed / Revealed, or CommitSkipped / RevealSkipped
@@ -14,9 +15,16 @@ import type { Logger } from "pino";
 import { nodeStakingAbi, taskManagerAbi } from "../../chain/abis.ts";
 import { TxRevertError } from "../../chain/errors.ts";
 import type { Submitter } from "../../chain/submitter.ts";
+import type { ProfitGuard } from "../../chain/profit.ts";
 import type { SignedCommit } from "../../protocol/index.ts";
 import type { BatchItem } from "./batcher.ts";
+import { leaveOutUnprofitable, type Screened } from "./guard.ts";
 
+/** A signed commitment and, for one of the relayer's own node keys, its expected reward (profitability guard). */
+export interface CommitEntry extends SignedCommit {
+  /** OMNIT wei the commitment is expected to earn (the worker share); undefined: not guarded. */
+  expectedReward?: bigint;
+}
 export interface RevealEntry {
   taskId: bigint;
   node: Address;
@@ -43,6 +51,8 @@ export interface SendEnv {
   taskManager: Address;
   logger: Logger;
   onBatch(b: BatchSent): void;
+  /** The profitability guard of commitments (guard.ts); off when omnitPerEth is 0 or unset. */
+  profit?: ProfitGuard;
 }
 
 interface Call {
@@ -92,13 +102,13 @@ async function screen<E extends Entry>(
   kind: BatchKind,
   items: BatchItem<E>[],
   single: (e: E) => Call,
-): Promise<{ item: BatchItem<E>; gas: bigint }[]> {
+): Promise<Screened<E>[]> {
   const results = await Promise.allSettled(
     items.map((i) =>
       env.submitter.estimate({ address: env.taskManager, abi: taskManagerAbi as Abi, ...single(i.entry) }),
     ),
   );
-  const ok: { item: BatchItem<E>; gas: bigint }[] = [];
+  const ok: Screened<E>[] = [];
   results.forEach((r, k) => {
     const item = items[k]!;
     if (r.status === "fulfilled") return void ok.push({ item, gas: r.value });
@@ -169,6 +179,8 @@ export interface BatchShape<E extends Entry> {
   batch(entries: E[]): Call;
   /** The single call of one entry (simulation and fallback). */
   single(e: E): Call;
+  /** An entry's expected reward, for the profitability guard (commitments only). */
+  reward?(e: E): bigint | undefined;
   /** Events of an entry mined and skipped; undefined: the batch skips silently (claims). */
   events?: { ok: string; skipped: string; alreadyError: string };
 }
@@ -179,7 +191,10 @@ export async function sendEntries<E extends Entry>(
   shape: BatchShape<E>,
   items: BatchItem<E>[],
 ): Promise<void> {
-  const ok = await screen(env, shape.kind, items, shape.single);
+  const simulated = await screen(env, shape.kind, items, shape.single);
+  const ok = shape.reward
+    ? await leaveOutUnprofitable(env, shape.single(items[0]!.entry).functionName, simulated, shape.reward)
+    : simulated;
   if (ok.length === 0) return;
   if (ok.length === 1) return sendSingly(env, shape.kind, [ok[0]!.item], shape.single);
   const call = shape.batch(ok.map((o) => o.item.entry));
@@ -241,10 +256,12 @@ function settle<E extends Entry>(
 }
 
 /** The three kinds of batch (PROTOCOL.md §4.5, §4.7, §4.9). */
-export const COMMITS: BatchShape<SignedCommit> = {
+const signedOf = ({ expectedReward: _r, ...c }: CommitEntry): SignedCommit => c;
+export const COMMITS: BatchShape<CommitEntry> = {
   kind: "commit",
-  batch: (cs) => ({ functionName: "commitBatch", args: [cs] }),
-  single: (c) => ({ functionName: "commitWithSig", args: [c] }),
+  batch: (cs) => ({ functionName: "commitBatch", args: [cs.map(signedOf)] }),
+  single: (c) => ({ functionName: "commitWithSig", args: [signedOf(c)] }),
+  reward: (c) => c.expectedReward,
   events: { ok: "Committed", skipped: "CommitSkipped", alreadyError: "TaskManagerAlreadyCommitted" },
 };
 export const REVEALS: BatchShape<RevealEntry> = {

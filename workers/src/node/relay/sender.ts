@@ -48,7 +48,9 @@ async function relayCommit(p: RelaySenderParts, args: readonly unknown[], opts: 
     deadline: closesAt,
   });
   opts.log.debug({ place, deadline: closesAt.toString() }, "relay: commitment signed and queued");
-  const hash = await p.relayer.commit(signed, closesAt, p.chainNow());
+  // The worker share the single-transaction path checks too (steps/commit.ts): the relayer's guard.
+  const entry = { ...signed, expectedReward: opts.expectedReward };
+  const hash = await p.relayer.commit(entry, closesAt, p.chainNow());
   opts.onSent?.(hash);
 }
 

@@ -70,6 +70,7 @@ class RelayHub {
         logger: common.logger,
         pollIntervalMs: config.pollIntervalMs,
         onBatch: (b) => (this.served() ?? common.metrics).txSent.inc({ fn: b.fn }),
+        profit: { omnitPerEth: config.omnitPerEth, profitFactor: config.profitFactor },
       });
       this.relayer.start();
       this.relayerTx = singleFlight(taskSender(submitter, domain.verifyingContract));
@@ -173,7 +174,7 @@ export async function startRelayNode(
 
 /** The HTTP door for other nodes' entries when relay.port is set; its port. */
 async function openDoor(config: NodeConfig, common: ReturnType<typeof createCommon>, hub: RelayHub) {
-  const { port, host, allow } = config.relay;
+  const { port, host, allow, maxEntriesPerMinute } = config.relay;
   if (port < 0 || !hub.relayer || !hub.chain) return undefined;
   try {
     const door = await startRelayServer({
@@ -182,6 +183,7 @@ async function openDoor(config: NodeConfig, common: ReturnType<typeof createComm
       port,
       host,
       allow,
+      maxEntriesPerMinute,
       logger: common.logger,
     });
     // Requests still waiting for a batch are cut: their entries are rejected by the relayer's stop.

@@ -8,6 +8,7 @@ import { performance } from "node:perf_hooks";
 import type { StepContext } from "../context.ts";
 import type { CommitJob, NextJob } from "../jobs.ts";
 import { RescheduleError } from "../queues.ts";
+import { UnprofitableError } from "../../chain/errors.ts";
 import { revertedWith, taskManagerError, type Task } from "../../chain/reads.ts";
 import { Place, PLACE_NAME } from "../../protocol/constants.ts";
 import { commitmentOf, sealOutput } from "../../protocol/index.ts";
@@ -56,6 +57,12 @@ function onRefused(
   log: Logger,
 ): NextJob[] {
   if (revertedWith(e, ["TaskManagerAlreadyCommitted"])) return []; // done already (a rerun after a restart)
+  if (e instanceof UnprofitableError) {
+    // The guard of a single transaction or of a relayed commitment (relay/guard.ts): not retried.
+    log.info({ err: e.message }, "commit skipped: the reward does not pay for the gas");
+    ctx.common.metrics.skipped.inc({ reason: "unprofitable" });
+    return [];
+  }
   if (revertedWith(e, ["TaskManagerNotEligible"]) && data.place === Place.Seat && now < t.seatDeadline)
     throw new RescheduleError(nextSeatStep(t, now), "not eligible (race)");
   if (revertedWith(e, FINAL_COMMIT_ERRORS)) {
