@@ -2,8 +2,8 @@
  * The fleet's Redis protocol (docs/operator.md, "Running a fleet") with real Redis and real
  * models in worker threads: a model published by the submitter side is loaded by the inference
  * side against the published hash; a RemoteModel gives the in-process engine's results; the same
- * input is one run (concurrent steps share it) and is removed once read; an inference process
- * config needs no key.
+ * input is one run (concurrent steps share it, and so do the keys of a relay node asking one after
+ * another: a job read keeps its result, not its input); an inference process config needs no key.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -87,11 +87,14 @@ describe("fleet: submitter side and inference side through Redis", () => {
       assert.equal(a.margin, b.margin); // Infinity survives the trip through JSON
       assert.equal(a.skip, b.skip);
     }
-    // read once, then removed (the job held the input)
+    // once read, the job keeps its result (for the next asker) but not the input it held
     const q = new Queue(runQueueName(TINY), { connection, prefix: fleetQueuePrefix(PREFIX) });
     const x = new TextEncoder().encode(tiny.sampleInput(2));
-    await remote.infer(x);
-    assert.equal(await q.getJob(keccak256Hex(x).slice(2)), undefined);
+    const r = await remote.infer(x);
+    const job = await q.getJob(keccak256Hex(x).slice(2));
+    assert.equal(await job?.getState(), "completed");
+    assert.equal(job?.data.input, "");
+    assert.equal((job?.returnvalue as { outputHash: string }).outputHash, r.outputHash);
     await q.close();
   });
 
@@ -106,6 +109,27 @@ describe("fleet: submitter side and inference side through Redis", () => {
     const rs = await Promise.all([1, 2, 3].map(() => client.model(TINY).infer(x)));
     assert.equal(runs, 1);
     assert.ok(rs.every((r) => r.outputHash === rs[0].outputHash && r.result === "ok"));
+  });
+
+  it("the keys of a relay node (a FleetClient each) asking for one input one after another share one run", async () => {
+    const tiny = knownModel("tiny-mlp");
+    await workers?.close();
+    let runs = 0;
+    const model = await engine.load(tiny.specJson, tiny.path);
+    const counting = new Map([[TINY, { infer: (b: Uint8Array) => (runs++, model.infer(b)) }]]);
+    workers = startRunWorkers(counting, { connection, redisPrefix: PREFIX, logger });
+    const keys = [1, 2, 3].map(
+      () => new FleetClient({ connection, redis, redisPrefix: PREFIX, logger, waitMs: 60_000 }),
+    );
+    try {
+      const x = new TextEncoder().encode(tiny.sampleInput(6));
+      const rs = [];
+      for (const k of keys) rs.push(await k.model(TINY).infer(x)); // each after the previous one has read it
+      assert.equal(runs, 1, "one run for the three keys");
+      assert.ok(rs.every((r) => r.outputHash === rs[0].outputHash && r.result === "ok"));
+    } finally {
+      for (const k of keys) await k.close();
+    }
   });
 
   it("an inference process: /health answers 200 with its models and runs; it serves the published model", async () => {

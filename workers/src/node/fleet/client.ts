@@ -6,7 +6,10 @@
  * between a model run here and one run by the fleet.
  *
  * A run job's id is the keccak256 of its input, so a rerun of the step (a restart, a retry)
- * finds the job already queued, running or done instead of queueing it twice. A job whose
+ * finds the job already queued, running or done instead of queueing it twice, and so does the
+ * step of another key with the same input (the keys of a relay node, docs/operator.md §11, each
+ * have a FleetClient on the same queues): a finished job keeps its result, not its input, until
+ * BullMQ's removeOnComplete drops it (10 minutes, at most 100 per model). A job whose
  * process dies is put back by BullMQ's stalled-job check and run by another process; one that
  * failed is queued again. No answer within `waitMs` throws a retryable error: the step is
  * retried later (and finds the job still queued).
@@ -102,8 +105,13 @@ export class RemoteModel implements StepModel {
     }
     job ??= await this.queue.add("run", { input: Buffer.from(input).toString("base64") }, { jobId });
     const r = await untilAborted(job.waitUntilFinished(this.events, this.waitMs), this.signal);
-    // Read once: the input it holds may be megabytes (a step rerun later just runs it again).
-    await job.remove().catch(() => undefined);
+    if (r.error !== undefined) {
+      await job.remove().catch(() => undefined); // a resource failure: the next asker runs it again
+      return r;
+    }
+    // The result stays for the next asker (another key of a relay node with a seat in a task with
+    // this input, a step rerun) until removeOnComplete drops it; the input (maybe megabytes) goes now.
+    await job.updateData({ input: "" }).catch(() => undefined);
     return r;
   }
 }
@@ -138,8 +146,8 @@ export class FleetClient {
         ...common,
         defaultJobOptions: {
           attempts: 1,
-          // The waiting step removes the job once it has the result; a finished job nobody waits
-          // for (its submitter restarting) is kept a while, to be read when the step runs again.
+          // A finished job is kept a while (its input dropped once read), to be read by the steps
+          // of other keys with the same input and by a step that runs again (its submitter restarting).
           removeOnComplete: { age: 600, count: 100 },
           removeOnFail: { age: 600, count: 100 },
         },
