@@ -14,13 +14,14 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { Queue } from "bullmq";
-import { keccak256, parseAbiItem, parseEther, type Hex } from "viem";
+import { keccak256, parseEther, type Hex } from "viem";
 import { devAddress, devKey, type LocalChain } from "../support/devnet.ts";
 import { ensureRedis } from "../support/redis.ts";
 import { knownModel } from "../support/models.ts";
 import { createTaskByUri, InputServer, wideTextLine } from "../support/input-server.ts";
 import { actor, startBot, waitFor, type BotProcess } from "./support.ts";
 import { TestNetwork } from "../support/e2e.ts";
+import { seatEvents, taskLogs } from "../support/task-logs.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
 import { generateResultKey, openSealedOutput } from "../../workers/src/protocol/index.ts";
 import { InferenceEngine } from "../../workers/src/inference/runtime/index.ts";
@@ -85,22 +86,7 @@ describe("e2e: one submitter, two inference processes, kill -9 of one mid-job", 
       { PRIVATE_KEY: devKey(NODE) },
     );
     net.track(submitter);
-    for (const name of ["a", "b"])
-      infer.push(
-        net.track(
-          startBot(
-            `fleet-infer-${name}-${process.pid}`,
-            {
-              ...redis,
-              only: "infer",
-              models: [{ modelId, path: rec.path }],
-              lockDurationMs: 2000,
-              metrics: { port: 0 },
-            },
-            { PRIVATE_KEY: "", NODE_PRIVATE_KEY: "" }, // an inference process needs no key
-          ),
-        ),
-      );
+    for (const name of ["a", "b"]) infer.push(net.startInfer(name, { lockDurationMs: 2000 }));
   }
 
   /** Creates a task whose input (too large for calldata) is served by URI. */
@@ -172,15 +158,8 @@ describe("e2e: one submitter, two inference processes, kill -9 of one mid-job", 
     assert.match(survivorSaw("run done")[0], /"result":"ok"/);
 
     const tm = actor(chain.rpcUrl, d, devKey(REQUESTER));
-    const committedBy = async (id: bigint) =>
-      tm.publicClient.getLogs({
-        address: d.contracts.TaskManager,
-        event: parseAbiItem(
-          "event Committed(uint256 indexed taskId, address indexed node, uint8 place, bytes sealedOutput)",
-        ),
-        args: { taskId: id, node: devAddress(NODE) },
-        fromBlock: 0n,
-      });
+    const committedBy = (id: bigint) =>
+      taskLogs(tm.publicClient, d, seatEvents.committed, { taskId: id, node: devAddress(NODE) });
     for (const id of ids)
       await waitFor(
         `task ${id} committed by the node`,
@@ -201,7 +180,12 @@ describe("e2e: one submitter, two inference processes, kill -9 of one mid-job", 
         assert.equal(events.length, 1, `task ${id}: exactly one commitment from the node`);
         const lines = log.filter((l) => /"msg":"committed"/.test(l) && l.includes(`"taskId":"${id}"`));
         assert.equal(lines.length, 1, `task ${id}: one commit sent by the submitter`);
-        const opened = openSealedOutput(key.privateKey, id, devAddress(NODE), events[0].args.sealedOutput!);
+        const opened = openSealedOutput(
+          key.privateKey,
+          id,
+          devAddress(NODE),
+          events[0].args.sealedOutput as Hex,
+        );
         const canonical = new TextDecoder().decode(opened.canonical);
         const input = server.inputs.get(`/input-${ids.indexOf(id)}.safetensors`)!;
         if (keccak256(input).slice(2) === jobId)

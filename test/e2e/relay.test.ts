@@ -9,27 +9,14 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import pino from "pino";
-import {
-  decodeFunctionData,
-  parseAbiItem,
-  parseEther,
-  type Abi,
-  type AbiEvent,
-  type Address,
-  type Hash,
-  type Hex,
-} from "viem";
-import { devAddress, devKey, increaseTime, type LocalChain } from "../support/devnet.ts";
-import { actor, LOG_DIR, rpcCall, waitFor } from "./support.ts";
+import { parseEther, type Address, type Hex } from "viem";
+import { chainTime, devAddress, devKey, increaseTime, type LocalChain } from "../support/devnet.ts";
+import { actor, waitFor } from "./support.ts";
 import { TestNetwork } from "../support/e2e.ts";
+import { carriers, seatEvents as ev, taskLogs, total, type TaskLog } from "../support/task-logs.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
-import { taskManagerAbi } from "../../workers/src/chain/abis.ts";
 import { knownModel } from "../support/models.ts";
 import { generateResultKey } from "../../workers/src/protocol/index.ts";
-import { parseNodeConfig } from "../../workers/src/node/config.ts";
-import { startNode } from "../../workers/src/node/start.ts";
 import type { RunningRelay } from "../../workers/src/node/relay/start.ts";
 
 const REDIS_DB = 9;
@@ -54,14 +41,6 @@ interface TaskView {
   revealDeadline: bigint;
 }
 
-const ev = {
-  committed: parseAbiItem(
-    "event Committed(uint256 indexed taskId, address indexed node, uint8 place, bytes sealedOutput)",
-  ),
-  revealed: parseAbiItem("event Revealed(uint256 indexed taskId, address indexed node, bytes32 outputHash)"),
-  claimed: parseAbiItem("event Claimed(uint256 indexed taskId, address indexed node, uint256 amount)"),
-} as const;
-
 describe("e2e: relay mode, 4 node keys behind one relayer", { timeout: 600_000 }, () => {
   const tiny = knownModel("tiny-mlp");
   const net = new TestNetwork({
@@ -77,28 +56,12 @@ describe("e2e: relay mode, 4 node keys behind one relayer", { timeout: 600_000 }
   let relay: RunningRelay;
 
   before(async () => {
-    net.onStop(async () => relay?.stop());
     ({ chain, d, modelId } = await net.start());
-    const config = parseNodeConfig({
-      rpcUrl: chain.rpcUrl,
-      privateKey: devKey(RELAYER),
-      nodeKeys: KEYS.map(devKey),
-      redisUrl: net.redisUrl,
-      redisPrefix: PREFIX,
-      roles: ["compute"],
-      models: [{ modelId, path: tiny.path }],
-      confirmations: 0,
-      pollIntervalMs: 200,
+    relay = await net.startRelay(RELAYER, KEYS, {
       // every task of a key can wait in a batch at once
       concurrency: TASKS + 1,
-      metrics: { port: -1 },
-      addresses: d.contracts,
-      startBlock: d.startBlock,
-      logLevel: "debug",
       relay: { batchSize: ENTRIES, maxDelayMs: 3_600_000, blockTimeS: 1, safetyBlocks: Number(MARGIN_S) },
     });
-    const log = pino.destination({ dest: join(LOG_DIR, `relay-${process.pid}.log`), sync: true });
-    relay = (await startNode(config, { logDestination: log, connectTimeoutMs: 60_000 })) as RunningRelay;
     await relay.caughtUp;
   });
 
@@ -106,34 +69,12 @@ describe("e2e: relay mode, 4 node keys behind one relayer", { timeout: 600_000 }
 
   const req = () => actor(chain.rpcUrl, d, devKey(REQUESTER));
   const task = (id: bigint) => req().tm<TaskView>("getTask", [id]);
-  const logs = (event: AbiEvent, args?: Record<string, unknown>) =>
-    req().publicClient.getLogs({
-      address: d.contracts.TaskManager,
-      event,
-      args,
-      fromBlock: 0n,
-    } as Parameters<ReturnType<typeof req>["publicClient"]["getLogs"]>[0]) as Promise<
-      { args: Record<string, unknown>; transactionHash: Hash }[]
-    >;
-  async function chainNow(): Promise<bigint> {
-    const b = (await rpcCall(chain.rpcUrl, "eth_getBlockByNumber", ["latest", false])) as { timestamp: Hex };
-    return BigInt(b.timestamp);
-  }
+  const logs = (event: (typeof ev)[keyof typeof ev], args?: Record<string, unknown>) =>
+    taskLogs(req().publicClient, d, event, args);
+  const chainNow = () => chainTime(chain.rpcUrl);
   /** The transactions that carried `entries` (events), each checked to be the relayer's call of `fn`. */
-  async function carriers(entries: { transactionHash: Hash }[], fn: string): Promise<Map<Hash, bigint>> {
-    const gas = new Map<Hash, bigint>();
-    for (const h of new Set(entries.map((e) => e.transactionHash))) {
-      const [tx, receipt] = await Promise.all([
-        req().publicClient.getTransaction({ hash: h }),
-        req().publicClient.getTransactionReceipt({ hash: h }),
-      ]);
-      assert.equal(tx.from.toLowerCase(), devAddress(RELAYER).toLowerCase(), `${fn} sent by the relayer`);
-      assert.equal(decodeFunctionData({ abi: taskManagerAbi as Abi, data: tx.input }).functionName, fn);
-      gas.set(h, receipt.gasUsed);
-    }
-    return gas;
-  }
-  const sum = (m: Map<Hash, bigint>) => [...m.values()].reduce((a, b) => a + b, 0n);
+  const carriersOf = (entries: TaskLog[], fn: string) =>
+    carriers(req().publicClient, entries, fn, devAddress(RELAYER));
 
   it("sends the 4 keys' commits, reveals and claims in batches; every task finalizes and every key is credited", async (t) => {
     const key = generateResultKey();
@@ -163,7 +104,7 @@ describe("e2e: relay mode, 4 node keys behind one relayer", { timeout: 600_000 }
           .sort(),
         KEYS.map((i) => devAddress(i).toLowerCase()).sort(),
       );
-    const commitTxs = await carriers(committed, "commitBatch");
+    const commitTxs = await carriersOf(committed, "commitBatch");
     assert.ok(commitTxs.size < ENTRIES, `${commitTxs.size} commitBatch transactions for ${ENTRIES} commits`);
 
     // 2. Reveal window: the reveals go out in revealBatch.
@@ -173,7 +114,7 @@ describe("e2e: relay mode, 4 node keys behind one relayer", { timeout: 600_000 }
       await waitFor(`4 reveals in task ${id}`, async () => (await task(id)).revealedCount === 4, 180_000);
     const revealed = (await logs(ev.revealed)).filter(inTasks);
     assert.equal(revealed.length, ENTRIES);
-    const revealTxs = await carriers(revealed, "revealBatch");
+    const revealTxs = await carriersOf(revealed, "revealBatch");
     assert.ok(revealTxs.size < ENTRIES, `${revealTxs.size} revealBatch transactions for ${ENTRIES} reveals`);
 
     // 3. Finalize (anyone: the relayer), then the claims in claimBatch; each key is credited its share.
@@ -186,7 +127,7 @@ describe("e2e: relay mode, 4 node keys behind one relayer", { timeout: 600_000 }
       180_000,
     );
     const claimed = (await logs(ev.claimed)).filter(inTasks);
-    const claimTxs = await carriers(claimed, "claimBatch");
+    const claimTxs = await carriersOf(claimed, "claimBatch");
     assert.ok(claimTxs.size < ENTRIES, `${claimTxs.size} claimBatch transactions for ${ENTRIES} claims`);
     for (const i of KEYS) {
       const node = devAddress(i);
@@ -205,10 +146,10 @@ describe("e2e: relay mode, 4 node keys behind one relayer", { timeout: 600_000 }
     // The relayer's own count agrees, and the gas per relayed seat is reported.
     const stats = relay.relayer()!.stats();
     assert.ok(stats.commit.entries >= ENTRIES && stats.commit.transactions < stats.commit.entries);
-    const perSeat = (sum(commitTxs) + sum(revealTxs) + sum(claimTxs)) / BigInt(ENTRIES);
+    const perSeat = (total(commitTxs) + total(revealTxs) + total(claimTxs)) / BigInt(ENTRIES);
     t.diagnostic(
-      `gas per relayed seat: ${perSeat} (commitBatch ${sum(commitTxs)} in ${commitTxs.size} tx, ` +
-        `revealBatch ${sum(revealTxs)} in ${revealTxs.size} tx, claimBatch ${sum(claimTxs)} in ${claimTxs.size} tx, ` +
+      `gas per relayed seat: ${perSeat} (commitBatch ${total(commitTxs)} in ${commitTxs.size} tx, ` +
+        `revealBatch ${total(revealTxs)} in ${revealTxs.size} tx, claimBatch ${total(claimTxs)} in ${claimTxs.size} tx, ` +
         `${ENTRIES} seats)`,
     );
   });
@@ -236,7 +177,7 @@ describe("e2e: relay mode, 4 node keys behind one relayer", { timeout: 600_000 }
     await waitFor("4 seats", async () => (await task(id)).seatHolders.length === 4, 180_000);
     const committed = await logs(ev.committed, { taskId: id });
     assert.equal(committed.length, 4);
-    const txs = await carriers(committed, "commitBatch");
+    const txs = await carriersOf(committed, "commitBatch");
     assert.equal(txs.size, 1, "the 4 commitments went out together");
     const receipt = await req().publicClient.getTransactionReceipt({ hash: [...txs.keys()][0]! });
     const block = await req().publicClient.getBlock({ blockNumber: receipt.blockNumber });

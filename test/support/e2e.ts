@@ -2,7 +2,8 @@
  * The fixture of the end-to-end and node-service tests (no tests here; importing has no side
  * effects): a `hardhat node` with OmniTensor deployed, staked nodes, a funded requester, one
  * registered model, interval mining and a deployment file (in LOG_DIR) for bot processes; bots
- * as separate processes in their own process groups; a log sink that keeps a node's lines.
+ * as separate processes in their own process groups (nodes, inference processes of a fleet); a
+ * relay-mode node in this process; a log sink that keeps a node's lines.
  * `stop()` stops what was started through the fixture, even after a failed `start()`: the bots,
  * then the clean-ups given to `onStop` (in that order), the chain, and the Redis keys under the
  * fixture's prefix.
@@ -11,6 +12,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import pino from "pino";
 import { parseEther, type Hex } from "viem";
 import {
   deployOmniTensor,
@@ -29,6 +31,9 @@ import {
 } from "./devnet.ts";
 import { wipeRedis } from "./redis.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
+import { parseNodeConfig, type NodeConfigInput } from "../../workers/src/node/config.ts";
+import { startNode } from "../../workers/src/node/start.ts";
+import type { RunningRelay } from "../../workers/src/node/relay/start.ts";
 
 export const LOG_DIR = join(ROOT, ".omnitensor", "e2e-logs");
 
@@ -197,6 +202,60 @@ export class TestNetwork {
   startBot(i: number, over: Record<string, unknown> = {}, script?: string): BotProcess {
     const name = `${this.opts.name}-bot${i}-${process.pid}`;
     return this.track(startBot(name, this.botConfig(i, over), { PRIVATE_KEY: devKey(i) }, script));
+  }
+
+  /**
+   * Starts, in this process, a relay-mode node (docs/operator.md §11): the node keys of accounts
+   * `keys` behind the relayer key of account `relayer`, compute role, the model (its file unless
+   * `over.models` says otherwise), the fixture's Redis prefix, its log in LOG_DIR
+   * (`<name>-<pid>.log`); stopped in `stop()`. `over`: other config fields (relay, concurrency, only…).
+   */
+  async startRelay(
+    relayer: number,
+    keys: number[],
+    over: Partial<NodeConfigInput> = {},
+  ): Promise<RunningRelay> {
+    const config = parseNodeConfig({
+      rpcUrl: this.rpcUrl,
+      privateKey: devKey(relayer),
+      nodeKeys: keys.map(devKey),
+      redisUrl: this.redisUrl,
+      redisPrefix: this.redis.prefix,
+      roles: ["compute"],
+      models: [{ modelId: this.modelId, path: this.opts.model?.path }],
+      confirmations: 0,
+      pollIntervalMs: 200,
+      metrics: { port: -1 },
+      addresses: this.d.contracts,
+      startBlock: this.d.startBlock,
+      logLevel: "debug",
+      ...over,
+    });
+    const log = pino.destination({ dest: join(LOG_DIR, `${this.opts.name}-${process.pid}.log`), sync: true });
+    const relay = (await startNode(config, {
+      logDestination: log,
+      connectTimeoutMs: 60_000,
+    })) as RunningRelay;
+    this.onStop(() => relay.stop());
+    return relay;
+  }
+
+  /**
+   * Starts an inference process of the fleet (docs/operator.md §12: `only: "infer"`, no key, no
+   * RPC) on the fixture's Redis prefix, serving the model's file, /health on a free port (logged);
+   * `<name>-infer-<label>-<pid>` names its config and log; stopped in `stop()`.
+   */
+  startInfer(label: string, over: Record<string, unknown> = {}): BotProcess {
+    const config = {
+      redisUrl: this.redisUrl,
+      redisPrefix: this.redis.prefix,
+      only: "infer",
+      models: [{ modelId: this.modelId, path: this.opts.model?.path }],
+      metrics: { port: 0 },
+      ...over,
+    };
+    const env = { PRIVATE_KEY: "", NODE_PRIVATE_KEY: "" }; // an inference process needs no key
+    return this.track(startBot(`${this.opts.name}-infer-${label}-${process.pid}`, config, env));
   }
 
   /** Registers a process started elsewhere to be stopped in `stop()`. */

@@ -123,7 +123,7 @@ describe("fleet: submitter side and inference side through Redis", () => {
     );
     try {
       const x = new TextEncoder().encode(tiny.sampleInput(6));
-      const rs = [];
+      const rs: { outputHash: string; result: string }[] = [];
       for (const k of keys) rs.push(await k.model(TINY).infer(x)); // each after the previous one has read it
       assert.equal(runs, 1, "one run for the three keys");
       assert.ok(rs.every((r) => r.outputHash === rs[0].outputHash && r.result === "ok"));
