@@ -77,7 +77,7 @@ const LM_ONNX = join(LM_DIR, "tiny-lm.onnx");
 const LM_TOKENIZER = join(LM_DIR, "tokenizer.json");
 const LM_SPEC = readFileSync(join(LM_DIR, "tiny-lm.spec.json"), "utf8").trim();
 const LM_SERVERS = [2, 3, 4, ...VERIFIERS];
-const PROMPT = "We hold these truths";
+const PROMPT = "And God said, Let";
 const PROMPT_SEED = `0x${"5e".repeat(32)}` as const;
 
 const { values: flags } = parseArgs({

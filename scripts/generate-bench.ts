@@ -34,6 +34,10 @@ const TEXTS = [
   "The Lord is my",
   "Four score and",
   "A Fox one day",
+  // Outside the corpus: the model is unsure, so the seeded draw decides many steps.
+  "My cat likes",
+  "Quick brown dog",
+  "Tomorrow we",
 ];
 const inputOf = (i: number, n = 32) =>
   JSON.stringify({

@@ -50,7 +50,7 @@ describe("npm run demo", () => {
     );
     // The generation task (issue 16): two Finalized tasks, the prompt and the accepted text in the summary.
     assert.equal(out.match(/#\d+ Finalized: output/g)?.length, 2);
-    assert.match(out, /prompt: +"We hold these truths"/);
+    assert.match(out, /prompt: +"And God said, Let"/);
     assert.match(out, /accepted: +".+" \(\d+ tokens, stop: (eos|length)\)/);
     assert.match(out, /Summary: OMNIT before → after/);
     assert.match(out, /done in \d+ s/);

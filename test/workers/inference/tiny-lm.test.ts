@@ -12,8 +12,8 @@ import { decodeGeneration, loadTokenizer, promptInput } from "../../../workers/s
 import { REPO_ROOT } from "../../support/models.ts";
 
 const dir = join(REPO_ROOT, "models", "tiny-lm");
-const TINY_LM_SHA256 = "0x23c04b8a9e6c723a96324400749a63f5c230ff2f13cf9afb3b555512885b9cbe";
-const TINY_LM_NOCACHE_SHA256 = "0xd4627307793db19d8e1d500c34eddd22bf9c99c5ef7f9fac754105a2b37639b3";
+const TINY_LM_SHA256 = "0xc00715a20ad24c1d2b8dc813430d7a6652ab70bc6534cc972e99d1e777a628c2";
+const TINY_LM_NOCACHE_SHA256 = "0x3b5c55522a43c6f10d8f4aa64896a6892036964cf9df158d8c9fce33f1967fee";
 const specText = readFileSync(join(dir, "tiny-lm.spec.json"), "utf8");
 const noCacheSpec = (() => {
   const s = JSON.parse(specText) as { generate: Record<string, unknown> };
@@ -71,14 +71,16 @@ describe("tiny-lm (trained)", () => {
     const seedA = `0x${"11".repeat(32)}` as const;
     const make = (prompt: string, seed: `0x${string}`) =>
       promptInput(specText, tok, prompt, { maxNewTokens: 24, seed });
-    const base = await cached.infer(make("Four score and seven", seedA));
-    const seed = await cached.infer(make("Four score and seven", `0x${"22".repeat(32)}`));
-    // One byte is one token (byte-level tokenizer): "n" → "m" changes the prompt's last token only.
-    const prompt = await cached.infer(make("Four score and sevem", seedA));
-    const temp = await hot.infer(make("Four score and seven", seedA));
+    // A prompt outside the corpus: on text it learned by heart the model is so sure of each next
+    // byte that every seed (and a higher temperature) gives the same tokens.
+    const base = await cached.infer(make("My cat likes", seedA));
+    const seed = await cached.infer(make("My cat likes", `0x${"22".repeat(32)}`));
+    // One byte is one token (byte-level tokenizer): "s" → "t" changes the prompt's last token only.
+    const prompt = await cached.infer(make("My cat liket", seedA));
+    const temp = await hot.infer(make("My cat likes", seedA));
     for (const r of [base, seed, prompt, temp]) assert.equal(r.result, "ok", r.reason);
     assert.equal(new Set([base, seed, prompt, temp].map((r) => r.outputHash)).size, 4);
     // "0.80" and "0.8" name the same float64 t: the written form alone changes nothing.
-    assert.equal((await sameT.infer(make("Four score and seven", seedA))).outputHash, base.outputHash);
+    assert.equal((await sameT.infer(make("My cat likes", seedA))).outputHash, base.outputHash);
   });
 });
