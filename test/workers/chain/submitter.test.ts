@@ -2,7 +2,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import pino from "pino";
-import type { Abi, Address } from "viem";
+import { parseAbi, type Abi, type Address, type Hex } from "viem";
 import {
   deployContract,
   devAddress,
@@ -14,7 +14,7 @@ import {
   type LocalChain,
 } from "../../support/devnet.ts";
 import { createClients } from "../../../workers/src/chain/clients.ts";
-import { Mutex, Submitter } from "../../../workers/src/chain/submitter.ts";
+import { keyState, Mutex, Submitter } from "../../../workers/src/chain/submitter.ts";
 import {
   ChainError,
   GasCapError,
@@ -260,6 +260,40 @@ describe("submitter", () => {
       await setAutomine(chain.rpcUrl, true);
       await mine(chain.rpcUrl, 1);
     }
+  });
+
+  it("a call that needs more than 1.5× its function's earlier gas is estimated again, never sent out of gas", async () => {
+    const consumer = await deployContract(chain.rpcUrl, "RecordingConsumer", []);
+    const abi = parseAbi(["function onInferenceResult(uint256 taskId, bytes output)"]);
+    const clients = createClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, privateKey: devKey(5) });
+    const s = new Submitter({ clients, gas, logger });
+    const record = (taskId: bigint, output: Hex) =>
+      s.send({ address: consumer, abi, functionName: "onInferenceResult", args: [taskId, output] });
+    const small = await record(1n, "0x01");
+    // 640 bytes: 20 new storage slots, far above 1.5 × the first call's gas.
+    const big = await record(2n, `0x${"ab".repeat(640)}`);
+    assert.equal(big.receipt.status, "success");
+    assert.ok(
+      big.receipt.gasUsed > (small.receipt.gasUsed * 3n) / 2n,
+      "the second call needs more than the old limit",
+    );
+  });
+
+  it("a nonce count ahead of the chain (a devnet restarted under the node) is dropped for the chain's", async () => {
+    const clients = createClients({ rpcUrl: chain.rpcUrl, chainId: chain.chainId, privateKey: devKey(6) });
+    const s = new Submitter({ clients, gas, logger });
+    const onChain = await clients.publicClient.getTransactionCount({ address: clients.account.address });
+    keyState(clients.account.address).next = onChain + 7; // what this process counted on another chain
+    const ok = await s.send({
+      address: token,
+      abi: omniTokenAbi as Abi,
+      functionName: "approve",
+      args: [devAddress(7), 1n],
+    });
+    assert.equal(ok.receipt.status, "success");
+    const tx = await clients.publicClient.getTransaction({ hash: ok.hash });
+    assert.equal(tx.nonce, onChain);
+    assert.equal(keyState(clients.account.address).next, onChain + 1);
   });
 
   it("does not retry what can never succeed: arguments that cannot be encoded, a revert the contract names", async () => {

@@ -207,6 +207,15 @@ export function isNetworkError(e: unknown): boolean {
 const NONCE_USED =
   /nonce too low|nonce has already been used|replacement transaction underpriced|replacement fee too low|already known|known transaction|already imported/i;
 
+/** The node refused a transaction because its nonce is above the account's next one. */
+export function isNonceAhead(e: unknown): boolean {
+  const text =
+    e instanceof BaseError
+      ? `${e.shortMessage} ${e.details ?? ""} ${e.message}`
+      : String((e as Error)?.message ?? e);
+  return /nonce too high|nonce is too high/i.test(text);
+}
+
 /** The node refused a transaction because its nonce is already used or pending with higher fees. */
 export function isNonceUsed(e: unknown): boolean {
   if (e instanceof BaseError && e.walk((x) => x instanceof NonceTooLowError)) return true;

@@ -31,71 +31,20 @@ import {
   TxSendError,
   isInvalidArgument,
   isNetworkError,
+  isNonceAhead,
   isNonceUsed,
   revertName,
 } from "./errors.ts";
 import { sleep } from "./retry.ts";
-import type { ContractWrite, WriteName } from "./write.ts";
+import type { WriteName } from "./write.ts";
 import { FeeOracle, type Fees } from "./fees.ts";
 import { keyState, type KeyState } from "./nonce-lock.ts";
 import { unprofitable } from "./profit.ts";
+import type { InFlight, SendRequest, SendResult, SubmitterOptions } from "./submitter-types.ts";
 
 export { Mutex, keyState } from "./nonce-lock.ts";
 
-export interface GasPolicy {
-  maxFeePerGasGwei: number;
-  maxPriorityFeePerGasGwei: number;
-  replaceAfterMs: number;
-  bumpPercent: number;
-  minBalanceEth?: bigint;
-  /** Longest wait for a receipt (replacements included) before ReceiptTimeoutError; default 10 × replaceAfterMs. */
-  receiptTimeoutMs?: number;
-}
-
-/** A write to send (typed by its ABI, see ./write.ts) and how to send it. */
-export interface SendRequest<
-  abi extends Abi = Abi,
-  fn extends WriteName<abi> = WriteName<abi>,
-> extends ContractWrite<abi, fn> {
-  /** Expected OMNIT (wei) this transaction earns; checked against gas when omnitPerEth > 0. */
-  expectedReward?: bigint;
-  logger?: Logger;
-  /** Called as soon as the transaction is handed to the node (before its receipt). */
-  onSent?(hash: Hash): void;
-  /** Gas limit to use instead of an estimate (some chains estimate time-dependent calls badly). */
-  gas?: bigint;
-}
-
-export interface SendResult {
-  hash: Hash;
-  receipt: TransactionReceipt;
-  /** Wei paid for gas. */
-  cost: bigint;
-}
-
-export interface SubmitterOptions {
-  clients: ChainClients;
-  gas: GasPolicy;
-  logger: Logger;
-  /** OMNIT per ETH for the profitability guard (0 disables it). */
-  omnitPerEth?: number;
-  profitFactor?: number;
-  /** Called for every transaction sent (metrics). */
-  onSent?(fn: string): void;
-  onFailed?(fn: string): void;
-}
-
-/** A transaction signed and sent, awaiting its receipt. */
-interface InFlight {
-  fn: string;
-  data: Hex;
-  to: Address;
-  gas: bigint;
-  nonce: number;
-  fees: Fees;
-  hash: Hash;
-  log: Logger;
-}
+export type { GasPolicy, SendRequest, SendResult, SubmitterOptions } from "./submitter-types.ts";
 
 export class Submitter {
   readonly account: Address;
@@ -156,8 +105,14 @@ export class Submitter {
     }
   }
 
-  /** Simulates the call as this account (eth_call); throws TxRevertError with the custom error name. */
-  async simulate(req: Pick<SendRequest, "address" | "abi" | "functionName" | "args">): Promise<unknown> {
+  /**
+   * Simulates the call as this account (eth_call, with `gas` as its limit when given); throws
+   * TxRevertError with the custom error name.
+   */
+  async simulate(
+    req: Pick<SendRequest, "address" | "abi" | "functionName" | "args">,
+    gas?: bigint,
+  ): Promise<unknown> {
     this.encode(req);
     try {
       const { result } = await this.opts.clients.publicClient.simulateContract({
@@ -166,6 +121,7 @@ export class Submitter {
         functionName: req.functionName,
         args: req.args,
         account: this.opts.clients.account,
+        ...(gas === undefined ? {} : { gas }),
       } as Parameters<ChainClients["publicClient"]["simulateContract"]>[0]);
       return result;
     } catch (e) {
@@ -193,6 +149,31 @@ export class Submitter {
     return this.opts.clients.publicClient.sendRawTransaction({ serializedTransaction: serialized });
   }
 
+  /**
+   * Sends at the key's next nonce: this process's count, else the chain's pending count. A count
+   * ahead of the chain (a devnet restarted under the node) is dropped and the chain's used, once.
+   * A nonce used by another sender is a NonceClashError (our own sends all hold the key's lock).
+   */
+  private async sendNext(fn: string, tx: { to: Address; data: Hex; gas: bigint } & Fees) {
+    for (let retry = false; ; retry = true) {
+      const cached = this.state.next;
+      const nonce =
+        cached ??
+        (await this.opts.clients.publicClient.getTransactionCount({
+          address: this.account,
+          blockTag: "pending",
+        }));
+      try {
+        return { hash: await this.sendRaw({ ...tx, nonce }), nonce };
+      } catch (e) {
+        this.state.next = undefined; // re-read the nonce from the chain next time
+        this.cachedBalance = undefined;
+        if (isNonceUsed(e)) throw new NonceClashError(fn, this.account, nonce, e);
+        if (cached === undefined || retry || !isNonceAhead(e)) throw e;
+      }
+    }
+  }
+
   /** Throws NoGasError (logged at most once a minute) or UnprofitableError. */
   private checkAffordable(req: SendRequest, need: bigint, balance: bigint, log: Logger): void {
     const floor = this.opts.gas.minBalanceEth ?? 0n;
@@ -217,37 +198,29 @@ export class Submitter {
    * Under the key's nonce lock: simulates (our own pending transactions cannot change the
    * answer), checks fees, balance and profitability, signs and sends. After the first estimate
    * of a function, an eth_call simulation is enough (eth_estimateGas runs the call many times):
-   * the limit is 1.5 × the most gas that function has used or been estimated at.
+   * the limit is 1.5 × the most gas that function has used or been estimated at, and the
+   * simulation runs under that limit; a call that needs more (a function whose cost depends on
+   * the state, a reveal that opens a dispute's new output) fails it and is estimated again.
    */
   private dispatch(req: SendRequest, data: Hex, log: Logger): Promise<InFlight> {
     const fn = req.functionName;
     return this.state.lock.run(async () => {
       const known = this.gasSeen.get(fn);
       const [estimated, fees, balance] = await Promise.all([
-        known === undefined ? this.estimate(req) : this.simulate(req).then(() => known),
+        known === undefined
+          ? this.estimate(req)
+          : this.simulate(req, req.gas ?? (known * 3n) / 2n).then(
+              () => known,
+              () => this.estimate(req),
+            ),
         this.feeOracle.fees(fn),
         this.balance(),
       ]);
-      if (known === undefined) this.gasSeen.set(fn, estimated);
+      if (estimated > (known ?? 0n)) this.gasSeen.set(fn, estimated);
       const gas = req.gas ?? (estimated * 3n) / 2n;
       const need = gas * fees.maxFeePerGas;
       this.checkAffordable(req, need, balance, log);
-      const nonce =
-        this.state.next ??
-        (await this.opts.clients.publicClient.getTransactionCount({
-          address: this.account,
-          blockTag: "pending",
-        }));
-      let hash: Hash;
-      try {
-        hash = await this.sendRaw({ to: req.address, data, gas, nonce, ...fees });
-      } catch (e) {
-        this.state.next = undefined; // re-read the nonce from the chain next time
-        this.cachedBalance = undefined;
-        // Our own transactions all go through this lock: a used nonce is another sender's.
-        if (isNonceUsed(e)) throw new NonceClashError(fn, this.account, nonce, e);
-        throw e;
-      }
+      const { hash, nonce } = await this.sendNext(fn, { to: req.address, data, gas, ...fees });
       this.state.next = nonce + 1;
       if (this.cachedBalance) this.cachedBalance.value -= need;
       return { fn, data, to: req.address, gas, nonce, fees, hash, log };
