@@ -15,19 +15,12 @@ import type { Worker } from "node:worker_threads";
 import { ThreadedInferenceEngine } from "../../../workers/src/inference/runtime/threaded-engine.ts";
 import { InferenceResourceError } from "../../../workers/src/inference/errors.ts";
 import { knownModel } from "../../support/models.ts";
+import { waitFor } from "../../support/devnet.ts";
 
 /** Ends inference thread `i` as a crash would. */
 async function killThread(engine: ThreadedInferenceEngine, i: number): Promise<void> {
   const threads = (engine as unknown as { threads: { worker: Worker }[] }).threads;
   await threads[i].worker.terminate();
-}
-
-async function until(what: string, ok: () => boolean, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const tiny = knownModel("tiny-mlp");
@@ -45,7 +38,7 @@ describe("inference threads: a dead thread is replaced", () => {
       await killThread(engine, 0);
       await assert.rejects(inFlight, InferenceResourceError);
       assert.equal((await a.infer(ia)).outputHash, want[0], "thread 1 serves meanwhile");
-      await until("the replacement", () => engine.health().restarts === 1);
+      await waitFor("the replacement", async () => engine.health().restarts === 1, 30_000, 20);
       assert.deepEqual(engine.health(), { threads: 2, live: 2, restarts: 1 });
       // Four at once: both threads (the new one included) run both models.
       const rs = await Promise.all([a.infer(ia), b.infer(ib), a.infer(ia), b.infer(ib)]);

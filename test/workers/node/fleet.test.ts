@@ -53,6 +53,17 @@ describe("fleet: submitter side and inference side through Redis", () => {
     await redis.quit();
   });
 
+  /** Run workers (the only ones) on tiny-mlp that count its runs; `runs()` reads the count. */
+  async function countingWorkers(): Promise<() => number> {
+    const tiny = knownModel("tiny-mlp");
+    await workers?.close();
+    let runs = 0;
+    const model = await engine.load(tiny.specJson, tiny.path);
+    const counting = new Map([[TINY, { infer: (b: Uint8Array) => (runs++, model.infer(b)) }]]);
+    workers = startRunWorkers(counting, { connection, redisPrefix: PREFIX, logger });
+    return () => runs;
+  }
+
   it("publishes, loads against the published hash, and returns the in-process results", async () => {
     const tiny = knownModel("tiny-mlp");
     const cls = knownModel("ocr-cls");
@@ -100,24 +111,16 @@ describe("fleet: submitter side and inference side through Redis", () => {
 
   it("concurrent steps with one input share one run", async () => {
     const tiny = knownModel("tiny-mlp");
-    await workers?.close();
-    let runs = 0;
-    const model = await engine.load(tiny.specJson, tiny.path);
-    const counting = new Map([[TINY, { infer: (b: Uint8Array) => (runs++, model.infer(b)) }]]);
-    workers = startRunWorkers(counting, { connection, redisPrefix: PREFIX, logger });
+    const runs = await countingWorkers();
     const x = new TextEncoder().encode(tiny.sampleInput(4));
     const rs = await Promise.all([1, 2, 3].map(() => client.model(TINY).infer(x)));
-    assert.equal(runs, 1);
+    assert.equal(runs(), 1);
     assert.ok(rs.every((r) => r.outputHash === rs[0].outputHash && r.result === "ok"));
   });
 
   it("the keys of a relay node (a FleetClient each) asking for one input one after another share one run", async () => {
     const tiny = knownModel("tiny-mlp");
-    await workers?.close();
-    let runs = 0;
-    const model = await engine.load(tiny.specJson, tiny.path);
-    const counting = new Map([[TINY, { infer: (b: Uint8Array) => (runs++, model.infer(b)) }]]);
-    workers = startRunWorkers(counting, { connection, redisPrefix: PREFIX, logger });
+    const runs = await countingWorkers();
     const keys = [1, 2, 3].map(
       () => new FleetClient({ connection, redis, redisPrefix: PREFIX, logger, waitMs: 60_000 }),
     );
@@ -125,7 +128,7 @@ describe("fleet: submitter side and inference side through Redis", () => {
       const x = new TextEncoder().encode(tiny.sampleInput(6));
       const rs: { outputHash: string; result: string }[] = [];
       for (const k of keys) rs.push(await k.model(TINY).infer(x)); // each after the previous one has read it
-      assert.equal(runs, 1, "one run for the three keys");
+      assert.equal(runs(), 1, "one run for the three keys");
       assert.ok(rs.every((r) => r.outputHash === rs[0].outputHash && r.result === "ok"));
     } finally {
       for (const k of keys) await k.close();

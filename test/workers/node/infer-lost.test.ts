@@ -17,6 +17,7 @@ import { Queue } from "bullmq";
 import { fleetQueuePrefix, runQueueName } from "../../../workers/src/node/fleet/protocol.ts";
 import { ensureRedis, wipeRedis } from "../../support/redis.ts";
 import { knownModel } from "../../support/models.ts";
+import { waitFor } from "../../support/devnet.ts";
 
 const DB = 0;
 const PREFIX = `test-infer-lost-${process.pid}`;
@@ -27,14 +28,6 @@ const tiny = knownModel("tiny-mlp");
 /** Ends inference thread `i` as a crash would (a native crash cannot be caused on purpose). */
 async function killThread(engine: ThreadedInferenceEngine, i: number): Promise<void> {
   await (engine as unknown as { threads: { worker: Worker }[] }).threads[i].worker.terminate();
-}
-
-async function until(what: string, ok: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const config = () =>
@@ -88,7 +81,7 @@ describe("fleet: an inference process whose threads are lost", () => {
     const p = await startInferenceProcess(config(), { engine });
     const port = p.metricsPort;
     const queue = new Queue(runQueueName(TINY), { connection, prefix: fleetQueuePrefix(PREFIX) });
-    await until("its run worker", async () => (await queue.getWorkersCount()) === 1);
+    await waitFor("its run worker", async () => (await queue.getWorkersCount()) === 1, 10_000, 50);
     await killThread(engine, 0);
     const reason = await p.failed;
     assert.match(reason, /no inference thread is live and none can be replaced/);
