@@ -19,7 +19,14 @@ import { chainTime, devAddress, devKey, increaseTime, type LocalChain } from "..
 import { ensureRedis } from "../support/redis.ts";
 import { knownModel } from "../support/models.ts";
 import { TestNetwork, type BotProcess } from "../support/e2e.ts";
-import { carriers, seatEvents as ev, taskLogs, type TaskLog } from "../support/task-logs.ts";
+import {
+  carriers,
+  relayBatching,
+  seatEvents as ev,
+  taskLogs,
+  type TaskLog,
+  type TaskView,
+} from "../support/task-logs.ts";
 import { actor, waitFor } from "./support.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
 import { generateResultKey, openSealedOutput } from "../../workers/src/protocol/index.ts";
@@ -36,18 +43,6 @@ const REQUESTER = 17;
 const INPUTS = [1, 2, 3, 1];
 const TASKS = INPUTS.length;
 const ENTRIES = KEYS.length * TASKS;
-/** blockTimeS × safetyBlocks: a batch goes out once chain time is this close to its earliest deadline. */
-const MARGIN_S = 600n;
-
-interface TaskView {
-  status: number;
-  seatHolders: readonly Address[];
-  revealedCount: number;
-  commitDeadline: bigint;
-  revealDeadline: bigint;
-  workerShare: bigint;
-}
-
 /** A line of an inference process's log (pino JSON). */
 interface LogLine {
   msg: string;
@@ -86,7 +81,7 @@ describe(
         models: [{ modelId }], // no file: this process runs no model
         // every task of a key can wait in a batch at once (besides a step waiting for the fleet)
         concurrency: TASKS + 1,
-        relay: { batchSize: ENTRIES, maxDelayMs: 3_600_000, blockTimeS: 1, safetyBlocks: Number(MARGIN_S) },
+        relay: relayBatching(ENTRIES),
       });
       await relay.caughtUp;
       infer = net.startInfer("a");

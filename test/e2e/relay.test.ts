@@ -9,11 +9,20 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { parseEther, type Address, type Hex } from "viem";
+import { parseEther, type Hex } from "viem";
 import { chainTime, devAddress, devKey, increaseTime, type LocalChain } from "../support/devnet.ts";
 import { actor, waitFor } from "./support.ts";
 import { TestNetwork } from "../support/e2e.ts";
-import { carriers, seatEvents as ev, taskLogs, total, type TaskLog } from "../support/task-logs.ts";
+import {
+  carriers,
+  relayBatching,
+  RELAY_MARGIN_S,
+  seatEvents as ev,
+  taskLogs,
+  total,
+  type TaskLog,
+  type TaskView,
+} from "../support/task-logs.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
 import { knownModel } from "../support/models.ts";
 import { generateResultKey } from "../../workers/src/protocol/index.ts";
@@ -29,18 +38,6 @@ const STAKE = parseEther("20000");
 const TASKS = 4;
 /** Every key takes a seat in every task: one full batch of each kind, of 16 (the default size, issue 12's measure). */
 const ENTRIES = KEYS.length * TASKS;
-/** blockTimeS × safetyBlocks: a batch goes out once chain time is this close to its earliest deadline. */
-const MARGIN_S = 600n;
-
-interface TaskView {
-  status: number;
-  seatHolders: readonly Address[];
-  revealedCount: number;
-  seatDeadline: bigint;
-  commitDeadline: bigint;
-  revealDeadline: bigint;
-}
-
 describe("e2e: relay mode, 4 node keys behind one relayer", { timeout: 600_000 }, () => {
   const tiny = knownModel("tiny-mlp");
   const net = new TestNetwork({
@@ -60,7 +57,7 @@ describe("e2e: relay mode, 4 node keys behind one relayer", { timeout: 600_000 }
     relay = await net.startRelay(RELAYER, KEYS, {
       // every task of a key can wait in a batch at once
       concurrency: TASKS + 1,
-      relay: { batchSize: ENTRIES, maxDelayMs: 3_600_000, blockTimeS: 1, safetyBlocks: Number(MARGIN_S) },
+      relay: relayBatching(ENTRIES),
     });
     await relay.caughtUp;
   });
@@ -173,7 +170,7 @@ describe("e2e: relay mode, 4 node keys behind one relayer", { timeout: 600_000 }
 
     // Chain time moves to just inside the safety margin before the seat deadline: the batch goes out.
     const t0 = await task(id);
-    await increaseTime(chain.rpcUrl, t0.seatDeadline - MARGIN_S + 10n - (await chainNow()));
+    await increaseTime(chain.rpcUrl, t0.seatDeadline - RELAY_MARGIN_S + 10n - (await chainNow()));
     await waitFor("4 seats", async () => (await task(id)).seatHolders.length === 4, 180_000);
     const committed = await logs(ev.committed, { taskId: id });
     assert.equal(committed.length, 4);

@@ -71,3 +71,26 @@ export async function carriers(
 
 /** The total of a map's values (gas per transaction). */
 export const total = (m: Map<Hash, bigint>): bigint => [...m.values()].reduce((a, b) => a + b, 0n);
+
+/** The fields of `getTask` the relay tests read. */
+export interface TaskView {
+  status: number;
+  seatHolders: readonly Address[];
+  revealedCount: number;
+  seatDeadline: bigint;
+  commitDeadline: bigint;
+  revealDeadline: bigint;
+  workerShare: bigint;
+}
+
+/** blockTimeS × safetyBlocks of the relay tests: a batch goes out once chain time is this close to its earliest deadline. */
+export const RELAY_MARGIN_S = 600n;
+
+/**
+ * Relay batching for tests whose counts must not depend on the machine's speed: a batch goes out
+ * when `entries` wait (the max delay is longer than any test) or an entry's deadline is
+ * RELAY_MARGIN_S away by chain time.
+ */
+export function relayBatching(entries: number) {
+  return { batchSize: entries, maxDelayMs: 3_600_000, blockTimeS: 1, safetyBlocks: Number(RELAY_MARGIN_S) };
+}
