@@ -168,6 +168,7 @@ export class Submitter {
       } catch (e) {
         this.state.next = undefined; // re-read the nonce from the chain next time
         this.cachedBalance = undefined;
+        this.gasSeen.delete(fn); // a node that mines at once refuses a call that ran out of gas: estimate again
         if (isNonceUsed(e)) throw new NonceClashError(fn, this.account, nonce, e);
         if (cached === undefined || retry || !isNonceAhead(e)) throw e;
       }
