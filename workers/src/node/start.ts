@@ -40,7 +40,7 @@ import { connectRedis, redactUrl, redisCheckpoint, type NodeRedis } from "./redi
 import { acquireNodeLock } from "./lock.ts";
 import { HeadWatch, NodeHealth, QueueFailures, type HealthReport } from "./health.ts";
 import { autoStake, readStake, roleBits, stakeProblem } from "./stake.ts";
-import { nodeModels } from "./fleet/node-models.ts";
+import { nodeModels, type SharedModels } from "./fleet/node-models.ts";
 import type { EngineHealth } from "../inference/runtime/index.ts";
 
 export interface RunningNode {
@@ -70,6 +70,8 @@ export interface StartOptions {
   transformInput?: InputTransform;
   /** Relay mode (relay/start.ts): the sender of the node's transactions, given its own. */
   taskSender?: (own: TaskSender, node: RelayedNode) => TaskSender;
+  /** Relay mode: the models every key's node shares (loaded by the first one, closed by the relay). */
+  sharedModels?: SharedModels;
 }
 
 /** The chain and Redis, once reached. */
@@ -214,8 +216,9 @@ async function assemble(
     onSent: (fn) => m.txSent.inc({ fn }),
     onFailed: (fn) => m.txFailed.inc({ fn }),
   });
-  // Models run in a worker thread, or in the fleet's inference processes (fleet/node-models.ts).
-  const { models, refused, threads } = await nodeModels({ common, clients, deployment, store: link.store });
+  // Models run in a worker thread, or in the fleet's inference processes (fleet/node-models.ts);
+  // in relay mode, the keys' nodes share one engine and its models.
+  const { models, refused, threads } = await nodeModels({ common, ...link }, opts.sharedModels);
   health.detail("models", () => models.size);
   if (threads) watchThreads(health, threads);
   if (config.roles.includes("compute") && models.size === 0) {

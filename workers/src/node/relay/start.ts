@@ -1,9 +1,12 @@
 /**
  * Relay mode (docs/operator.md "Relay mode"): one process holds several node keys (NODE_KEYS or
  * NODE_KEYS_FILE) and one relayer key (PRIVATE_KEY) that pays the gas. Each node key runs as a
- * node of its own (its Redis lock, queues, watcher and model thread, as in single-key mode), and
- * its transactions go through relaySender: its commitments, reveals and claims into the relayer's
- * batches. /metrics and /health are served by the first key's node (the others have none).
+ * node of its own (its Redis lock, queues and watcher, as in single-key mode), and its
+ * transactions go through relaySender: its commitments, reveals and claims into the relayer's
+ * batches. The keys share one inference engine and one copy of each model (loaded by the first
+ * key's node, closed after every key's node stopped), and one run per distinct input
+ * (fleet/node-models.ts SharedModels, run-memo.ts). /metrics and /health are served by the first
+ * key's node (the others have none).
  */
 import type { Address, Hex } from "viem";
 import { createCommon, type Common } from "../common.ts";
@@ -16,6 +19,7 @@ import { Relayer } from "./relayer.ts";
 import { relaySender } from "./sender.ts";
 import { startRelayServer } from "./http.ts";
 import type { HealthReport } from "../health.ts";
+import { SharedModels } from "../fleet/node-models.ts";
 
 /** What start.ts tells relay mode about one node key's node. */
 export interface RelayedNode {
@@ -33,6 +37,8 @@ export interface RunningRelay extends RunningNode {
   relayer(): Relayer | undefined;
   /** Port of the door where other nodes post their entries (relay.port; undefined when off). */
   relayPort?: number;
+  /** The models the keys share (one engine: `engines` is 1 once loaded, 0 with `only: "submit"`). */
+  models: SharedModels;
 }
 
 /** The relayer, made once the first node knows the chain and the TaskManager. */
@@ -138,10 +144,13 @@ export async function startRelayNode(
   const common = createCommon(config, { destination: opts.logDestination, bindings: { relay: true } });
   const nodes: RunningNode[] = [];
   const hub = new RelayHub(config, common, () => nodes[0]?.common.metrics);
-  // Entries still waiting are rejected first (their jobs retry at the next start), then the nodes stop.
+  const models = new SharedModels();
+  // Entries still waiting are rejected first (their jobs retry at the next start), then the nodes
+  // stop, then the shared models (their engine) once no key's job can run them.
   const stopAll = async () => {
     await hub.relayer?.stop();
     await Promise.all(nodes.map((n) => n.stop()));
+    await models.close(common.logger);
   };
   common.shutdown.onStop("relay", stopAll);
   try {
@@ -150,6 +159,7 @@ export async function startRelayNode(
         await startOne(keyConfig(config, key, i), {
           ...opts,
           taskSender: (own, n) => hub.sender(key, own, n),
+          sharedModels: models,
         }),
       );
   } catch (e) {
@@ -169,6 +179,7 @@ export async function startRelayNode(
     nodes,
     relayer: () => hub.relayer,
     relayPort: door,
+    models,
   };
 }
 

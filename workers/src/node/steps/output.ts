@@ -79,9 +79,9 @@ async function runModel(ctx: StepContext, rec: TaskRecord, log: Logger): Promise
     metrics.skipped.inc({ reason: "inference" });
     return undefined;
   }
+  // omnitensor_inference_seconds is observed by the models themselves (run-memo.ts: once per run, however many keys share it)
   const ms = performance.now() - t0;
   log.debug({ ms: Math.round(ms), result: r.result }, "model run done");
-  metrics.inferenceSeconds.observe({ model: rec.modelId.slice(0, 10) }, ms / 1000);
   if (r.skip) {
     log.info({ margin: r.margin }, "result too close to a decision boundary (skip band); skipped");
     metrics.skipped.inc({ reason: "margin" });
