@@ -5,14 +5,18 @@
  * revealBatch and the claims with claimBatch. The batch size is the number of entries the test
  * expects and the max delay is longer than the test, so a batch goes out when it is full or when
  * an entry's deadline comes near (chain time + block time × safety blocks): the counts below do not
- * depend on the machine's speed. The 24 h protocol windows pass by time travel.
+ * depend on the machine's speed. The 24 h protocol windows pass by time travel. The keys share one
+ * inference engine and one copy of the model (one load, one thread), and the model runs once per
+ * distinct input however many keys hold a seat (the run memo): 4 runs for the 16 seats.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseEther, type Hex } from "viem";
 import { chainTime, devAddress, devKey, increaseTime, type LocalChain } from "../support/devnet.ts";
 import { actor, waitFor } from "./support.ts";
-import { TestNetwork } from "../support/e2e.ts";
+import { LOG_DIR, TestNetwork } from "../support/e2e.ts";
 import {
   carriers,
   relayBatching,
@@ -58,6 +62,7 @@ describe("e2e: relay mode, 4 node keys behind one relayer", { timeout: 600_000 }
       // every task of a key can wait in a batch at once
       concurrency: TASKS + 1,
       relay: relayBatching(ENTRIES),
+      metrics: { port: 0 }, // the first key's /metrics and /health
     });
     await relay.caughtUp;
   });
@@ -72,6 +77,32 @@ describe("e2e: relay mode, 4 node keys behind one relayer", { timeout: 600_000 }
   /** The transactions that carried `entries` (events), each checked to be the relayer's call of `fn`. */
   const carriersOf = (entries: TaskLog[], fn: string) =>
     carriers(req().publicClient, entries, fn, devAddress(RELAYER));
+  /** How many lines of the relay's log (every key's node writes there) carry the message `msg`. */
+  const logged = (msg: string) =>
+    readFileSync(join(LOG_DIR, `relay-${process.pid}.log`), "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("{") && (JSON.parse(l) as { msg?: string }).msg === msg).length;
+  /** omnitensor_inference_seconds_count of the model on the first key's /metrics: the model's runs. */
+  const runs = async () => {
+    const m = await (await fetch(`http://127.0.0.1:${relay.metricsPort}/metrics`)).text();
+    const hit = m.match(
+      new RegExp(`omnitensor_inference_seconds_count\\{model="${modelId.slice(0, 10)}"\\} (\\d+)`),
+    );
+    return Number(hit?.[1] ?? 0);
+  };
+
+  it("the 4 keys share one inference engine: the model is loaded once, /health shows one thread set", async () => {
+    assert.equal(relay.models.engines, 1, "one engine for the 4 keys");
+    assert.equal(logged("model loaded and its hash checked"), 1, "the model file is loaded once");
+    // /health (the first key's node) reports the engine's threads: one thread, live.
+    const res = await fetch(`http://127.0.0.1:${relay.metricsPort}/health`);
+    const h = (await res.json()) as { threads: { threads: number; live: number } };
+    assert.deepEqual([h.threads.threads, h.threads.live], [1, 1]);
+    // every key's node reports the same shared engine
+    const nodes = relay.health().nodes as { node: string; threads: unknown }[];
+    assert.equal(nodes.length, KEYS.length);
+    for (const n of nodes) assert.deepEqual(n.threads, h.threads, `${n.node}: the shared engine's threads`);
+  });
 
   it("sends the 4 keys' commits, reveals and claims in batches; every task finalizes and every key is credited", async (t) => {
     const key = generateResultKey();
@@ -125,6 +156,11 @@ describe("e2e: relay mode, 4 node keys behind one relayer", { timeout: 600_000 }
     );
     const claimed = (await logs(ev.claimed)).filter(inTasks);
     const claimTxs = await carriersOf(claimed, "claimBatch");
+
+    // The model ran once per distinct input (4) for the 16 seats: the keys' steps asked for 16 runs.
+    assert.ok(logged("model run starts") >= ENTRIES, "each key's step asked for its run");
+    assert.equal(logged("model run shared by its input"), TASKS, "one run per distinct input");
+    assert.equal(await runs(), TASKS, "omnitensor_inference_seconds_count: one run per distinct input");
     assert.ok(claimTxs.size < ENTRIES, `${claimTxs.size} claimBatch transactions for ${ENTRIES} claims`);
     for (const i of KEYS) {
       const node = devAddress(i);
@@ -172,6 +208,7 @@ describe("e2e: relay mode, 4 node keys behind one relayer", { timeout: 600_000 }
     const t0 = await task(id);
     await increaseTime(chain.rpcUrl, t0.seatDeadline - RELAY_MARGIN_S + 10n - (await chainNow()));
     await waitFor("4 seats", async () => (await task(id)).seatHolders.length === 4, 180_000);
+    assert.equal(await runs(), TASKS + 1, "the 4 keys' seats in the new task: one more run");
     const committed = await logs(ev.committed, { taskId: id });
     assert.equal(committed.length, 4);
     const txs = await carriersOf(committed, "commitBatch");
