@@ -101,6 +101,19 @@ describe("run memo", () => {
     assert.equal(memo.size, 3, "the bound holds");
   });
 
+  it("keeps at most `maxBytes` of finished results (by sizeOf; the oldest go first)", async () => {
+    const memo = new RunMemo<string>({ maxBytes: 10, sizeOf: (r) => r.length });
+    const c = counting(1);
+    for (const v of ["aaaa", "bbbb"]) await memo.run(A, bytes(v), c.run(v)); // "aaaa#1", "bbbb#2": 12 bytes
+    assert.equal(memo.size, 1, "the older result is dropped past 10 bytes");
+    assert.equal(await memo.run(A, bytes("bbbb"), c.run("bbbb")), "bbbb#2", "the newest is kept");
+    assert.equal(
+      await memo.run(A, bytes("aaaa"), c.run("aaaa")),
+      "aaaa#3",
+      "the oldest was dropped: a new run",
+    );
+  });
+
   it("the real tiny-mlp in a thread behind the memo: one run (one metric sample) for four callers", async () => {
     const tiny = knownModel("tiny-mlp");
     const engine = new ThreadedInferenceEngine({ threads: 1 });

@@ -15,9 +15,13 @@ import { keccak256Hex } from "../inference/keccak.ts";
 import type { StepModel } from "./context.ts";
 import type { NodeMetrics } from "./metrics.ts";
 
-export interface RunMemoOptions {
+export interface RunMemoOptions<T = CanonicalResult> {
   /** Finished results kept at most (default 256; the oldest go first). */
   max?: number;
+  /** Bytes of finished results kept at most (default 64 MiB, by `sizeOf`; the oldest go first). */
+  maxBytes?: number;
+  /** A result's size in bytes (default: its canonical output's length). */
+  sizeOf?: (result: T) => number;
   /** How long a finished result is kept (default 10 minutes). */
   ttlMs?: number;
   /** The clock (ms; default Date.now). */
@@ -28,7 +32,11 @@ interface Entry<T> {
   result: Promise<T>;
   /** When the run finished (undefined while it runs). */
   doneAt?: number;
+  /** The finished result's size (sizeOf). */
+  bytes?: number;
 }
+
+const canonicalLength = (r: unknown) => (r as { canonical?: string })?.canonical?.length ?? 0;
 
 /** Shares the run of one (model, input) among its callers: in flight, and briefly once done. */
 export class RunMemo<T = CanonicalResult> {
@@ -36,9 +44,13 @@ export class RunMemo<T = CanonicalResult> {
   private readonly max: number;
   private readonly ttlMs: number;
   private readonly now: () => number;
+  private readonly maxBytes: number;
+  private readonly sizeOf: (result: T) => number;
 
-  constructor(opts: RunMemoOptions = {}) {
+  constructor(opts: RunMemoOptions<T> = {}) {
     this.max = opts.max ?? 256;
+    this.maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
+    this.sizeOf = opts.sizeOf ?? canonicalLength;
     this.ttlMs = opts.ttlMs ?? 10 * 60_000;
     this.now = opts.now ?? Date.now;
   }
@@ -57,10 +69,11 @@ export class RunMemo<T = CanonicalResult> {
     const entry: Entry<T> = { result: Promise.resolve().then(run) };
     this.entries.set(key, entry);
     entry.result.then(
-      () => {
+      (r) => {
         // kept from now, the newest last (Map order: oldest first)
         this.entries.delete(key);
         entry.doneAt = this.now();
+        entry.bytes = this.sizeOf(r);
         this.entries.set(key, entry);
         this.prune();
       },
@@ -71,16 +84,22 @@ export class RunMemo<T = CanonicalResult> {
     return entry.result;
   }
 
-  /** Drops the expired results, then the oldest ones beyond `max` (runs in flight always stay). */
+  /** Drops the expired results, then the oldest ones beyond `max` or `maxBytes` (runs in flight always stay). */
   private prune(): void {
     const now = this.now();
     let done = 0;
-    for (const e of this.entries.values()) if (e.doneAt !== undefined) done++;
+    let bytes = 0;
+    for (const e of this.entries.values())
+      if (e.doneAt !== undefined) {
+        done++;
+        bytes += e.bytes ?? 0;
+      }
     for (const [key, e] of this.entries) {
       if (e.doneAt === undefined) continue;
-      if (now - e.doneAt < this.ttlMs && done <= this.max) break;
+      if (now - e.doneAt < this.ttlMs && done <= this.max && bytes <= this.maxBytes) break;
       this.entries.delete(key);
       done--;
+      bytes -= e.bytes ?? 0;
     }
   }
 }
