@@ -94,14 +94,20 @@ describe("e2e: relay mode, 4 node keys behind one relayer", { timeout: 600_000 }
   it("the 4 keys share one inference engine: the model is loaded once, /health shows one thread set", async () => {
     assert.equal(relay.models.engines, 1, "one engine for the 4 keys");
     assert.equal(logged("model loaded and its hash checked"), 1, "the model file is loaded once");
-    // /health (the first key's node) reports the engine's threads: one thread, live.
+    // /health (served by the first key's node) joins every key's report, each with the shared
+    // engine's threads: one thread, live.
     const res = await fetch(`http://127.0.0.1:${relay.metricsPort}/health`);
-    const h = (await res.json()) as { threads: { threads: number; live: number } };
-    assert.deepEqual([h.threads.threads, h.threads.live], [1, 1]);
-    // every key's node reports the same shared engine
-    const nodes = relay.health().nodes as { node: string; threads: unknown }[];
-    assert.equal(nodes.length, KEYS.length);
-    for (const n of nodes) assert.deepEqual(n.threads, h.threads, `${n.node}: the shared engine's threads`);
+    const h = (await res.json()) as {
+      ok: boolean;
+      nodes: { node: string; threads: { threads: number; live: number } }[];
+    };
+    assert.equal(res.status, 200);
+    assert.equal(h.ok, true);
+    assert.deepEqual(
+      h.nodes.map((n) => n.node.toLowerCase()).sort(),
+      KEYS.map((k) => devAddress(k).toLowerCase()).sort(),
+    );
+    for (const n of h.nodes) assert.deepEqual([n.threads.threads, n.threads.live], [1, 1], n.node);
   });
 
   it("sends the 4 keys' commits, reveals and claims in batches; every task finalizes and every key is credited", async (t) => {

@@ -68,6 +68,8 @@ export interface StartOptions {
   transformOutput?: OutputTransform;
   /** Replaces each task input before the model runs (tests and the demo: a cheater with another seed). */
   transformInput?: InputTransform;
+  /** What /health answers instead of this node's own report when it returns one (relay mode: every key's). */
+  healthReport?: () => HealthReport | undefined;
   /** Relay mode (relay/start.ts): the sender of the node's transactions, given its own. */
   taskSender?: (own: TaskSender, node: RelayedNode) => TaskSender;
   /** Relay mode: the models every key's node shares (loaded by the first one, closed by the relay). */
@@ -98,7 +100,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     opts.connectTimeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.connectTimeoutMs;
   logger.info({ config: redactConfig(config) }, "starting node");
   try {
-    const server = await serveMetrics(common, health);
+    const server = await serveMetrics(common, health, opts);
     const link = await connect(common, health, deadline);
     const clock: Clock = { time: 0n, number: 0n };
     const ctx = await assemble(common, link, clock, health, opts);
@@ -123,14 +125,18 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
 export const startWorker = startNode;
 
 /** /metrics and /health, before any RPC call (a port in use fails here, before anything runs). */
-async function serveMetrics(common: Common, health: NodeHealth): Promise<MetricsServer | undefined> {
+async function serveMetrics(
+  common: Common,
+  health: NodeHealth,
+  opts: StartOptions,
+): Promise<MetricsServer | undefined> {
   const { config, logger, shutdown } = common;
   health.set("start", "starting");
   if (config.metrics.port < 0) return undefined;
   const server = await startMetricsServer(common.metrics, {
     port: config.metrics.port,
     host: config.metrics.host,
-    health: async () => health.report(),
+    health: async () => opts.healthReport?.() ?? health.report(),
   });
   shutdown.onStop("metrics", () => server.close());
   logger.info({ port: server.port }, "metrics on /metrics, health on /health");

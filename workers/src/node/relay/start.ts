@@ -160,6 +160,8 @@ export async function startRelayNode(
           ...opts,
           taskSender: (own, n) => hub.sender(key, own, n),
           sharedModels: models,
+          // The first key's /health answers for every key once all have started.
+          healthReport: () => (nodes.length === config.nodeKeys!.length ? joinHealth(nodes) : undefined),
         }),
       );
   } catch (e) {
