@@ -10,24 +10,16 @@
  *   margins or hashing; the overhead per token compares their medians (both warmed up, measured in
  *   pairs of alternating order), and a row gives the §7 step work alone on the recorded logits.
  */
-import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { readFileSync } from "node:fs";
 import { InferenceEngine, type LoadedModel } from "../workers/src/inference/runtime/engine.ts";
 import { ThreadedInferenceEngine } from "../workers/src/inference/runtime/threaded-engine.ts";
 import { emptyCacheTensor } from "../workers/src/inference/runtime/generator.ts";
 import { decodeGenerateInput, Generation } from "../workers/src/inference/generation.ts";
 import { makeTensor, sessionIo, type OrtTensor } from "../workers/src/inference/runtime/session.ts";
-import { REPO_ROOT } from "../test/support/models.ts";
+import { trainedLm } from "../test/support/models.ts";
 
-const dir = join(REPO_ROOT, "models", "tiny-lm");
-const specText = readFileSync(join(dir, "tiny-lm.spec.json"), "utf8");
-const noCacheSpec = (() => {
-  const s = JSON.parse(specText) as { generate: Record<string, unknown> };
-  delete s.generate.cache;
-  delete s.generate.cacheSeqDim;
-  return JSON.stringify(s);
-})();
+const lm = trainedLm();
+const { specText, noCacheSpecText: noCacheSpec } = lm;
 const TEXTS = [
   "We hold these truths",
   "In the beginning",
@@ -51,9 +43,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export async function generateAgreement(PROMPTS = 8): Promise<string[]> {
   const engine = new InferenceEngine({ batchWindowMs: 0 });
   const threaded = new ThreadedInferenceEngine({ inferenceThreads: 1, batchWindowMs: 0 });
-  const cached = await engine.load(specText, join(dir, "tiny-lm.onnx"));
-  const whole = await engine.load(noCacheSpec, join(dir, "tiny-lm-nocache.onnx"));
-  const inThread = await threaded.load(specText, { path: join(dir, "tiny-lm.onnx") });
+  const cached = await engine.load(specText, lm.onnx);
+  const whole = await engine.load(noCacheSpec, lm.noCacheOnnx);
+  const inThread = await threaded.load(specText, { path: lm.onnx });
   const agree = { rerun: 0, thread: 0, nocache: 0 };
   for (let i = 0; i < PROMPTS; i++) {
     const input = inputOf(i);
@@ -133,8 +125,8 @@ const timed = async (f: () => unknown): Promise<number> => {
  */
 export async function generateSpeed(ROUNDS = 101, WARMUP = 20): Promise<string[]> {
   const engine = new InferenceEngine({ batchWindowMs: 0 });
-  const cached = await engine.load(specText, join(dir, "tiny-lm.onnx"));
-  const whole = await engine.load(noCacheSpec, join(dir, "tiny-lm-nocache.onnx"));
+  const cached = await engine.load(specText, lm.onnx);
+  const whole = await engine.load(noCacheSpec, lm.noCacheOnnx);
   const input = inputOf(0);
   const { prompt } = JSON.parse(input) as { prompt: number[] };
   const r = await cached.infer(input);

@@ -7,15 +7,13 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { parseAbiItem, parseEther, type Hex } from "viem";
 import { chainTime, devAddress, devKey, increaseTime, type LocalChain } from "../support/devnet.ts";
 import { actor, waitForBotsStarted, waitFor, type BotProcess } from "./support.ts";
 import { TestNetwork } from "../support/e2e.ts";
 import type { Deployment } from "../../workers/src/chain/deployment.ts";
 import { cliFolder, runIn } from "../support/cli.ts";
-import { REPO_ROOT } from "../support/models.ts";
+import { trainedLm } from "../support/models.ts";
 import { InferenceEngine } from "../../workers/src/inference/runtime/engine.ts";
 import { decodeGeneration, loadTokenizer, promptInput } from "../../workers/src/sdk/generate.ts";
 
@@ -26,11 +24,8 @@ const VERIFIER = 5;
 const MODEL_OWNER = 9;
 const REQUESTER = 10;
 const STAKE = parseEther("20000");
-const dir = join(REPO_ROOT, "models", "tiny-lm");
-const ONNX = join(dir, "tiny-lm.onnx");
-const TOKENIZER = join(dir, "tokenizer.json");
-const SHA256 = "0xc00715a20ad24c1d2b8dc813430d7a6652ab70bc6534cc972e99d1e777a628c2";
-const specText = readFileSync(join(dir, "tiny-lm.spec.json"), "utf8").trim();
+const lm = trainedLm();
+const { specText, onnx: ONNX, tokenizer: TOKENIZER, sha256: SHA256 } = lm;
 const PROMPT = "We hold these truths";
 const SEED = `0x${"5e".repeat(32)}` as const;
 

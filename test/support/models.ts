@@ -209,6 +209,39 @@ export function textImage(
   return out;
 }
 
+/** The trained generative model of models/tiny-lm (its README), with the sha256 the tests pin. */
+export interface TrainedLm {
+  dir: string;
+  onnx: string;
+  sha256: `0x${string}`;
+  /** The same weights without a cache (the whole sequence each step; tests and benchmarks only). */
+  noCacheOnnx: string;
+  noCacheSha256: `0x${string}`;
+  tokenizer: string;
+  /** The spec as registered (trimmed file text). */
+  specText: string;
+  /** The spec without `cache` / `cacheSeqDim`, for the no-cache export. */
+  noCacheSpecText: string;
+}
+
+export function trainedLm(): TrainedLm {
+  const dir = join(REPO_ROOT, "models", "tiny-lm");
+  const specText = readFileSync(join(dir, "tiny-lm.spec.json"), "utf8").trim();
+  const s = JSON.parse(specText) as { generate: Record<string, unknown> };
+  delete s.generate.cache;
+  delete s.generate.cacheSeqDim;
+  return {
+    dir,
+    onnx: join(dir, "tiny-lm.onnx"),
+    sha256: "0xc00715a20ad24c1d2b8dc813430d7a6652ab70bc6534cc972e99d1e777a628c2",
+    noCacheOnnx: join(dir, "tiny-lm-nocache.onnx"),
+    noCacheSha256: "0x3b5c55522a43c6f10d8f4aa64896a6892036964cf9df158d8c9fce33f1967fee",
+    tokenizer: join(dir, "tokenizer.json"),
+    specText,
+    noCacheSpecText: JSON.stringify(s),
+  };
+}
+
 /** A known model by id; throws on an unknown id. */
 export function knownModel(id: KnownModelId): KnownModel {
   const e = ENTRIES[id];

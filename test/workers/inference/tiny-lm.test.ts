@@ -5,38 +5,25 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { InferenceEngine, type LoadedModel } from "../../../workers/src/inference/runtime/engine.ts";
 import { decodeGeneration, loadTokenizer, promptInput } from "../../../workers/src/sdk/generate.ts";
-import { REPO_ROOT } from "../../support/models.ts";
+import { trainedLm } from "../../support/models.ts";
 
-const dir = join(REPO_ROOT, "models", "tiny-lm");
-const TINY_LM_SHA256 = "0xc00715a20ad24c1d2b8dc813430d7a6652ab70bc6534cc972e99d1e777a628c2";
-const TINY_LM_NOCACHE_SHA256 = "0x3b5c55522a43c6f10d8f4aa64896a6892036964cf9df158d8c9fce33f1967fee";
-const specText = readFileSync(join(dir, "tiny-lm.spec.json"), "utf8");
-const noCacheSpec = (() => {
-  const s = JSON.parse(specText) as { generate: Record<string, unknown> };
-  delete s.generate.cache;
-  delete s.generate.cacheSeqDim;
-  return JSON.stringify(s);
-})();
+const lm = trainedLm();
+const { specText } = lm;
 
 describe("tiny-lm (trained)", () => {
   const engine = new InferenceEngine({ batchWindowMs: 0 });
   let cached: LoadedModel;
   let whole: LoadedModel;
   before(async () => {
-    cached = await engine.load(specText, { path: join(dir, "tiny-lm.onnx"), sha256: TINY_LM_SHA256 });
-    whole = await engine.load(noCacheSpec, {
-      path: join(dir, "tiny-lm-nocache.onnx"),
-      sha256: TINY_LM_NOCACHE_SHA256,
-    });
+    cached = await engine.load(specText, { path: lm.onnx, sha256: lm.sha256 });
+    whole = await engine.load(lm.noCacheSpecText, { path: lm.noCacheOnnx, sha256: lm.noCacheSha256 });
   });
   after(() => engine.close());
 
   it("generates text from a prompt; reruns and the no-cache export agree", async () => {
-    const tok = await loadTokenizer(specText, { path: join(dir, "tokenizer.json") });
+    const tok = await loadTokenizer(specText, { path: lm.tokenizer });
     const hashes = new Set<string>();
     for (const [prompt, seed] of [
       ["We hold these truths", "11"],
@@ -59,15 +46,15 @@ describe("tiny-lm (trained)", () => {
   });
 
   it("another seed, another temperature or a one-token change in the prompt changes the hash", async () => {
-    const tok = await loadTokenizer(specText, { path: join(dir, "tokenizer.json") });
+    const tok = await loadTokenizer(specText, { path: lm.tokenizer });
     const withTemperature = (t: string) => {
       const s = JSON.parse(specText) as { generate: { sampling: { temperature: string } } };
       s.generate.sampling.temperature = t;
       return JSON.stringify(s);
     };
-    const src = (sha256: string) => ({ path: join(dir, "tiny-lm.onnx"), sha256 });
-    const hot = await engine.load(withTemperature("1.5"), src(TINY_LM_SHA256));
-    const sameT = await engine.load(withTemperature("0.80"), src(TINY_LM_SHA256));
+    const src = (sha256: string) => ({ path: lm.onnx, sha256 });
+    const hot = await engine.load(withTemperature("1.5"), src(lm.sha256));
+    const sameT = await engine.load(withTemperature("0.80"), src(lm.sha256));
     const seedA = `0x${"11".repeat(32)}` as const;
     const make = (prompt: string, seed: `0x${string}`) =>
       promptInput(specText, tok, prompt, { maxNewTokens: 24, seed });
