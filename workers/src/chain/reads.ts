@@ -3,8 +3,8 @@
  * renamed field or error fails `tsc`). Each read takes a public client and the contract's
  * address, and optionally a block number, so that several reads can see one consistent state.
  */
-import type { Address, ContractFunctionReturnType, PublicClient } from "viem";
-import { taskManagerAbi } from "./abis.ts";
+import type { Address, ContractFunctionReturnType, Hex, PublicClient } from "viem";
+import { modelRegistryAbi, taskManagerAbi } from "./abis.ts";
 import { TxRevertError } from "./errors.ts";
 
 /** The `Task` view of `getTask`, as the ABI declares it. */
@@ -20,6 +20,19 @@ export interface Eligibility {
 
 /** What the reads need from a client (any viem PublicClient). */
 export type Reader = Pick<PublicClient, "readContract">;
+
+/** A model's record (`ModelRegistry.getModel`): its spec, ONNX sha256, owner, royalty, … */
+export type ModelRecord = ContractFunctionReturnType<typeof modelRegistryAbi, "view", "getModel">;
+
+/** `ModelRegistry.getModel(modelId)`. */
+export function readModel(client: Reader, registry: Address, modelId: Hex): Promise<ModelRecord> {
+  return client.readContract({
+    address: registry,
+    abi: modelRegistryAbi,
+    functionName: "getModel",
+    args: [modelId],
+  });
+}
 
 /** `blockNumber` undefined reads the latest block. */
 export function readTask(

@@ -4,7 +4,7 @@
  * error line naming it; the node keeps the reason for /health.
  */
 import type { Hex } from "viem";
-import { modelRegistryAbi } from "../chain/abis.ts";
+import { readModel } from "../chain/reads.ts";
 import type { ChainClients } from "../chain/clients.ts";
 import type { Deployment } from "../chain/deployment.ts";
 import { ModelHashMismatchError } from "../inference/index.ts";
@@ -29,12 +29,11 @@ export async function loadModels(
   for (const m of ctx.common.config.models) {
     const log = ctx.common.logger.child({ modelId: m.modelId });
     try {
-      const model = await ctx.clients.publicClient.readContract({
-        address: ctx.deployment.contracts.ModelRegistry,
-        abi: modelRegistryAbi,
-        functionName: "getModel",
-        args: [m.modelId],
-      });
+      const model = await readModel(
+        ctx.clients.publicClient,
+        ctx.deployment.contracts.ModelRegistry,
+        m.modelId,
+      );
       await loadCheckedModel(engine, m, model, log, { models, refused }, "ModelRegistry");
     } catch (e) {
       const err = (e as Error).message.split("\n")[0];

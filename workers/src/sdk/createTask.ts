@@ -11,6 +11,7 @@ import {
   type TransactionReceipt,
 } from "viem";
 import { modelRegistryAbi, omniTokenAbi, taskManagerAbi } from "../chain/abis.ts";
+import { readModel } from "../chain/reads.ts";
 import { assertAddress, assertBytes32 } from "../protocol/bytes.ts";
 import { ProtocolEncodingError } from "../protocol/errors.ts";
 import { generateResultKey, type ResultKeyPair } from "../protocol/sealed.ts";
@@ -164,12 +165,7 @@ async function checkBeforeEscrow(
   ]);
   if (!exists) throw new UnknownModelError(req.modelId);
   if (!force && req.input !== "0x") {
-    const model = await pc.readContract({
-      address: ModelRegistry,
-      abi: modelRegistryAbi,
-      functionName: "getModel",
-      args: [req.modelId],
-    });
+    const model = await readModel(pc, ModelRegistry, req.modelId);
     assertInputFitsSpec(hexToBytes(req.input), model.spec);
   }
   if (req.reward < minReward)

@@ -12,7 +12,7 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { bytesToHex, type Hex } from "viem";
-import { modelRegistryAbi } from "../chain/abis.ts";
+import { readModel } from "../chain/reads.ts";
 import { parseStrictJson } from "../inference/json-strict.ts";
 import { validateModelSpec, type GenerateSpec } from "../inference/spec.ts";
 import { parseTokenizer, type Tokenizer } from "../inference/tokenizer.ts";
@@ -99,11 +99,5 @@ export function decodeGeneration(tokenizer: Tokenizer, canonical: string): Gener
 
 /** The spec JSON a model was registered with (ModelRegistry.getModel). */
 export async function modelSpec(ctx: OmniTensorContext, modelId: Hex): Promise<string> {
-  const model = await ctx.publicClient.readContract({
-    address: ctx.deployment.contracts.ModelRegistry,
-    abi: modelRegistryAbi,
-    functionName: "getModel",
-    args: [modelId],
-  });
-  return model.spec;
+  return (await readModel(ctx.publicClient, ctx.deployment.contracts.ModelRegistry, modelId)).spec;
 }

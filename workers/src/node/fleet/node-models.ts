@@ -8,7 +8,7 @@
  */
 import type { Logger } from "pino";
 import type { Hex } from "viem";
-import { modelRegistryAbi } from "../../chain/abis.ts";
+import { readModel } from "../../chain/reads.ts";
 import type { ChainClients } from "../../chain/clients.ts";
 import type { Deployment } from "../../chain/deployment.ts";
 import { ThreadedInferenceEngine, type EngineHealth } from "../../inference/runtime/index.ts";
@@ -84,12 +84,11 @@ export async function nodeModels(ctx: ModelsContext, shared?: SharedModels): Pro
   const refused = new Map<Hex, string>();
   for (const m of config.models) {
     try {
-      const rec = await ctx.clients.publicClient.readContract({
-        address: ctx.deployment.contracts.ModelRegistry,
-        abi: modelRegistryAbi,
-        functionName: "getModel",
-        args: [m.modelId],
-      });
+      const rec = await readModel(
+        ctx.clients.publicClient,
+        ctx.deployment.contracts.ModelRegistry,
+        m.modelId,
+      );
       await fleet.publish(m.modelId, { spec: rec.spec, onnxSha256: rec.onnxSha256 });
       models.set(m.modelId, fleet.model(m.modelId));
     } catch (e) {
